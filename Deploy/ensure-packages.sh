@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# ensure-packages.sh: make sure the build and test prerequisites are present.
+#   - libpq headers + pg_config (Debian libpq-dev) for the CLibPQ system-library target;
+#   - PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb) for the throwaway test server;
+#   - `swift` on PATH (prepends /opt/swift/usr/bin when swift is not found and that dir exists).
+# Installs only what is missing (apt-get, non-interactive) and is silent when all is present.
+# Run it (`Deploy/ensure-packages.sh`) or source it (`. Deploy/ensure-packages.sh`): sourcing
+# also exports the PATH fix into the calling shell. Functions: ensure_packages, ensure_swift_path.
+
+ensure_swift_path() {
+    if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+        PATH="/opt/swift/usr/bin:${PATH}"
+        export PATH
+    fi
+    if ! command -v swift >/dev/null 2>&1; then
+        echo "ensure-packages: swift not found on PATH (install a Swift toolchain, e.g. under /opt/swift)" >&2
+        return 1
+    fi
+    return 0
+}
+
+_ensure_packages_missing() {
+    # Prints the missing pieces, one word each; nothing when all is present.
+    command -v pg_config >/dev/null 2>&1 || echo pg_config
+    [ -f /usr/include/postgresql/libpq-fe.h ] || echo libpq-fe.h
+    local initdb
+    for initdb in /usr/lib/postgresql/*/bin/initdb; do
+        [ -x "$initdb" ] && return 0
+    done
+    echo initdb
+}
+
+ensure_packages() {
+    local missing
+    missing=$(_ensure_packages_missing)
+    [ -z "$missing" ] && return 0
+    echo "ensure-packages: missing:" $missing "- installing postgresql libpq-dev" >&2
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo="sudo"
+        else
+            echo "ensure-packages: not root and no sudo; install postgresql and libpq-dev yourself" >&2
+            return 1
+        fi
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "ensure-packages: apt-get not found; install PostgreSQL server + libpq headers yourself" >&2
+        return 1
+    fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        postgresql libpq-dev >&2 || return 1
+    missing=$(_ensure_packages_missing)
+    if [ -n "$missing" ]; then
+        echo "ensure-packages: still missing after install:" $missing >&2
+        return 1
+    fi
+    return 0
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    # Executed, not sourced.
+    set -euo pipefail
+    ensure_packages
+    ensure_swift_path
+fi

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test.sh: runs the whole test suite from a fresh clone on a fresh machine.
+# Installs what is missing (postgresql, libpq-dev), builds, starts a throwaway PostgreSQL
+# server (stopped on exit, also when tests fail), and runs `swift test` against it.
+# Extra arguments go to `swift test` (for example: --filter PolicyParser).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+. Deploy/ensure-packages.sh
+ensure_packages
+ensure_swift_path
+. Deploy/pg-throwaway.sh
+
+swift build --build-tests
+pg_throwaway_start --tests
+trap pg_throwaway_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export PGPORT="$PGTHROWAWAY_PORT" RETENTION_BIN="$repo/.build/debug/retention"
+unset DATABASE_URL
+swift test --skip-build "$@"

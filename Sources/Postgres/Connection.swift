@@ -1,0 +1,151 @@
+import CLibPQ
+import Foundation
+
+/// One open libpq connection, closed exactly once when the value is released.
+///
+/// A connection is not thread-safe and is not `Sendable`: each worker opens its own.
+/// Every statement goes through `execute`, which sends the values as `$n` parameters
+/// in text format and turns the `PGresult` into rows or a thrown `PostgresError`.
+public final class Connection {
+    private let handle: OpaquePointer
+
+    /// Opens a connection; `conninfo` is a libpq connection string or URL, or empty for
+    /// libpq's `PG*` environment variables and service file. The corresponding C function
+    /// is `PQconnectdb`.
+    public init(conninfo: String) throws {
+        guard let handle = PQconnectdb(conninfo) else {
+            throw PostgresError(kind: .connection, message: "could not allocate a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = Connection.trimmed(PQerrorMessage(handle))
+            PQfinish(handle)
+            throw PostgresError(kind: .connection, sqlState: .connectionFailure,
+                                message: "could not connect to database: \(message)")
+        }
+        self.handle = handle
+        // Server notices (NOTICE, WARNING) are not for stdout; the engine reports what matters itself.
+        PQsetNoticeReceiver(handle, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// The server's target as host, port and database: safe to print, never a password.
+    public var target: String {
+        let host = String(cString: PQhost(handle))
+        let port = String(cString: PQport(handle))
+        let database = String(cString: PQdb(handle))
+        return "database \"\(database)\" on \(host.hasPrefix("/") ? "socket \(host)" : "host \(host)") port \(port)"
+    }
+
+    /// The server process serving this connection (`PQbackendPID`).
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// Whether the connection is still usable (`PQstatus`).
+    public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// The server's version number, such as 150018 (`PQserverVersion`).
+    public var serverVersion: Int32 { PQserverVersion(handle) }
+
+    /// Runs one statement with its values as text parameters (`PQexecParams`).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {
+        for value in parameters where value?.utf8.contains(0) == true {
+            throw PostgresError(kind: .unexpectedResult, message: "a parameter contains a NUL character, which PostgreSQL text cannot hold")
+        }
+        let result = withCStringArray(parameters) { values in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs a script of several statements without parameters (`PQexec`); returns the last result.
+    @discardableResult
+    public func executeScript(_ sql: String) throws -> QueryResult {
+        try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
+    @discardableResult
+    public func transaction<T>(readOnly: Bool = false, _ body: () throws -> T) throws -> T {
+        try execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isOpen { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Quotes an identifier with the server's encoding rules (`PQescapeIdentifier`).
+    public func escapeIdentifier(_ name: String) throws -> String {
+        guard let escaped = PQescapeIdentifier(handle, name, name.utf8.count) else {
+            throw PostgresError(kind: .unexpectedResult, message: Connection.trimmed(PQerrorMessage(handle)))
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    /// Turns a `PGresult` into rows or an error, and frees it.
+    private func consume(_ result: OpaquePointer?) throws -> QueryResult {
+        guard let result else {
+            throw lostConnectionError()
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Connection.rows(of: result)
+        default:
+            throw serverError(result)
+        }
+    }
+
+    private func lostConnectionError() -> PostgresError {
+        PostgresError(kind: .connection, sqlState: .connectionFailure,
+                      message: "connection lost: \(Connection.trimmed(PQerrorMessage(handle)))")
+    }
+
+    private func serverError(_ result: OpaquePointer) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(result, code) else { return nil }
+            return String(cString: value)
+        }
+        let state = field(Int32(UInt8(ascii: "C"))).map(SQLState.init(rawValue:))
+        let message = field(Int32(UInt8(ascii: "M"))) ?? Connection.trimmed(PQresultErrorMessage(result))
+        let kind: PostgresError.Kind = (state == nil && !isOpen) ? .connection : .server
+        return PostgresError(kind: kind, sqlState: state ?? (kind == .connection ? .connectionFailure : nil),
+                             message: message,
+                             detail: field(Int32(UInt8(ascii: "D"))),
+                             hint: field(Int32(UInt8(ascii: "H"))))
+    }
+
+    private static func rows(of result: OpaquePointer) -> QueryResult {
+        let rowCount = PQntuples(result)
+        let columnCount = PQnfields(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        var rows: [[String?]] = []
+        rows.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+
+    private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {
+        guard let text else { return "unknown error" }
+        var message = String(cString: text)
+        while message.last?.isNewline == true || message.last == " " { message.removeLast() }
+        return message
+    }
+}
+
+/// Lends `strings` as a C array of NUL-terminated strings (NULL for nil) for the duration of `body`.
+private func withCStringArray<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { pointers.forEach { free($0) } }
+    return body(pointers.map { $0.map { UnsafePointer($0) } })
+}

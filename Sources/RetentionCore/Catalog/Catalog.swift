@@ -1,0 +1,113 @@
+import Postgres
+
+/// Reads table definitions from the live catalog (`pg_class`, `pg_attribute`, `pg_index`,
+/// `pg_constraint`, `pg_partition_tree`).
+public struct Catalog {
+    private let connection: Connection
+
+    public init(connection: Connection) { self.connection = connection }
+
+    /// The table named `identifier` (resolved through `search_path` when unqualified),
+    /// or nil when there is none.
+    public func table(_ identifier: Identifier) throws -> TableInfo? {
+        let found = try connection.execute("""
+            SELECT c.oid, n.nspname, c.relname, c.relkind
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = pg_catalog.to_regclass($1)
+            """, [identifier.sql])
+        guard let row = found.rows.first else { return nil }
+        let oid = try row.text(0)
+        let kind: TableInfo.Kind = switch try row.text(3) {
+        case "r": .table
+        case "p": .partitioned
+        case let other: .other(other)
+        }
+        return TableInfo(oid: UInt32(try row.int64(0)), identifier: Identifier(try row.text(1), try row.text(2)), kind: kind,
+                         columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
+                         leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
+    }
+
+    private func columns(_ oid: String) throws -> [ColumnInfo] {
+        try connection.execute("""
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), b.typname, b.typcategory, a.attnotnull
+            FROM pg_catalog.pg_attribute a
+            JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+            JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+            WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped
+            ORDER BY a.attnum
+            """, [oid]).rows.map { row in
+            ColumnInfo(name: try row.text(0), typeName: try row.text(1), baseType: try row.text(2),
+                       category: try row.text(3), notNull: try row.bool(4))
+        }
+    }
+
+    private func primaryKey(_ oid: String) throws -> [String] {
+        try connection.execute("""
+            SELECT a.attname
+            FROM pg_catalog.pg_index i
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, position)
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = $1::oid AND i.indisprimary
+            ORDER BY k.position
+            """, [oid]).rows.map { try $0.text(0) }
+    }
+
+    private func uniqueKeys(_ oid: String) throws -> [Set<String>] {
+        let rows = try connection.execute("""
+            SELECT i.indexrelid, a.attname
+            FROM pg_catalog.pg_index i
+            CROSS JOIN LATERAL unnest(i.indkey) AS k(attnum)
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = $1::oid AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+            ORDER BY i.indexrelid
+            """, [oid]).rows
+        var keys: [String: Set<String>?] = [:]
+        var order: [String] = []
+        for row in rows {
+            let index = try row.text(0)
+            if keys[index] == nil { keys[index] = Set<String>(); order.append(index) }
+            // An expression column (no attribute) makes the index unusable as a plain key.
+            if let name = row[1] { keys[index] = keys[index]!.map { $0.union([name]) } } else { keys[index] = .some(nil) }
+        }
+        return order.compactMap { keys[$0] ?? nil }
+    }
+
+    private func leaves(_ oid: String) throws -> [Identifier] {
+        try connection.execute("""
+            SELECT n.nspname, c.relname
+            FROM pg_catalog.pg_partition_tree($1::oid::regclass) p
+            JOIN pg_catalog.pg_class c ON c.oid = p.relid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE p.isleaf AND c.relkind = 'r'
+            ORDER BY c.oid
+            """, [oid]).rows.map { Identifier(try $0.text(0), try $0.text(1)) }
+    }
+
+    private func referencingKeys(_ oid: String) throws -> [ForeignKey] {
+        try connection.execute("""
+            SELECT con.conname, rn.nspname, rc.relname, tn.nspname, tc.relname, con.confdeltype,
+                   (SELECT json_agg(a.attname ORDER BY k.position) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, position)
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)::text,
+                   (SELECT json_agg(a.attname ORDER BY k.position) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, position)
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)::text
+            FROM pg_catalog.pg_constraint con
+            JOIN pg_catalog.pg_class rc ON rc.oid = con.conrelid
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+            JOIN pg_catalog.pg_class tc ON tc.oid = coalesce(pg_catalog.pg_partition_root(con.conrelid), con.conrelid)
+            JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+            WHERE con.contype = 'f' AND con.conparentid = 0
+              AND con.confrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::oid::regclass))
+            ORDER BY con.conname
+            """, [oid]).rows.map { row in
+            ForeignKey(name: try row.text(0), referencing: Identifier(try row.text(1), try row.text(2)),
+                       referencingRoot: Identifier(try row.text(3), try row.text(4)),
+                       referencingColumns: try Catalog.names(row.text(6)), referencedColumns: try Catalog.names(row.text(7)),
+                       onDelete: try row.text(5))
+        }
+    }
+
+    private static func names(_ json: String) throws -> [String] {
+        guard case let .array(elements) = try JSONParser.parse(json) else { return [] }
+        return elements.compactMap { if case let .string(name) = $0 { name } else { nil } }
+    }
+}

@@ -1,0 +1,58 @@
+import Postgres
+
+/// What the live catalog says about one table that a policy names.
+public struct TableInfo: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case table
+        case partitioned
+        /// A view, foreign table or anything else the engine cannot work on; `relkind` as read.
+        case other(String)
+    }
+
+    public var oid: UInt32
+    /// The resolved, schema-qualified name.
+    public var identifier: Identifier
+    public var kind: Kind
+    public var columns: [ColumnInfo]
+    public var primaryKey: [String]
+    /// Unique, non-partial indexes over plain columns, each as its set of column names.
+    public var uniqueKeys: [Set<String>]
+    /// The heap relations that hold the rows: the table itself, or every leaf partition.
+    public var leaves: [Identifier]
+    /// Foreign keys from other tables (or partitions of them) to this table or its partitions.
+    public var referencedBy: [ForeignKey]
+
+    public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
+}
+
+/// One column of a table, with the base type of a domain resolved.
+public struct ColumnInfo: Sendable, Equatable {
+    public var name: String
+    /// The declared type as `format_type` prints it, such as `timestamp with time zone`.
+    public var typeName: String
+    /// The base type's name (`timestamptz`, `text`, `inet`, ...), through a domain.
+    public var baseType: String
+    /// The base type's `typcategory`: `S` string, `N` numeric, `D` date/time, `I` network, ...
+    public var category: String
+    public var notNull: Bool
+
+    public var isTimeAnchor: Bool { ["timestamptz", "timestamp", "date"].contains(baseType) }
+    public var isText: Bool { category == "S" }
+    public var isNumeric: Bool { category == "N" }
+}
+
+/// A foreign key that references a table a rule removes rows from.
+public struct ForeignKey: Sendable, Equatable {
+    public var name: String
+    /// The table (or partition) the constraint is declared on.
+    public var referencing: Identifier
+    /// The partitioned table that holds `referencing`, or `referencing` itself.
+    public var referencingRoot: Identifier
+    public var referencingColumns: [String]
+    public var referencedColumns: [String]
+    /// `confdeltype`: `a` no action, `r` restrict, `c` cascade, `n` set null, `d` set default.
+    public var onDelete: String
+
+    /// Whether a referencing row stops the referenced row from being deleted.
+    public var blocksDelete: Bool { onDelete == "a" || onDelete == "r" }
+}

@@ -1,0 +1,142 @@
+import Postgres
+
+/// A retention policy: the reviewed JSON file that says what is kept, for how long, and what
+/// happens to it then. Parsed and checked without a database by `PolicyParser`.
+public struct Policy: Sendable {
+    /// The policy's name, such as `okrnest-2026-04-29`; it names the run lock and the reports.
+    public var name: String
+    public var tenants: TenantSource?
+    /// The first month of the financial year, 1-12 (default 1, January).
+    public var financialYearStartMonth: Int
+    /// The IANA zone in which calendar arithmetic and `date`/`timestamp` anchors are read.
+    public var timeZone: String
+    public var rules: [Rule]
+    /// SHA-256 of the policy file's bytes, lower-case hex.
+    public var sha256: String
+
+    public func rule(named name: String) -> Rule? { rules.first { $0.name == name } }
+}
+
+/// The table of tenants (customers) and the column that records a contract's termination.
+public struct TenantSource: Sendable, Equatable {
+    public var table: Identifier
+    public var key: String
+    public var terminatedAt: String
+}
+
+/// One rule of a policy: which rows, when they are due, and what is done to them.
+public struct Rule: Sendable {
+    public var name: String
+    public var category: String?
+    public var basis: String?
+    /// The table the rule works on; nil only for `purge-files`.
+    public var table: Identifier?
+    public var tenantColumn: String?
+    public var due: Due
+    public var action: Action
+
+    /// Whether the rule removes rows (and so can be blocked by foreign keys).
+    public var removesRows: Bool {
+        switch action {
+        case .delete, .aggregate: return true
+        case .pseudonymise, .purgeFiles: return false
+        }
+    }
+}
+
+/// When a row (or file) is due: `after` has passed since its earliest anchor.
+public struct Due: Sendable, Equatable {
+    public var after: Period
+    /// The anchors; the earliest non-null one counts. A row whose anchors are all NULL is never due.
+    public var anchors: [Anchor]
+    public var align: YearAlignment?
+}
+
+/// What a period counts from.
+public enum Anchor: Sendable, Hashable, CustomStringConvertible {
+    /// A timestamptz, timestamp or date column of the rule's table.
+    case column(String)
+    /// The rule's tenant's termination time (`tenant.terminatedAt`).
+    case tenantTerminatedAt
+    /// A file's modification time (`file.modified`), for `purge-files`.
+    case fileModified
+
+    public var description: String {
+        switch self {
+        case let .column(name): return name
+        case .tenantTerminatedAt: return "tenant.terminatedAt"
+        case .fileModified: return "file.modified"
+        }
+    }
+}
+
+/// Replaces an anchor by the end of the year that holds it.
+public enum YearAlignment: String, Sendable, Equatable {
+    case financialYearEnd = "financial-year-end"
+    case calendarYearEnd = "calendar-year-end"
+}
+
+/// What a rule does to due rows.
+public enum Action: Sendable {
+    case delete
+    case pseudonymise(PseudonymiseSpec)
+    case aggregate(AggregateSpec)
+    case purgeFiles(FileSpec)
+
+    /// The action's name as written in a policy.
+    public var name: String {
+        switch self {
+        case .delete: return "delete"
+        case .pseudonymise: return "pseudonymise"
+        case .aggregate: return "aggregate"
+        case .purgeFiles: return "purge-files"
+        }
+    }
+}
+
+/// The columns to pseudonymise and the marker that records it.
+public struct PseudonymiseSpec: Sendable, Equatable {
+    public var columns: [ColumnStrategy]
+    /// A nullable timestamptz column set to the time of the change; rows with a marker are done.
+    public var marker: String
+
+    public var needsKey: Bool { columns.contains { $0.strategy == .hmac } }
+}
+
+public struct ColumnStrategy: Sendable, Equatable {
+    public var column: String
+    public var strategy: PseudonymStrategy
+}
+
+public enum PseudonymStrategy: String, Sendable, CaseIterable {
+    case hmac
+    case null
+    case redact
+    case truncateIP = "truncate-ip"
+}
+
+/// The roll-up that `aggregate` counts due rows into before removing them.
+public struct AggregateSpec: Sendable, Equatable {
+    public var into: Identifier
+    public var bucketColumn: String
+    public var bucketUnit: BucketUnit
+    public var dimensions: [String]
+    public var countColumn: String
+    /// Source column to total column, in the order written.
+    public var sums: [SumColumn]
+}
+
+public struct SumColumn: Sendable, Equatable {
+    public var source: String
+    public var total: String
+}
+
+public enum BucketUnit: String, Sendable, CaseIterable {
+    case day, week, month, year
+}
+
+/// The files that `purge-files` removes.
+public struct FileSpec: Sendable, Equatable {
+    public var directory: String
+    public var glob: String
+}

@@ -1,0 +1,192 @@
+import Postgres
+
+/// Parses one rule of a policy; see `PolicyParser`.
+enum RuleParser {
+    static func parse(_ value: JSONValue, index: Int, policyHasTenants: Bool) -> (Rule?, [PolicyProblem]) {
+        let placeholder = "#\(index + 1)"
+        guard case .object = value else {
+            return (nil, [PolicyProblem(rule: placeholder, key: "(rule)", message: "must be an object, not \(value.typeName)")])
+        }
+        let declaredName: String? = if case let .string(text)? = value["name"], PolicyParser.isPlainName(text) { text } else { nil }
+        var reader = ObjectReader(value, rule: declaredName ?? placeholder, path: "")!
+        let name = reader.string("name", required: true)
+        if let name, declaredName == nil {
+            reader.problem("name", "\"\(name)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
+        }
+        let category = reader.string("category", required: false)
+        let basis = reader.string("basis", required: false)
+        let actionName = reader.string("action", required: true)
+        let isFileRule = actionName == "purge-files"
+
+        let tableText = reader.string("table", required: !isFileRule)
+        var table: Identifier?
+        if let tableText {
+            table = Identifier(qualified: tableText)
+            if isFileRule {
+                reader.problem("table", "purge-files works on files, not a table; remove \"table\"")
+            } else if table == nil {
+                reader.problem("table", "\"\(tableText)\" is not a table name; write \"table\" or \"schema.table\"")
+            }
+        }
+        let tenantColumn = reader.string("tenantColumn", required: false)
+        if tenantColumn != nil, isFileRule {
+            reader.problem("tenantColumn", "purge-files has no rows and so no tenant column; remove it")
+        }
+        let due = parseDue(&reader, isFileRule: isFileRule, hasTenantColumn: tenantColumn != nil, policyHasTenants: policyHasTenants)
+        let action = parseAction(actionName, &reader, due: due)
+        let problems = reader.finish()
+        guard problems.isEmpty, let name, let due, let action else { return (nil, problems) }
+        return (Rule(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
+                     due: due, action: action), [])
+    }
+
+    private static func parseDue(_ rule: inout ObjectReader, isFileRule: Bool, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {
+        guard var reader = rule.object("due", required: true) else { return nil }
+        var period: Period?
+        if let text = reader.string("after", required: true) {
+            period = Period(parsing: text)
+            if period == nil {
+                reader.problem("after", "\"\(text)\" is not a period; write \"N days\", \"N months\", \"N years\" or ISO 8601 such as \"P30D\" (N a whole number, 0 or more)")
+            }
+        }
+        var anchors: [Anchor] = []
+        let fromList = reader.strings("from", required: true, allowSingle: true)
+        for text in fromList ?? [] {
+            switch text {
+            case "tenant.terminatedAt":
+                if isFileRule {
+                    reader.problem("from", "purge-files counts from \"file.modified\" only")
+                } else if !hasTenantColumn {
+                    reader.problem("from", "\"tenant.terminatedAt\" needs the rule's \"tenantColumn\"; add it")
+                } else if !policyHasTenants {
+                    reader.problem("from", "\"tenant.terminatedAt\" needs the policy's \"tenants\" section; add it")
+                }
+                anchors.append(.tenantTerminatedAt)
+            case "file.modified":
+                if !isFileRule { reader.problem("from", "\"file.modified\" is for purge-files rules only") }
+                anchors.append(.fileModified)
+            default:
+                if isFileRule {
+                    reader.problem("from", "purge-files counts from \"file.modified\" only")
+                } else if text.contains(".") {
+                    reader.problem("from", "\"\(text)\" is neither a column of the rule's table nor \"tenant.terminatedAt\"")
+                }
+                anchors.append(.column(text))
+            }
+        }
+        if fromList?.isEmpty == true { reader.problem("from", "must name at least one anchor") }
+        var align: YearAlignment?
+        if let text = reader.string("align", required: false) {
+            align = YearAlignment(rawValue: text)
+            if align == nil { reader.problem("align", "\"\(text)\" is not an alignment; use \"financial-year-end\" or \"calendar-year-end\"") }
+            if isFileRule { reader.problem("align", "purge-files takes no alignment; remove it") }
+        }
+        rule.absorb(reader.finish())
+        guard let period, !anchors.isEmpty else { return nil }
+        return Due(after: period, anchors: anchors, align: align)
+    }
+
+    private static func parseAction(_ name: String?, _ rule: inout ObjectReader, due: Due?) -> Action? {
+        let sections = ["pseudonymise", "aggregate", "files"]
+        let wanted: String? = switch name {
+        case "pseudonymise": "pseudonymise"
+        case "aggregate": "aggregate"
+        case "purge-files": "files"
+        default: nil
+        }
+        for section in sections where section != wanted && rule.has(section) {
+            _ = rule.value(section)
+            rule.problem(section, "belongs to action \"\(section == "files" ? "purge-files" : section)\", not \"\(name ?? "")\"; remove it")
+        }
+        switch name {
+        case nil:
+            return nil
+        case "delete":
+            return .delete
+        case "pseudonymise":
+            return parsePseudonymise(&rule).map(Action.pseudonymise)
+        case "aggregate":
+            if let due, due.anchors.count != 1 || due.align != nil || due.anchors.first == .tenantTerminatedAt {
+                rule.problem("due.from", "aggregate buckets rows by one column of the table; name exactly one column and no \"align\"")
+            }
+            return parseAggregate(&rule).map(Action.aggregate)
+        case "purge-files":
+            return parseFiles(&rule).map(Action.purgeFiles)
+        case let other?:
+            rule.problem("action", "\"\(other)\" is not an action; use \"delete\", \"pseudonymise\", \"aggregate\" or \"purge-files\"")
+            return nil
+        }
+    }
+
+    private static func parsePseudonymise(_ rule: inout ObjectReader) -> PseudonymiseSpec? {
+        guard var reader = rule.object("pseudonymise", required: true) else { return nil }
+        var columns: [ColumnStrategy] = []
+        if let map = reader.stringMap("columns", required: true) {
+            if map.isEmpty { reader.problem("columns", "must name at least one column") }
+            for (column, strategyName) in map {
+                if let strategy = PseudonymStrategy(rawValue: strategyName) {
+                    columns.append(ColumnStrategy(column: column, strategy: strategy))
+                } else {
+                    reader.problem("columns.\(column)", "\"\(strategyName)\" is not a strategy; use \"hmac\", \"null\", \"redact\" or \"truncate-ip\"")
+                }
+            }
+        }
+        let marker = reader.string("marker", required: true)
+        if let marker, columns.contains(where: { $0.column == marker }) {
+            reader.problem("marker", "\"\(marker)\" is also a pseudonymised column; the marker must be its own column")
+        }
+        rule.absorb(reader.finish())
+        guard let marker, !columns.isEmpty else { return nil }
+        return PseudonymiseSpec(columns: columns, marker: marker)
+    }
+
+    private static func parseAggregate(_ rule: inout ObjectReader) -> AggregateSpec? {
+        guard var reader = rule.object("aggregate", required: true) else { return nil }
+        let intoText = reader.string("into", required: true)
+        let into = intoText.flatMap { Identifier(qualified: $0) }
+        if let intoText, into == nil { reader.problem("into", "\"\(intoText)\" is not a table name; write \"table\" or \"schema.table\"") }
+        var bucketColumn: String?
+        var unit: BucketUnit?
+        if var bucket = reader.object("bucket", required: true) {
+            bucketColumn = bucket.string("column", required: true)
+            if let unitName = bucket.string("unit", required: true) {
+                unit = BucketUnit(rawValue: unitName)
+                if unit == nil { bucket.problem("unit", "\"\(unitName)\" is not a bucket unit; use \"day\", \"week\", \"month\" or \"year\"") }
+            }
+            reader.absorb(bucket.finish())
+        }
+        let dimensions = reader.strings("dimensions", required: false) ?? []
+        let count = reader.string("count", required: true)
+        let sums = (reader.stringMap("sums", required: false) ?? []).map { SumColumn(source: $0.key, total: $0.value) }
+        var targets = [bucketColumn, count].compactMap { $0 } + dimensions + sums.map(\.total)
+        targets.sort()
+        for (first, second) in zip(targets, targets.dropFirst()) where first == second {
+            reader.problem("(columns)", "column \"\(first)\" of the roll-up is named twice; bucket, dimensions, count and sums need their own columns")
+        }
+        rule.absorb(reader.finish())
+        guard let into, let bucketColumn, let unit, let count else { return nil }
+        return AggregateSpec(into: into, bucketColumn: bucketColumn, bucketUnit: unit, dimensions: dimensions,
+                             countColumn: count, sums: sums)
+    }
+
+    private static func parseFiles(_ rule: inout ObjectReader) -> FileSpec? {
+        guard var reader = rule.object("files", required: true) else { return nil }
+        let directory = reader.string("directory", required: true)
+        if let directory {
+            if !directory.hasPrefix("/") {
+                reader.problem("directory", "\"\(directory)\" is not an absolute path; write the full path")
+            } else if directory.split(separator: "/").isEmpty {
+                reader.problem("directory", "refusing to purge files under \"/\"; name the backup directory itself")
+            } else if directory.split(separator: "/").contains("..") {
+                reader.problem("directory", "\"\(directory)\" contains \"..\"; write the directory's real path")
+            }
+        }
+        let glob = reader.string("glob", required: true)
+        if let glob, glob.split(separator: "/").contains("..") {
+            reader.problem("glob", "\"\(glob)\" contains \"..\"; a purge never leaves its directory")
+        }
+        rule.absorb(reader.finish())
+        guard let directory, let glob else { return nil }
+        return FileSpec(directory: directory, glob: glob)
+    }
+}

@@ -1,0 +1,20 @@
+import Postgres
+
+/// The live half of `validate`, shared by `run` and `plan`: loads the schema and checks the
+/// policy against it.
+public enum PolicyValidation {
+    public struct Result: Sendable {
+        public var schema: Schema
+        public var problems: [PolicyProblem]
+        public var warnings: [PolicyProblem]
+    }
+
+    public static func validate(_ policy: Policy, connection: Connection) throws -> Result {
+        let schema = try Schema.load(for: policy, connection: connection)
+        let zoneKnown = try connection.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1)",
+                                               [policy.timeZone]).requiredScalar() == "t"
+        return Result(schema: schema,
+                      problems: SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown),
+                      warnings: SchemaCheck.warnings(policy, schema: schema))
+    }
+}

@@ -1,0 +1,28 @@
+import Postgres
+
+/// The catalog facts for every table a policy names, read once per command.
+public struct Schema: Sendable {
+    /// Tables by the identifier written in the policy.
+    public var tables: [Identifier: TableInfo]
+
+    public init(tables: [Identifier: TableInfo]) { self.tables = tables }
+
+    /// Reads every table the policy names; tables that do not exist are simply absent.
+    public static func load(for policy: Policy, connection: Connection) throws -> Schema {
+        let catalog = Catalog(connection: connection)
+        var names: [Identifier] = []
+        if let tenants = policy.tenants { names.append(tenants.table) }
+        for rule in policy.rules {
+            if let table = rule.table { names.append(table) }
+            if case let .aggregate(spec) = rule.action { names.append(spec.into) }
+        }
+        var tables: [Identifier: TableInfo] = [:]
+        for name in names where tables[name] == nil {
+            if let info = try catalog.table(name) { tables[name] = info }
+        }
+        return Schema(tables: tables)
+    }
+
+    /// The resolved table of a rule.
+    public func table(of rule: Rule) -> TableInfo? { rule.table.flatMap { tables[$0] } }
+}

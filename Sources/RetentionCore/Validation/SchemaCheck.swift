@@ -1,0 +1,202 @@
+import Postgres
+
+/// Checks a parsed policy against the live schema: tables, columns and their types, primary
+/// keys, the aggregate target's unique key, and foreign keys that would block a delete.
+///
+/// Every problem names the rule, the key and the fix; all are listed, not only the first.
+public enum SchemaCheck {
+    public static func problems(_ policy: Policy, schema: Schema, timeZoneKnown: Bool) -> [PolicyProblem] {
+        var problems: [PolicyProblem] = []
+        if !timeZoneKnown {
+            problems.append(PolicyProblem(rule: nil, key: "timeZone", message: "the server does not know time zone \"\(policy.timeZone)\"; use a name from pg_timezone_names"))
+        }
+        var tenantKey: ColumnInfo?
+        if let tenants = policy.tenants {
+            if let table = schema.tables[tenants.table] {
+                tenantKey = table.column(tenants.key)
+                if tenantKey == nil {
+                    problems.append(PolicyProblem(rule: nil, key: "tenants.key", message: "table \"\(table.identifier)\" has no column \"\(tenants.key)\""))
+                }
+                if let column = table.column(tenants.terminatedAt) {
+                    if !column.isTimeAnchor {
+                        problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "column \"\(tenants.terminatedAt)\" of \"\(table.identifier)\" is \(column.typeName); it must be timestamptz, timestamp or date"))
+                    }
+                } else {
+                    problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "table \"\(table.identifier)\" has no column \"\(tenants.terminatedAt)\""))
+                }
+            } else {
+                problems.append(PolicyProblem(rule: nil, key: "tenants.table", message: "table \"\(tenants.table)\" does not exist; check the name and the search_path"))
+            }
+        }
+        for rule in policy.rules {
+            problems += RuleSchemaCheck(rule: rule, policy: policy, schema: schema, tenantKey: tenantKey).problems()
+        }
+        if case let .failure(cycle) = RuleOrder.dependencies(policy.rules, schema: schema) {
+            problems.append(cycle)
+        }
+        return problems
+    }
+}
+
+/// The checks of one rule; see `SchemaCheck`.
+struct RuleSchemaCheck {
+    let rule: Rule
+    let policy: Policy
+    let schema: Schema
+    let tenantKey: ColumnInfo?
+    private var found: [PolicyProblem] = []
+
+    init(rule: Rule, policy: Policy, schema: Schema, tenantKey: ColumnInfo?) {
+        self.rule = rule
+        self.policy = policy
+        self.schema = schema
+        self.tenantKey = tenantKey
+    }
+
+    func problems() -> [PolicyProblem] {
+        var check = self
+        check.run()
+        return check.found
+    }
+
+    private mutating func problem(_ key: String, _ message: String) {
+        found.append(PolicyProblem(rule: rule.name, key: key, message: message))
+    }
+
+    private mutating func run() {
+        guard let name = rule.table else { return }
+        guard let table = schema.tables[name] else {
+            problem("table", "table \"\(name)\" does not exist; check the name and the search_path")
+            return
+        }
+        if case let .other(kind) = table.kind {
+            problem("table", "\"\(table.identifier)\" is not a table (relkind \"\(kind)\"); rules work on tables and partitioned tables")
+            return
+        }
+        if table.primaryKey.isEmpty {
+            problem("table", "table \"\(table.identifier)\" has no primary key; add one so rows can be identified")
+        }
+        for anchor in rule.due.anchors {
+            guard case let .column(columnName) = anchor else { continue }
+            guard let column = table.column(columnName) else {
+                problem("due.from", "table \"\(table.identifier)\" has no column \"\(columnName)\"")
+                continue
+            }
+            if !column.isTimeAnchor {
+                problem("due.from", "column \"\(columnName)\" is \(column.typeName); an anchor must be timestamptz, timestamp or date")
+            }
+        }
+        if let tenantColumn = rule.tenantColumn {
+            if let column = table.column(tenantColumn) {
+                if let tenantKey, column.baseType != tenantKey.baseType {
+                    problem("tenantColumn", "column \"\(tenantColumn)\" is \(column.typeName) but the tenants key is \(tenantKey.typeName); they must have the same type")
+                }
+            } else {
+                problem("tenantColumn", "table \"\(table.identifier)\" has no column \"\(tenantColumn)\"")
+            }
+        }
+        switch rule.action {
+        case .delete:
+            checkBlockingKeys(table)
+        case let .pseudonymise(spec):
+            checkPseudonymise(spec, table)
+        case let .aggregate(spec):
+            checkAggregate(spec, table)
+            checkBlockingKeys(table)
+        case .purgeFiles:
+            break
+        }
+    }
+
+    private mutating func checkBlockingKeys(_ table: TableInfo) {
+        for key in table.referencedBy where key.blocksDelete && key.referencingRoot != table.identifier {
+            let emptied = policy.rules.contains { other in
+                other.removesRows && other.table.flatMap { schema.tables[$0]?.identifier } == key.referencingRoot
+            }
+            if !emptied {
+                problem("table", "deleting from \"\(table.identifier)\" would be blocked by foreign key \"\(key.name)\" from \"\(key.referencing)\", which no rule empties; add a rule for \"\(key.referencingRoot)\" or declare the key ON DELETE CASCADE")
+            }
+        }
+    }
+
+    private mutating func checkPseudonymise(_ spec: PseudonymiseSpec, _ table: TableInfo) {
+        for entry in spec.columns {
+            let key = "pseudonymise.columns.\(entry.column)"
+            guard let column = table.column(entry.column) else {
+                problem(key, "table \"\(table.identifier)\" has no column \"\(entry.column)\"")
+                continue
+            }
+            if table.primaryKey.contains(entry.column) {
+                problem(key, "column \"\(entry.column)\" is part of the primary key; it cannot be pseudonymised in place")
+            }
+            switch entry.strategy {
+            case .hmac, .redact:
+                if !column.isText { problem(key, "strategy \"\(entry.strategy.rawValue)\" needs a text column, but \"\(entry.column)\" is \(column.typeName)") }
+            case .truncateIP:
+                if !(column.baseType == "inet" || column.isText) { problem(key, "strategy \"truncate-ip\" needs an inet or text column, but \"\(entry.column)\" is \(column.typeName)") }
+            case .null:
+                if column.notNull { problem(key, "column \"\(entry.column)\" is NOT NULL, so strategy \"null\" cannot apply; use \"redact\" or \"hmac\"") }
+            }
+        }
+        if let marker = table.column(spec.marker) {
+            if marker.baseType != "timestamptz" { problem("pseudonymise.marker", "column \"\(spec.marker)\" is \(marker.typeName); the marker must be timestamptz") }
+            if marker.notNull { problem("pseudonymise.marker", "column \"\(spec.marker)\" is NOT NULL; the marker must be nullable (NULL means not yet pseudonymised)") }
+        } else {
+            problem("pseudonymise.marker", "table \"\(table.identifier)\" has no column \"\(spec.marker)\"; add a nullable timestamptz column")
+        }
+    }
+
+    private mutating func checkAggregate(_ spec: AggregateSpec, _ table: TableInfo) {
+        guard let target = schema.tables[spec.into] else {
+            problem("aggregate.into", "table \"\(spec.into)\" does not exist; create the roll-up table first")
+            return
+        }
+        if let bucket = target.column(spec.bucketColumn) {
+            if !bucket.isTimeAnchor { problem("aggregate.bucket.column", "column \"\(spec.bucketColumn)\" of \"\(target.identifier)\" is \(bucket.typeName); a bucket must be date, timestamp or timestamptz") }
+        } else {
+            problem("aggregate.bucket.column", "table \"\(target.identifier)\" has no column \"\(spec.bucketColumn)\"")
+        }
+        for dimension in spec.dimensions {
+            if table.column(dimension) == nil { problem("aggregate.dimensions", "table \"\(table.identifier)\" has no column \"\(dimension)\"") }
+            if target.column(dimension) == nil { problem("aggregate.dimensions", "table \"\(target.identifier)\" has no column \"\(dimension)\"") }
+        }
+        if let count = target.column(spec.countColumn) {
+            if !count.isNumeric { problem("aggregate.count", "column \"\(spec.countColumn)\" of \"\(target.identifier)\" is \(count.typeName); a counter must be numeric") }
+        } else {
+            problem("aggregate.count", "table \"\(target.identifier)\" has no column \"\(spec.countColumn)\"")
+        }
+        for sum in spec.sums {
+            if let source = table.column(sum.source) {
+                if !source.isNumeric { problem("aggregate.sums.\(sum.source)", "column \"\(sum.source)\" is \(source.typeName); only numeric columns can be summed") }
+            } else {
+                problem("aggregate.sums.\(sum.source)", "table \"\(table.identifier)\" has no column \"\(sum.source)\"")
+            }
+            if let total = target.column(sum.total) {
+                if !total.isNumeric { problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \"\(target.identifier)\" is \(total.typeName); a total must be numeric") }
+            } else {
+                problem("aggregate.sums.\(sum.source)", "table \"\(target.identifier)\" has no column \"\(sum.total)\"")
+            }
+        }
+        let keyColumns = Set([spec.bucketColumn] + spec.dimensions)
+        if !target.uniqueKeys.contains(keyColumns) {
+            let list = ([spec.bucketColumn] + spec.dimensions).joined(separator: ", ")
+            problem("aggregate.into", "table \"\(target.identifier)\" has no unique key on exactly (\(list)); add PRIMARY KEY or UNIQUE (\(list))")
+        }
+    }
+}
+
+extension SchemaCheck {
+    /// Things that work but that an operator should know: a delete that cascades into a table
+    /// no rule covers, and foreign keys without an index (every deleted row then scans the
+    /// referencing table).
+    public static func warnings(_ policy: Policy, schema: Schema) -> [PolicyProblem] {
+        var warnings: [PolicyProblem] = []
+        for rule in policy.rules where rule.removesRows {
+            guard let table = schema.table(of: rule) else { continue }
+            for key in table.referencedBy where key.onDelete == "c" && key.referencingRoot != table.identifier {
+                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \"\(table.identifier)\" also deletes the rows of \"\(key.referencing)\" that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
+            }
+        }
+        return warnings
+    }
+}

@@ -1,0 +1,114 @@
+import RetentionCore
+
+/// A usage error: one line naming the flag, then a pointer to `--help`; exit 2.
+struct UsageError: Error {
+    let message: String
+    let command: String?
+}
+
+/// The options a command accepts: each `--name` with a value or as a flag.
+struct OptionSpec {
+    let name: String
+    let takesValue: Bool
+    let repeatable: Bool
+
+    static func value(_ name: String, repeatable: Bool = false) -> OptionSpec {
+        OptionSpec(name: name, takesValue: true, repeatable: repeatable)
+    }
+
+    static func flag(_ name: String) -> OptionSpec { OptionSpec(name: name, takesValue: false, repeatable: false) }
+}
+
+/// Parsed options of one command. Strict: an unknown option, a missing value, a repeated
+/// option that may appear once, or a stray argument is a `UsageError`.
+struct Arguments {
+    let command: String
+    private var values: [String: [String]] = [:]
+    private(set) var positionals: [String] = []
+
+    init(command: String, _ arguments: [String], options: [OptionSpec], positionals allowed: Int = 0) throws {
+        self.command = command
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                guard argument.hasPrefix("-") == false || argument == "-", positionals.count < allowed else {
+                    throw UsageError(message: argument.hasPrefix("-") ? "unrecognized option \"\(argument)\"" : "too many command-line arguments (first is \"\(argument)\")", command: command)
+                }
+                positionals.append(argument)
+                continue
+            }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard let spec = options.first(where: { $0.name == name }) else {
+                throw UsageError(message: "unrecognized option \"--\(name)\"", command: command)
+            }
+            if values[name] != nil, !spec.repeatable {
+                throw UsageError(message: "option --\(name) given more than once", command: command)
+            }
+            if spec.takesValue {
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                } else {
+                    guard index < arguments.count, !arguments[index].hasPrefix("--") else {
+                        throw UsageError(message: "option --\(name) requires a value", command: command)
+                    }
+                    value = arguments[index]
+                    index += 1
+                }
+                values[name, default: []].append(value)
+            } else {
+                guard inlineValue == nil else { throw UsageError(message: "option --\(name) takes no value", command: command) }
+                values[name] = [""]
+            }
+        }
+    }
+
+    func value(_ name: String) -> String? { values[name]?.last }
+
+    func values(_ name: String) -> [String] { values[name] ?? [] }
+
+    func flag(_ name: String) -> Bool { values[name] != nil }
+
+    func required(_ name: String) throws -> String {
+        guard let value = value(name) else { throw UsageError(message: "option --\(name) is required", command: command) }
+        return value
+    }
+
+    func integer(_ name: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text) else { throw UsageError(message: "invalid value \"\(text)\" for option --\(name)", command: command) }
+        guard range.contains(number) else { throw UsageError(message: "--\(name) must be in range \(range.lowerBound)..\(range.upperBound)", command: command) }
+        return number
+    }
+
+    func instant(_ name: String) throws -> String? {
+        guard let text = value(name) else { return nil }
+        guard let instant = TimeText.instant(text) else {
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write ISO 8601 with an offset, such as 2026-03-15T00:00:00Z", command: command)
+        }
+        return instant
+    }
+
+    func duration(_ name: String) throws -> Double? {
+        guard let text = value(name) else { return nil }
+        guard let seconds = TimeText.duration(text) else {
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write 90s, 30m, 2h or ISO 8601 such as PT2H", command: command)
+        }
+        return seconds
+    }
+
+    func choice(_ name: String, _ choices: [String], default fallback: String) throws -> String {
+        guard let text = value(name) else { return fallback }
+        guard choices.contains(text) else {
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); use \(choices.joined(separator: ", "))", command: command)
+        }
+        return text
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Postgres
+import RetentionCore
+
+/// Routes a command line to its command and turns errors into messages and exit codes.
+enum Commands {
+    static func dispatch(_ arguments: [String]) -> ExitCode {
+        guard let command = arguments.first else {
+            Output.err(Help.main)
+            return .usage
+        }
+        switch command {
+        case "--help", "-?", "help":
+            Output.out(Help.main)
+            return .success
+        case "--version", "-V":
+            Output.out(Help.version)
+            return .success
+        default:
+            break
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-?") {
+            guard let text = Help.text(for: command) else { return unknown(command) }
+            Output.out(text)
+            return .success
+        }
+        do {
+            switch command {
+            case "validate": return try ValidateCommand.run(rest)
+            case "migrate": return try MigrateCommand.run(rest)
+            case "run": return try RunCommand.run(rest)
+            default: return unknown(command)
+            }
+        } catch let usage as UsageError {
+            Output.error(usage.message)
+            Output.err("Try \"retention \(usage.command.map { $0 + " " } ?? "")--help\" for more information.")
+            return .usage
+        } catch let policy as PolicyError {
+            for problem in policy.problems { Output.error(problem.description) }
+            return .usage
+        } catch let failure as PostgresError {
+            Output.error(failure, doing: "database error")
+            return .failure
+        } catch let failure as MigrationError {
+            Output.error(failure.description)
+            return .usage
+        } catch {
+            Output.error("\(error)")
+            return .failure
+        }
+    }
+
+    private static func unknown(_ command: String) -> ExitCode {
+        Output.error("unknown command \"\(command)\"")
+        Output.err("Try \"retention --help\" for more information.")
+        return .usage
+    }
+
+    /// Opens the command's connection, turning a failure into one clear message.
+    static func connect(_ arguments: Arguments) throws -> Connection {
+        try ConnectionSource.resolve(databaseURL: arguments.value("database-url")).connect()
+    }
+}

@@ -1,0 +1,109 @@
+/// `--help` texts in the style of PostgreSQL's tools: purpose, usage, options, exit codes.
+enum Help {
+    static let version = "retention 0.1.0"
+
+    static let connectionOptions = """
+        Connection options:
+          --database-url=URL       connection URL (default: $DATABASE_URL, else libpq's PG* variables)
+        """
+
+    static let exitCodes = """
+        Exit status:
+          0   every rule succeeded
+          1   a rule failed, or the run stopped early and due rows are left
+          2   usage or policy error; nothing was done
+          75  another run holds the lock; nothing was done
+        """
+
+    static let main = """
+        retention enforces a data-retention policy on a PostgreSQL database.
+
+        Usage:
+          retention COMMAND [OPTION]...
+
+        Commands:
+          hold       place, release and list legal holds
+          migrate    create or upgrade the engine's own schema
+          plan       show what a contract termination will do to one tenant's data
+          replay     re-apply recorded erasures after a database restore
+          report     write the compliance report for one tenant
+          run        delete, pseudonymise or aggregate what the policy says is due
+          validate   check a policy file, and the live schema when a connection is configured
+
+        Options:
+          -V, --version            output version information, then exit
+          -?, --help               show this help, then exit
+
+        Run "retention COMMAND --help" for a command's options.
+
+        \(exitCodes)
+        """
+
+    static let validate = """
+        retention validate checks a policy file: its format, and, when a connection is
+        configured, every rule against the live schema. Nothing is changed.
+
+        Usage:
+          retention validate --policy=FILE [OPTION]...
+
+        Options:
+          --policy=FILE            the policy file (JSON)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
+    static let migrate = """
+        retention migrate creates or upgrades the engine's own schema ("retention") in the
+        target database. Applied migrations are recorded with a checksum; a second run does nothing.
+
+        Usage:
+          retention migrate [OPTION]...
+
+        Options:
+          --migrations-dir=DIR     the numbered SQL files (default: found beside the binary)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
+    static let run = """
+        retention run enforces a policy: rows that are due are deleted, pseudonymised or
+        aggregated in short batches, legal holds are respected, and a report is written.
+
+        Usage:
+          retention run --policy=FILE [OPTION]...
+
+        Options:
+          --as-of=TIME             compute cutoffs as of TIME (ISO 8601; default: the database's now())
+          --batch-size=N           at most N rows in one batch (default: sized to a short transaction)
+          --concurrency=N          connections working at once (default: 4)
+          --dry-run                count what is due in READ ONLY transactions; change nothing
+          --max-runtime=DURATION   stop starting batches after DURATION (90s, 30m, 2h, PT2H)
+          --pause=MS               sleep MS milliseconds between batches
+          --policy=FILE            the policy file (JSON)
+          --pseudonym-key-file=FILE  the secret key for hmac pseudonyms (default: $RETENTION_PSEUDONYM_KEY_FILE)
+          --report=FILE            also write the JSON report to FILE
+          --rule=NAME              run only rule NAME (repeatable)
+          --state-dir=DIR          reports and erasure ledger (default: $STATE_DIRECTORY, else /var/lib/retention)
+          --tenant=ID              touch only the rows of tenant ID
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
+    static func text(for command: String) -> String? {
+        switch command {
+        case "validate": return validate
+        case "migrate": return migrate
+        case "run": return run
+        default: return nil
+        }
+    }
+}

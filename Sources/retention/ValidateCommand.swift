@@ -1,0 +1,21 @@
+import Postgres
+import RetentionCore
+
+/// `retention validate`: the policy file alone, and the live schema when a connection is configured.
+enum ValidateCommand {
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(command: "validate", raw, options: [.value("policy"), .value("database-url")])
+        let path = try arguments.required("policy")
+        let policy = try PolicyParser.load(path: path)
+        guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
+            Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid (file only: no database connection configured, live schema not checked)")
+            return .success
+        }
+        let connection = try Commands.connect(arguments)
+        let result = try PolicyValidation.validate(policy, connection: connection)
+        for warning in result.warnings { Output.warning(warning.description) }
+        guard result.problems.isEmpty else { throw PolicyError(problems: result.problems) }
+        Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid against \(connection.target)")
+        return .success
+    }
+}

@@ -1,0 +1,5 @@
+import Foundation
+import RetentionCore
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+exit(Commands.dispatch(arguments).rawValue)

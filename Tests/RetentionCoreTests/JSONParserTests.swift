@@ -1,0 +1,34 @@
+import RetentionCore
+import Testing
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test("objects keep their key order and values their type")
+    func parsesDocument() throws {
+        let value = try JSONParser.parse(#"{"b": 1, "a": [true, null, "x\u00e9\n"], "c": -2.5e3}"#)
+        guard case let .object(members) = value else { Issue.record("not an object"); return }
+        #expect(members.map(\.key) == ["b", "a", "c"])
+        #expect(value["a"] == .array([.bool(true), .null, .string("xé\n")]))
+        #expect(value["c"] == .number("-2.5e3"))
+    }
+
+    @Test("a duplicate key is an error naming the key and its line")
+    func duplicateKey() {
+        #expect { try JSONParser.parse("{\n \"after\": \"1 day\",\n \"after\": \"9 years\"}") } throws: { error in
+            let syntax = error as? JSONParser.SyntaxError
+            return syntax?.line == 3 && syntax?.reason == "duplicate key \"after\""
+        }
+    }
+
+    @Test("malformed documents are rejected", arguments: ["", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01", "\"\\x\"", "tru", "{} {}", "\"a\u{01}\""])
+    func malformed(_ text: String) {
+        #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }
+    }
+
+    @Test("the writer's output parses back to the same value")
+    func roundTrip() throws {
+        let value = JSONValue.members([("name", .string("a \"q\" \\ \n \u{07}")), ("n", .int(42)), ("list", .array([.bool(false), .null])), ("empty", .members([]))])
+        #expect(try JSONParser.parse(JSONWriter.write(value)) == value)
+        #expect(try JSONParser.parse(JSONWriter.write(value, pretty: false)) == value)
+    }
+}
