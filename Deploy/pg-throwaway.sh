@@ -32,6 +32,22 @@ _pgt_as_pg() {
     fi
 }
 
+# Starts the server. The postmaster must not inherit our descriptors (the start lock, callers'
+# pipes): it would hold the lock, or keep a pipe open, until it stops. So close all but 0-2.
+_pgt_pg_ctl_start() {
+    local bindir="$1" dir="$2"
+    (
+        fds=$(ls /proc/$BASHPID/fd 2>/dev/null || true)
+        for fd in $fds; do
+            case "$fd" in
+                0 | 1 | 2 | 255 | *[!0-9]*) ;;
+                *) eval "exec $fd>&-" 2>/dev/null || true ;;
+            esac
+        done
+        _pgt_as_pg "$bindir/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/server.log" start
+    ) >"$dir/pg_ctl.log" 2>&1 </dev/null
+}
+
 _pgt_bindir() {
     if [ -n "${PG_BINDIR:-}" ]; then
         echo "$PG_BINDIR"
@@ -214,10 +230,8 @@ pg_throwaway_start() {
         } >"$dir/data/throwaway.conf"
         chmod 644 "$dir/data/throwaway.conf"
         rm -f "$dir/server.log"
-        if _pgt_as_pg "$bindir/pg_ctl" -w -t 60 -D "$dir/data" -l "$dir/server.log" start >"$dir/pg_ctl.log" 2>&1; then
-            started=1
-            break
-        fi
+        _pgt_pg_ctl_start "$bindir" "$dir" && started=1
+        [ "$started" -eq 1 ] && break
         if grep -q 'Address already in use' "$dir/server.log" 2>/dev/null; then
             _pgt_say "port $port was taken meanwhile; retrying ($attempt)"
             continue

@@ -1,2 +1,60 @@
+import Foundation
+import Postgres
 import RetentionCore
-enum RunCommand { static func run(_ raw: [String]) throws -> ExitCode { .usage } }
+
+/// `retention run`: parses the options, runs the policy, prints one line per rule.
+enum RunCommand {
+    static let options: [OptionSpec] = [
+        .value("policy"), .value("database-url"), .flag("dry-run"), .value("as-of"), .value("rule", repeatable: true),
+        .value("tenant"), .value("report"), .value("state-dir"), .value("batch-size"), .value("concurrency"),
+        .value("max-runtime"), .value("pause"), .value("pseudonym-key-file"), .value("migrations-dir"),
+    ]
+
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(command: "run", raw, options: options)
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        var runOptions = RunOptions()
+        runOptions.dryRun = arguments.flag("dry-run")
+        runOptions.asOf = try arguments.instant("as-of")
+        runOptions.ruleNames = arguments.values("rule")
+        runOptions.tenant = arguments.value("tenant")
+        runOptions.batchSize = try arguments.integer("batch-size", range: 1...10_000_000)
+        runOptions.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
+        runOptions.maxRuntime = try arguments.duration("max-runtime")
+        runOptions.pauseMilliseconds = try arguments.integer("pause", range: 0...600_000) ?? 0
+        if let keyPath = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] {
+            do {
+                runOptions.pseudonymKey = try PseudonymKey.load(path: keyPath)
+            } catch {
+                throw UsageError(message: error.description, command: "run")
+            }
+        }
+        do {
+            try Runner.checkOptions(policy, runOptions)
+        } catch let error as RunError {
+            throw UsageError(message: error.description, command: "run")
+        }
+        guard let migrationsDirectory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
+            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
+        }
+        let stop = StopSignal(maxRuntime: runOptions.maxRuntime)
+        stop.handleSignals()
+        let runner = Runner(policy: policy, options: runOptions,
+                            source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
+                            migrations: try MigrationFile.load(directory: migrationsDirectory),
+                            reports: ReportStore(stateDirectory: ReportStore.stateDirectory(option: arguments.value("state-dir"))),
+                            stop: stop)
+        let outcome: (report: RunReport, path: String)
+        do {
+            outcome = try runner.run()
+        } catch let error as RunError {
+            Output.error(error.description)
+            return error.exitCode
+        }
+        if let reportPath = arguments.value("report") {
+            try ReportStore.atomicWrite(Array(JSONWriter.write(outcome.report.json()).utf8), to: reportPath)
+        }
+        RunSummary.print(outcome.report, path: outcome.path)
+        return outcome.report.exitCode
+    }
+}

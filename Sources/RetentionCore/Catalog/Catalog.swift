@@ -79,7 +79,9 @@ public struct Catalog {
             JOIN pg_catalog.pg_class c ON c.oid = p.relid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE p.isleaf AND c.relkind = 'r'
-            ORDER BY c.oid
+            UNION ALL
+            SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = $1::oid AND c.relkind = 'r' AND NOT c.relispartition
             """, [oid]).rows.map { Identifier(try $0.text(0), try $0.text(1)) }
     }
 
@@ -96,7 +98,7 @@ public struct Catalog {
             JOIN pg_catalog.pg_class tc ON tc.oid = coalesce(pg_catalog.pg_partition_root(con.conrelid), con.conrelid)
             JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
             WHERE con.contype = 'f' AND con.conparentid = 0
-              AND con.confrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::oid::regclass))
+              AND (con.confrelid = $1::oid OR con.confrelid IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::oid::regclass)))
             ORDER BY con.conname
             """, [oid]).rows.map { row in
             ForeignKey(name: try row.text(0), referencing: Identifier(try row.text(1), try row.text(2)),

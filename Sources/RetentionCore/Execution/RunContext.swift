@@ -1,0 +1,47 @@
+import Postgres
+
+/// What every worker of one run shares: the policy, the options and the values fixed at start.
+struct RunContext: Sendable {
+    let policy: Policy
+    let options: RunOptions
+    let source: ConnectionSource
+    let runID: String
+    /// The run's `asOf`, ISO 8601 in UTC.
+    let asOf: String
+    let schema: Schema
+    let holds: [LegalHold]
+    let stop: StopSignal
+
+    /// Tenants held for `rule`: holds on every rule, and holds on this one.
+    func heldTenants(for rule: Rule) -> [String] {
+        Array(Set(holds.filter { $0.rule == nil || $0.rule == rule.name }.map(\.tenant))).sorted()
+    }
+
+    /// Opens a worker connection with the run's session settings: the policy's time zone,
+    /// short lock and statement timeouts, and READ ONLY transactions for a dry run.
+    func connect() throws -> Connection {
+        let connection = try source.connect()
+        try connection.execute("""
+            SELECT set_config('TimeZone', $1, false), set_config('lock_timeout', $2, false),
+                   set_config('statement_timeout', $3, false),
+                   set_config('idle_in_transaction_session_timeout', '60s', false),
+                   set_config('default_transaction_read_only', $4, false)
+            """, [policy.timeZone, "\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms",
+                  options.dryRun ? "on" : "off"])
+        return connection
+    }
+}
+
+/// A legal hold in force: a tenant's rows are kept from every rule, or from one.
+public struct LegalHold: Sendable, Equatable {
+    public var id: Int64
+    public var tenant: String
+    public var rule: String?
+
+    /// The holds in force (`released_at IS NULL`).
+    public static func active(_ connection: Connection) throws -> [LegalHold] {
+        try connection.execute("SELECT hold_id, tenant, rule FROM retention.legal_holds WHERE released_at IS NULL ORDER BY hold_id").rows.map {
+            LegalHold(id: try $0.int64(0), tenant: try $0.text(1), rule: $0[2])
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Postgres
+
+/// The run's record in the `retention` schema: one `runs` row, and each rule's result with its
+/// per-tenant counts. Dry runs write nothing.
+enum RunLedger {
+    static func begin(runID: String, policy: Policy, asOf: String, connection: Connection) throws {
+        try connection.transaction {
+            // Only one run per policy holds the lock, so older rows still "running" were killed.
+            try connection.execute("UPDATE retention.runs SET status = 'interrupted', finished_at = clock_timestamp() WHERE policy = $1 AND status = 'running'",
+                                   [policy.name])
+            try connection.execute("""
+                INSERT INTO retention.runs (run_id, policy, policy_sha256, as_of, host, pid)
+                VALUES ($1::uuid, $2, $3, $4::timestamptz, $5, $6::integer)
+                """, [runID, policy.name, policy.sha256, asOf, ProcessEnvironment.hostName, String(ProcessEnvironment.pid)])
+        }
+    }
+
+    static func recordRule(_ result: RuleResult, runID: String, connection: Connection) throws {
+        guard !connection.isReadOnlySession else { return }
+        let details = JSONWriter.write(.members([
+            ("blockedBy", .array(result.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
+            ("longestBatchMs", .number(String(format: "%.1f", result.longestBatchMs))),
+        ]), pretty: false)
+        try connection.transaction {
+            try connection.execute("""
+                INSERT INTO retention.rule_results (run_id, rule, category, basis, table_name, action, cutoff, matched, affected,
+                    held_back, blocked, skipped, batches, duration_ms, status, error, details)
+                VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb)
+                ON CONFLICT (run_id, rule) DO NOTHING
+                """, [runID, result.name, result.category, result.basis, result.table, result.action, result.cutoff,
+                      String(result.matched), String(result.affected), String(result.heldBack), String(result.blocked),
+                      String(result.skipped), String(result.batches), String(result.durationMs), result.status.rawValue,
+                      result.error, details])
+            for tenant in result.tenants {
+                try connection.execute("""
+                    INSERT INTO retention.rule_tenant_results (run_id, rule, tenant, matched, affected, held_back, blocked)
+                    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+                    """, [runID, result.name, tenant.tenant, String(tenant.matched), String(tenant.affected),
+                          String(tenant.heldBack), String(tenant.blocked)])
+            }
+        }
+    }
+
+    static func finish(runID: String, status: String, reportSHA256: String?, connection: Connection) throws {
+        try connection.execute("UPDATE retention.runs SET status = $2, finished_at = clock_timestamp(), report_sha256 = $3 WHERE run_id = $1::uuid",
+                               [runID, status, reportSHA256])
+    }
+}
+
+extension Connection {
+    /// Whether this session's transactions are READ ONLY by default (a dry run's sessions).
+    var isReadOnlySession: Bool {
+        (try? execute("SHOW default_transaction_read_only").scalar()) == "on"
+    }
+}

@@ -1,0 +1,28 @@
+/// How one `retention run` is carried out (the command line's options, parsed).
+public struct RunOptions: Sendable {
+    public var dryRun = false
+    /// `--as-of`: ISO 8601 text; nil for the database's `now()`.
+    public var asOf: String?
+    /// `--rule`: only these rules (empty: all).
+    public var ruleNames: [String] = []
+    /// `--tenant`: only this tenant's rows.
+    public var tenant: String?
+    /// `--batch-size`: at most this many rows in one batch.
+    public var batchSize: Int?
+    /// `--concurrency`: connections working at once.
+    public var concurrency = 4
+    /// `--max-runtime` in seconds: no batch starts after this.
+    public var maxRuntime: Double?
+    /// `--pause` in milliseconds between batches.
+    public var pauseMilliseconds = 0
+    /// The secret key for `hmac` pseudonyms.
+    public var pseudonymKey: PseudonymKey?
+    /// The time one batch transaction aims at; the engine sizes slices to it.
+    public var targetBatchSeconds = 0.08
+    /// `lock_timeout` of every batch: how long a batch waits for a row the application holds.
+    public var lockTimeoutMilliseconds = 100
+    /// `statement_timeout` of every batch; a batch that hits it is split and retried.
+    public var statementTimeoutMilliseconds = 10_000
+
+    public init() {}
+}

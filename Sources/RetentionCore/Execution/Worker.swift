@@ -1,0 +1,250 @@
+import Foundation
+import Postgres
+
+/// One connection working through the scheduler's work until every rule is done.
+final class Worker {
+    let context: RunContext
+    let scheduler: Scheduler
+    private var connection: Connection?
+
+    init(context: RunContext, scheduler: Scheduler) {
+        self.context = context
+        self.scheduler = scheduler
+    }
+
+    func run() {
+        while true {
+            switch scheduler.next() {
+            case .done:
+                return
+            case let .start(execution):
+                start(execution)
+            case let .slice(execution, slice):
+                process(execution, slice)
+            case let .finish(execution):
+                finish(execution)
+            }
+        }
+    }
+
+    // MARK: Starting a rule
+
+    private func start(_ execution: RuleExecution) {
+        do {
+            guard let plan = execution.plan else {
+                throw EngineError.unsupported("action \"\(execution.rule.action.name)\" is not supported by this version")
+            }
+            let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
+            if context.options.dryRun {
+                let referencing = referencingRules(of: plan)
+                let counts = try withRetry { connection in
+                    try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
+                }
+                scheduler.update {
+                    execution.bounds = bounds
+                    execution.result.cutoff = bounds.cutoff
+                    counts.apply(to: &execution.result, affected: [:], dryRun: true)
+                    execution.result.status = .ok
+                    execution.result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
+                    execution.state = .done
+                }
+                return
+            }
+            let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, connection: connection) }
+            scheduler.update {
+                execution.bounds = bounds
+                execution.result.cutoff = bounds.cutoff
+                execution.cursors = cursors
+                execution.state = .running
+            }
+        } catch {
+            scheduler.update {
+                execution.result.status = .failed
+                execution.result.error = describe(error)
+                execution.state = .done
+            }
+        }
+    }
+
+    /// For a dry run: the already-started rules that remove rows from tables referencing this one.
+    private func referencingRules(of plan: RulePlan) -> [Identifier: [CountStatement.ReferencingRule]] {
+        let roots = Set(plan.blockingKeys.map(\.referencingRoot))
+        var result: [Identifier: [CountStatement.ReferencingRule]] = [:]
+        let names = scheduler.executions.filter { execution in
+            execution.rule.removesRows && execution.plan.map { roots.contains($0.table.identifier) } == true
+        }.map(\.rule.name)
+        for (execution, bounds) in scheduler.startedBounds(of: names) {
+            guard let childPlan = execution.plan else { continue }
+            result[childPlan.table.identifier, default: []].append(CountStatement.ReferencingRule(plan: childPlan, bounds: bounds))
+        }
+        return result
+    }
+
+    // MARK: Batches
+
+    private func process(_ execution: RuleExecution, _ slice: PageSlice) {
+        guard let plan = execution.plan, let bounds = execution.bounds else { return }
+        var outcome = SliceOutcome()
+        do {
+            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome)
+        } catch {
+            outcome.failure = describe(error)
+        }
+        scheduler.update {
+            execution.inFlight -= 1
+            execution.batchDurations += outcome.durations
+            execution.result.batches += outcome.durations.count
+            for (tenant, affected) in outcome.affectedByTenant {
+                execution.affectedByTenant[tenant, default: 0] += affected
+            }
+            if outcome.skippedLocked { execution.skippedLockedRows = true }
+            if let failure = outcome.failure, execution.failure == nil { execution.failure = failure }
+            if outcome.failure == nil, let seconds = outcome.durations.last {
+                execution.adapt(pages: slice.pageCount, seconds: seconds, affected: outcome.lastAffected,
+                                target: context.options.targetBatchSeconds, batchSize: context.options.batchSize)
+            }
+        }
+        if context.options.pauseMilliseconds > 0 {
+            Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
+        }
+    }
+
+    /// What the batches of one slice did.
+    private struct SliceOutcome {
+        var durations: [Double] = []
+        var affectedByTenant: [String?: Int64] = [:]
+        var lastAffected: Int64 = 0
+        var skippedLocked = false
+        var failure: String?
+    }
+
+    /// Runs the batches of one slice: the TID range statement, or, once a row held by the
+    /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
+    /// comes back short. A batch that hits `statement_timeout` is split in halves.
+    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: PageSlice, skipLocked: Bool, depth: Int,
+                              into outcome: inout SliceOutcome) throws {
+        let limit = context.options.batchSize
+        var mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
+        var attempt = 0
+        while true {
+            let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
+            let started = Date()
+            do {
+                let rows = try connectedConnection().execute(statement.sql, statement.parameters).rows
+                outcome.durations.append(Date().timeIntervalSince(started))
+                var affected: Int64 = 0
+                for row in rows {
+                    let count = try row.int64(1)
+                    outcome.affectedByTenant[row[0], default: 0] += count
+                    affected += count
+                }
+                outcome.lastAffected = affected
+                if let limit, affected >= Int64(limit), context.stop.stopReason == nil { continue }
+                return
+            } catch let error as PostgresError {
+                attempt += 1
+                if error.isConnectionLost { connection = nil }
+                switch error.sqlState {
+                case .lockNotAvailable?:
+                    outcome.skippedLocked = true
+                    mode = .lockedRows(limit: limit, skipLocked: true)
+                    if attempt <= 3 { continue }
+                case .queryCanceled? where depth < 8:
+                    if let (first, second) = slice.halves() {
+                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1, into: &outcome)
+                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1, into: &outcome)
+                        return
+                    }
+                case .foreignKeyViolation? where attempt <= 3:
+                    continue
+                default:
+                    break
+                }
+                guard error.isTransient, attempt <= 6 else { throw error }
+                Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
+            }
+        }
+    }
+
+    // MARK: Finishing a rule
+
+    private func finish(_ execution: RuleExecution) {
+        guard let plan = execution.plan, let bounds = execution.bounds else { return }
+        let interrupted = context.stop.stopReason != nil && execution.hasSlicesLeft
+        var counts = RuleCounts()
+        var failure = execution.failure
+        let needsCount = !bounds.heldTenants.isEmpty || !plan.blockingKeys.isEmpty || execution.skippedLockedRows
+        if failure == nil, !interrupted, needsCount {
+            do {
+                counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
+            } catch {
+                failure = describe(error)
+            }
+        }
+        var result = execution.result
+        result.status = failure != nil ? .failed : interrupted ? .interrupted : .ok
+        result.error = failure ?? (interrupted ? "stopped before every batch ran: \(context.stop.stopReason ?? "")" : nil)
+        counts.apply(to: &result, affected: execution.affectedByTenant, dryRun: false)
+        result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
+        let sorted = execution.batchDurations.sorted()
+        result.longestBatchMs = (sorted.last ?? 0) * 1000
+        result.medianBatchMs = sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1000
+        do {
+            try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+        } catch {
+            result.status = .failed
+            result.error = "could not record the rule's result: \(describe(error))"
+        }
+        scheduler.update {
+            execution.result = result
+            execution.state = .done
+        }
+    }
+
+    // MARK: Connection
+
+    private func connectedConnection() throws -> Connection {
+        if let connection, connection.isOpen { return connection }
+        let fresh = try context.connect()
+        connection = fresh
+        return fresh
+    }
+
+    /// Runs `body` on the worker's connection, reconnecting and retrying transient errors.
+    private func withRetry<T>(_ body: (Connection) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body(try connectedConnection())
+            } catch let error as PostgresError where error.isTransient && attempt < 6 {
+                attempt += 1
+                if error.isConnectionLost { connection = nil }
+                Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
+            }
+        }
+    }
+
+    private func describe(_ error: Error) -> String {
+        if let error = error as? PostgresError { return error.description }
+        return "\(error)"
+    }
+}
+
+/// Back-off between retries of a transient failure: 50 ms doubling, with jitter, at most 3.2 s.
+enum Retry {
+    static func backoff(attempt: Int) -> Double {
+        let base = 0.05 * Double(1 << min(attempt - 1, 6))
+        return base * Double.random(in: 0.5...1.0)
+    }
+}
+
+/// Errors of the engine itself, with the rule they concern.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case let .unsupported(message): return message
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import Postgres
+
+/// The data-modifying part of a batch for each action: a `DELETE` or `UPDATE` with `RETURNING`,
+/// plus any further common table expressions it needs (the roll-up upsert of `aggregate`).
+struct ActionStatement {
+    /// The statement that becomes the `changed` CTE; it returns a `tenant` column.
+    let sql: String
+    /// Extra `name AS (...),` fragments placed after `counted`; empty or ending with a comma.
+    let extraCTEs: String
+
+    static func change(_ plan: RulePlan, target: String, whereClause: String, _ builder: inout SQLBuilder) -> ActionStatement {
+        let tenant = plan.tenantText("r")
+        switch plan.rule.action {
+        case .delete, .purgeFiles:
+            return ActionStatement(sql: "DELETE FROM \(target) WHERE \(whereClause) RETURNING \(tenant) AS tenant", extraCTEs: "")
+        case .pseudonymise, .aggregate:
+            fatalError("action \(plan.rule.action.name) is planned by its own statement")
+        }
+    }
+}

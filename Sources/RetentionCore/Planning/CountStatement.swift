@@ -1,0 +1,46 @@
+import Postgres
+
+/// Counts a rule's due rows by tenant: how many are due, held back, and blocked by each
+/// foreign key. Used by `--dry-run` (before anything changes) and after a rule ran (to count
+/// what was left and why).
+public struct CountStatement: Sendable {
+    public let sql: String
+    public let parameters: [String?]
+
+    /// The due rows of one referencing rule, for a dry run: a row referenced only by rows that
+    /// this run will remove first does not count as blocked.
+    public struct ReferencingRule: Sendable {
+        public let plan: RulePlan
+        public let bounds: RuleBounds
+        public init(plan: RulePlan, bounds: RuleBounds) {
+            self.plan = plan
+            self.bounds = bounds
+        }
+    }
+
+    /// Columns: tenant, matched, held, blocked (by any key), then one blocked count per key of
+    /// `plan.blockingKeys`, in order. Held rows are not counted as blocked.
+    public static func make(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [ReferencingRule]] = [:]) -> CountStatement {
+        var builder = SQLBuilder()
+        let due = plan.duePredicate("r", bounds, &builder)
+        let held = plan.heldPredicate("r", bounds, &builder).map { "coalesce(\($0), false)" } ?? "false"
+        var perKey: [String] = []
+        for key in plan.blockingKeys {
+            var exceptDue: String?
+            if let rules = referencingRules[key.referencingRoot], !rules.isEmpty {
+                exceptDue = rules.map { $0.plan.duePredicate("c", $0.bounds, &builder) }.joined(separator: " OR ")
+            }
+            perKey.append(plan.referencedPredicate(key, "r", exceptDue: exceptDue))
+        }
+        let anyKey = perKey.isEmpty ? "false" : perKey.joined(separator: " OR ")
+        var columns = [
+            "\(plan.tenantText("r")) AS tenant",
+            "count(*) AS matched",
+            "count(*) FILTER (WHERE \(held)) AS held",
+            "count(*) FILTER (WHERE NOT \(held) AND (\(anyKey))) AS blocked",
+        ]
+        columns += perKey.map { "count(*) FILTER (WHERE NOT \(held) AND \($0))" }
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(plan.table.identifier.sql) r WHERE \(due) GROUP BY 1 ORDER BY 1"
+        return CountStatement(sql: sql, parameters: builder.parameters)
+    }
+}

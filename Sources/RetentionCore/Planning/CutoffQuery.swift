@@ -1,0 +1,20 @@
+/// The SQL that computes a rule's cutoff with PostgreSQL's interval arithmetic in the session's
+/// time zone (which the engine sets to the policy's `timeZone`).
+///
+/// `cutoff = asOf - after`. A row is due when its anchor is strictly earlier than the cutoff.
+/// With `align`, the anchor is replaced by the end of its year, the first instant of the next
+/// one; `yearEnd(anchor) < cutoff` holds exactly when `anchor < L`, where `L` is the start of the
+/// year holding the instant just before the cutoff. The query returns both the cutoff and `L`,
+/// so every statement compares a raw anchor with one value and can use an index on it.
+public enum CutoffQuery {
+    /// Parameters: `$1` asOf (timestamptz text), `$2` the period (interval text).
+    /// Columns: cutoff, anchor cutoff.
+    public static func sql(align: YearAlignment?, financialYearStartMonth: Int) -> String {
+        let cutoff = "($1::timestamptz - $2::interval)"
+        guard let align else { return "SELECT \(cutoff), \(cutoff)" }
+        let shift = align == .calendarYearEnd ? 0 : financialYearStartMonth - 1
+        let lastInstant = "(\(cutoff) - interval '1 microsecond')"
+        let yearStart = "(date_trunc('year', \(lastInstant) - interval '\(shift) months') + interval '\(shift) months')"
+        return "SELECT \(cutoff), \(yearStart)"
+    }
+}

@@ -1,0 +1,90 @@
+import Postgres
+
+/// A rule bound to its live table: turns the rule's due, hold and foreign-key conditions into
+/// SQL predicates over one row alias. Pure: builds text and parameters, runs nothing.
+public struct RulePlan: Sendable {
+    public let rule: Rule
+    public let table: TableInfo
+    /// The declared type of the rule's tenant column, for casting tenant keys passed as text.
+    public let tenantColumnType: String?
+    /// Foreign keys whose referencing rows stop a due row from being deleted.
+    public let blockingKeys: [ForeignKey]
+
+    public init(rule: Rule, table: TableInfo) {
+        self.rule = rule
+        self.table = table
+        self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
+        self.blockingKeys = rule.removesRows ? table.referencedBy.filter(\.blocksDelete) : []
+    }
+
+    /// `alias.column`, quoted.
+    func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
+
+    /// The tenant key as text, or a typed NULL when the rule has no tenant column.
+    public func tenantText(_ alias: String) -> String {
+        rule.tenantColumn.map { "\(column($0, alias))::text" } ?? "NULL::text"
+    }
+
+    private func tenantArray(_ values: [String], _ builder: inout SQLBuilder) -> String {
+        "\(builder.bind(textArrayLiteral(values)))::text[]::\(tenantColumnType ?? "text")[]"
+    }
+
+    /// Rows that are due: the earliest non-null anchor is before the cutoff (so: any anchor is),
+    /// pseudonymised rows excluded, narrowed to `--tenant` when given.
+    public func duePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
+        var anchors: [String] = []
+        var cutoffPlaceholder: String?
+        for anchor in rule.due.anchors {
+            switch anchor {
+            case let .column(name):
+                let placeholder = cutoffPlaceholder ?? builder.bind(bounds.anchorCutoff)
+                cutoffPlaceholder = placeholder
+                anchors.append("\(column(name, alias)) < \(placeholder)::timestamptz")
+            case .tenantTerminatedAt:
+                if let tenantColumn = rule.tenantColumn, let tenants = bounds.terminatedTenants, !tenants.isEmpty {
+                    anchors.append("\(column(tenantColumn, alias)) = ANY(\(tenantArray(tenants, &builder)))")
+                }
+            case .fileModified:
+                break
+            }
+        }
+        var conditions = [anchors.isEmpty ? "false" : anchors.count == 1 ? anchors[0] : "(" + anchors.joined(separator: " OR ") + ")"]
+        if case let .pseudonymise(spec) = rule.action {
+            conditions.append("\(column(spec.marker, alias)) IS NULL")
+        }
+        if let only = bounds.onlyTenant, let tenantColumn = rule.tenantColumn {
+            conditions.append("\(column(tenantColumn, alias)) = \(builder.bind(only))::text::\(tenantColumnType ?? "text")")
+        }
+        return conditions.joined(separator: " AND ")
+    }
+
+    /// Rows under a legal hold; nil when no hold applies to this rule.
+    public func heldPredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String? {
+        guard let tenantColumn = rule.tenantColumn, !bounds.heldTenants.isEmpty else { return nil }
+        return "\(column(tenantColumn, alias)) = ANY(\(tenantArray(bounds.heldTenants, &builder)))"
+    }
+
+    /// Rows referenced through `key` by a row of the referencing table, optionally only by
+    /// referencing rows that are not themselves due (`exceptDue`, for a dry run).
+    public func referencedPredicate(_ key: ForeignKey, _ alias: String, exceptDue: String? = nil) -> String {
+        let child = "c"
+        let join = zip(key.referencingColumns, key.referencedColumns)
+            .map { "\(column($0.0, child)) = \(column($0.1, alias))" }
+            .joined(separator: " AND ")
+        let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
+        return "EXISTS (SELECT 1 FROM \(key.referencing.sql) \(child) WHERE \(join)\(notDue))"
+    }
+
+    /// Rows that the rule may act on: due, not held, and (for rules that remove rows) not
+    /// referenced by any row through a blocking foreign key.
+    public func actionablePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
+        var conditions = [duePredicate(alias, bounds, &builder)]
+        if let held = heldPredicate(alias, bounds, &builder) {
+            conditions.append("NOT coalesce(\(held), false)")
+        }
+        for key in blockingKeys {
+            conditions.append("NOT " + referencedPredicate(key, alias))
+        }
+        return conditions.joined(separator: " AND ")
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The state directory's `reports/`: one JSON report per run, dry runs included, each chained
+/// to the one written before it by `previousReportSha256`.
+public struct ReportStore: Sendable {
+    public let directory: String
+
+    public init(stateDirectory: String) { directory = stateDirectory + "/reports" }
+
+    /// The state directory: `--state-dir`, else `$STATE_DIRECTORY` (systemd), else `/var/lib/retention`.
+    public static func stateDirectory(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let option { return option }
+        if let systemd = environment["STATE_DIRECTORY"], !systemd.isEmpty {
+            return String(systemd.split(separator: ":").first ?? Substring(systemd))
+        }
+        return "/var/lib/retention"
+    }
+
+    /// Checks that reports can be written, before a run changes anything.
+    public func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ReportStoreError("could not create report directory \"\(directory)\": \(error.localizedDescription)")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw ReportStoreError("report directory \"\(directory)\" is not writable")
+        }
+    }
+
+    /// The report files in the order they were written (their names start with the UTC time).
+    public func reportFiles() throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
+    }
+
+    /// Writes `report` as the newest link of the chain; returns the bytes' SHA-256 and the path.
+    /// Holds an exclusive lock on the directory while it reads the previous report and writes.
+    @discardableResult
+    public func write(_ report: RunReport) throws -> (sha256: String, path: String) {
+        try prepare()
+        let lockPath = directory + "/.lock"
+        let lockDescriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard lockDescriptor >= 0 else { throw ReportStoreError("could not open \"\(lockPath)\"") }
+        defer { close(lockDescriptor) }
+        guard flock(lockDescriptor, LOCK_EX) == 0 else { throw ReportStoreError("could not lock \"\(lockPath)\"") }
+        var chained = report
+        if let previous = try reportFiles().last, let data = FileManager.default.contents(atPath: previous) {
+            chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
+        }
+        let bytes = Array(JSONWriter.write(chained.json()).utf8)
+        let stamp = chained.startedAt.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
+        let path = "\(directory)/\(stamp)-\(chained.runID).json"
+        try Self.atomicWrite(bytes, to: path)
+        return (SHA256.hash(bytes).hexString, path)
+    }
+
+    /// Writes a file under a temporary name, flushes it to disk and renames it into place.
+    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_CREAT | O_WRONLY | O_TRUNC, 0o640)
+        guard descriptor >= 0 else { throw ReportStoreError("could not write \"\(temporary)\": \(String(cString: strerror(errno)))") }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else {
+                close(descriptor)
+                unlink(temporary)
+                throw ReportStoreError("could not write \"\(temporary)\": \(String(cString: strerror(errno)))")
+            }
+            written += count
+        }
+        fsync(descriptor)
+        close(descriptor)
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw ReportStoreError("could not rename \"\(temporary)\" to \"\(path)\": \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// A report could not be written.
+public struct ReportStoreError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,51 @@
+/// What one rule did in a run: the counts of DESIGN.md's report, per rule and per tenant.
+public struct RuleResult: Sendable {
+    public enum Status: String, Sendable {
+        case ok, failed, skipped, interrupted
+    }
+
+    public var name: String
+    public var category: String?
+    public var basis: String?
+    public var table: String?
+    public var action: String
+    /// `asOf - after`, as PostgreSQL prints a timestamptz; nil when the rule never started.
+    public var cutoff: String?
+    /// Due rows found when the rule ran: affected + held back + blocked + skipped.
+    public var matched: Int64 = 0
+    public var affected: Int64 = 0
+    public var heldBack: Int64 = 0
+    public var blocked: Int64 = 0
+    /// Due rows left for the next run because the application held a lock on them.
+    public var skipped: Int64 = 0
+    public var batches = 0
+    public var durationMs: Int64 = 0
+    public var status: Status
+    public var error: String?
+    public var tenants: [TenantResult] = []
+    /// Blocked rows per foreign-key constraint name.
+    public var blockedBy: [(constraint: String, rows: Int64)] = []
+    /// The longest and median batch transaction, in milliseconds.
+    public var longestBatchMs: Double = 0
+    public var medianBatchMs: Double = 0
+
+    public init(rule: Rule, status: Status) {
+        name = rule.name
+        category = rule.category
+        basis = rule.basis
+        table = rule.table?.description
+        action = rule.action.name
+        self.status = status
+    }
+}
+
+/// One tenant's share of a rule's counts.
+public struct TenantResult: Sendable, Equatable {
+    public var tenant: String
+    public var matched: Int64 = 0
+    public var affected: Int64 = 0
+    public var heldBack: Int64 = 0
+    public var blocked: Int64 = 0
+
+    public init(tenant: String) { self.tenant = tenant }
+}

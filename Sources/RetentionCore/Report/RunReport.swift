@@ -1,0 +1,72 @@
+/// The report of one run (`retention-report/1`, DESIGN.md): counts, rule names, tables and
+/// tenant keys only, never the personal data that was removed.
+public struct RunReport: Sendable {
+    public enum Status: String, Sendable {
+        case ok, failed, interrupted
+    }
+
+    public var runID: String
+    public var policy: String
+    public var policySHA256: String
+    public var dryRun: Bool
+    public var asOf: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var status: Status
+    /// Why the run stopped early, when it did.
+    public var stopReason: String?
+    public var previousReportSHA256: String?
+    public var rules: [RuleResult]
+
+    public var totals: (matched: Int64, affected: Int64, heldBack: Int64, blocked: Int64) {
+        rules.reduce((0, 0, 0, 0)) { ($0.0 + $1.matched, $0.1 + $1.affected, $0.2 + $1.heldBack, $0.3 + $1.blocked) }
+    }
+
+    /// The process exit code this report calls for.
+    public var exitCode: ExitCode { status == .ok ? .success : .failure }
+
+    public func json() -> JSONValue {
+        let totals = totals
+        return .members([
+            ("schema", .string("retention-report/1")),
+            ("runId", .string(runID)),
+            ("policy", .string(policy)),
+            ("policySha256", .string(policySHA256)),
+            ("mode", .string(dryRun ? "dry-run" : "execute")),
+            ("asOf", .string(asOf)),
+            ("startedAt", .string(startedAt)),
+            ("finishedAt", .string(finishedAt)),
+            ("status", .string(status.rawValue)),
+            ("stopReason", .optionalString(stopReason)),
+            ("previousReportSha256", .optionalString(previousReportSHA256)),
+            ("rules", .array(rules.map(RunReport.json))),
+            ("totals", .members([("matched", .int(totals.matched)), ("affected", .int(totals.affected)),
+                                 ("heldBack", .int(totals.heldBack)), ("blocked", .int(totals.blocked))])),
+        ])
+    }
+
+    private static func json(_ rule: RuleResult) -> JSONValue {
+        .members([
+            ("name", .string(rule.name)),
+            ("category", .optionalString(rule.category)),
+            ("basis", .optionalString(rule.basis)),
+            ("table", .optionalString(rule.table)),
+            ("action", .string(rule.action)),
+            ("cutoff", .optionalString(rule.cutoff)),
+            ("matched", .int(rule.matched)),
+            ("affected", .int(rule.affected)),
+            ("heldBack", .int(rule.heldBack)),
+            ("blocked", .int(rule.blocked)),
+            ("skipped", .int(rule.skipped)),
+            ("blockedBy", .array(rule.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
+            ("batches", .int(rule.batches)),
+            ("durationMs", .int(rule.durationMs)),
+            ("status", .string(rule.status.rawValue)),
+            ("error", .optionalString(rule.error)),
+            ("tenants", .array(rule.tenants.map { tenant in
+                .members([("tenant", .string(tenant.tenant)), ("matched", .int(tenant.matched)), ("affected", .int(tenant.affected)),
+                          ("heldBack", .int(tenant.heldBack)), ("blocked", .int(tenant.blocked))])
+            })),
+        ])
+    }
+}

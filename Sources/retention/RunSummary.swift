@@ -1,0 +1,23 @@
+import RetentionCore
+
+/// The human summary of a run on stdout: one line per rule, then the totals.
+enum RunSummary {
+    static func print(_ report: RunReport, path: String) {
+        let mode = report.dryRun ? "dry run" : "run"
+        Output.out("\(mode) of policy \"\(report.policy)\" as of \(report.asOf): \(report.status.rawValue)")
+        for rule in report.rules {
+            var line = "  \(rule.name): \(rule.action) \(rule.table ?? "-"), cutoff \(rule.cutoff ?? "-"), matched \(rule.matched), "
+            line += report.dryRun ? "would act on \(rule.matched - rule.heldBack - rule.blocked)" : "affected \(rule.affected)"
+            if rule.heldBack > 0 { line += ", held back \(rule.heldBack)" }
+            if rule.blocked > 0 { line += ", blocked \(rule.blocked)" }
+            if rule.skipped > 0 { line += ", skipped \(rule.skipped)" }
+            line += ", \(rule.batches) batches, \(rule.durationMs) ms"
+            if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0)" } ?? "")]" }
+            Output.out(line)
+        }
+        let totals = report.totals
+        Output.out("total: matched \(totals.matched), affected \(totals.affected), held back \(totals.heldBack), blocked \(totals.blocked)")
+        Output.out("report: \(path)")
+        if let reason = report.stopReason { Output.warning("run stopped early (\(reason)); due rows are left for the next run") }
+    }
+}
