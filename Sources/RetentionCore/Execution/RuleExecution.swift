@@ -19,7 +19,7 @@ final class RuleExecution: @unchecked Sendable {
     var bounds: RuleBounds?
     var cursors: [Cursor] = []
     /// The slice size the next batch gets, adapted after each batch to the target time.
-    var pagesPerBatch = 32.0
+    var pagesPerBatch = 512.0
     var inFlight = 0
     var result: RuleResult
     var affectedByTenant: [String?: Int64] = [:]

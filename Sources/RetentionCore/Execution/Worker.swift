@@ -130,12 +130,11 @@ final class Worker {
             let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
             let started = Date()
             do {
-                let rows = try connectedConnection().execute(statement.sql, statement.parameters).rows
+                let counts = try execute(statement, ruleName: plan.rule.name)
                 outcome.durations.append(Date().timeIntervalSince(started))
                 var affected: Int64 = 0
-                for row in rows {
-                    let count = try row.int64(1)
-                    outcome.affectedByTenant[row[0], default: 0] += count
+                for (tenant, count) in counts {
+                    outcome.affectedByTenant[tenant, default: 0] += count
                     affected += count
                 }
                 outcome.lastAffected = affected
@@ -163,6 +162,21 @@ final class Worker {
                 guard error.isTransient, attempt <= 6 else { throw error }
                 Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
             }
+        }
+    }
+
+    /// Runs one batch as one transaction and returns what it changed per tenant.
+    private func execute(_ statement: BatchStatement, ruleName: String) throws -> [(String?, Int64)] {
+        let connection = try connectedConnection()
+        if statement.countsByTenant {
+            return try connection.execute(statement.sql, statement.parameters).rows.map { ($0[0], try $0.int64(1)) }
+        }
+        return try connection.transaction {
+            let affected = try connection.execute(statement.sql, statement.parameters).affectedRows
+            if affected > 0 {
+                try connection.execute(BatchStatement.recordSQL, [context.runID, ruleName, String(affected)])
+            }
+            return [(nil, Int64(affected))]
         }
     }
 

@@ -8,11 +8,11 @@ struct ActionStatement {
     /// Extra `name AS (...),` fragments placed after `counted`; empty or ending with a comma.
     let extraCTEs: String
 
-    static func change(_ plan: RulePlan, target: String, whereClause: String, _ builder: inout SQLBuilder) -> ActionStatement {
-        let tenant = plan.tenantText("r")
+    static func change(_ plan: RulePlan, target: String, whereClause: String, returning: Bool, _ builder: inout SQLBuilder) -> ActionStatement {
+        let returningClause = returning ? " RETURNING \(plan.tenantText("r")) AS tenant" : ""
         switch plan.rule.action {
         case .delete, .purgeFiles:
-            return ActionStatement(sql: "DELETE FROM \(target) WHERE \(whereClause) RETURNING \(tenant) AS tenant", extraCTEs: "")
+            return ActionStatement(sql: "DELETE FROM \(target) WHERE \(whereClause)\(returningClause)", extraCTEs: "")
         case .pseudonymise, .aggregate:
             fatalError("action \(plan.rule.action.name) is planned by its own statement")
         }

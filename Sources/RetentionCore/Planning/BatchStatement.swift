@@ -1,17 +1,25 @@
 import Postgres
 
-/// One batch: a single statement that acts on the actionable rows of one heap slice and, in the
-/// same statement (so in the same transaction), records its per-tenant counts in
-/// `retention.batch_results`. It returns `(tenant, affected)` rows.
+/// One batch: a single statement that acts on the actionable rows of one heap slice.
+///
+/// A rule with a tenant column counts what it changed per tenant in the same statement and
+/// records it in `retention.batch_results` there (it returns `(tenant, affected)` rows). A rule
+/// without one runs the bare statement, which is about twice as fast as one with `RETURNING`,
+/// and the worker records its row count in the same transaction (`recordSQL`).
 public struct BatchStatement: Sendable {
     public let sql: String
     public let parameters: [String?]
+    /// Whether `sql` returns `(tenant, affected)` rows and records them itself.
+    public let countsByTenant: Bool
+
+    /// Records a bare statement's row count: `$1` run id, `$2` rule, `$3` affected rows.
+    public static let recordSQL = "INSERT INTO retention.batch_results (run_id, rule, tenant, affected) VALUES ($1::uuid, $2, NULL, $3::bigint)"
 
     /// How the batch finds its rows.
     public enum Mode: Sendable, Equatable {
         /// A TID range scan over the slice; waits (up to `lock_timeout`) for rows the application holds.
         case range
-        /// The slice's rows locked first with `FOR UPDATE SKIP LOCKED`, at most `limit` of them:
+        /// The slice's rows locked first with `FOR UPDATE [SKIP LOCKED]`, at most `limit` of them:
         /// for `--batch-size` and for slices that met a row the application holds.
         case lockedRows(limit: Int?, skipLocked: Bool)
     }
@@ -27,14 +35,18 @@ public struct BatchStatement: Sendable {
         case .range:
             whereClause = "\(range) AND \(actionable)"
         case let .lockedRows(limit, skipLocked):
-            var builderForInner = "SELECT r.ctid FROM \(target) WHERE \(range) AND \(actionable)"
-            if let limit { builderForInner += " LIMIT \(builder.bind(String(limit)))::bigint" }
-            builderForInner += skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE"
-            whereClause = "r.ctid = ANY(ARRAY(\(builderForInner))) AND \(actionable)"
+            var inner = "SELECT r.ctid FROM \(target) WHERE \(range) AND \(actionable)"
+            if let limit { inner += " LIMIT \(builder.bind(String(limit)))::bigint" }
+            inner += skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE"
+            whereClause = "r.ctid = ANY(ARRAY(\(inner))) AND \(actionable)"
+        }
+        let countsByTenant = plan.rule.tenantColumn != nil || plan.needsReturning
+        let change = ActionStatement.change(plan, target: target, whereClause: whereClause, returning: countsByTenant, &builder)
+        guard countsByTenant else {
+            return BatchStatement(sql: change.sql, parameters: builder.parameters, countsByTenant: false)
         }
         let run = builder.bind(runID)
         let ruleName = builder.bind(plan.rule.name)
-        let change = ActionStatement.change(plan, target: target, whereClause: whereClause, &builder)
         let sql = """
             WITH changed AS (\(change.sql)), \
             counted AS (SELECT tenant, count(*) AS affected FROM changed GROUP BY tenant),\(change.extraCTEs) \
@@ -42,6 +54,6 @@ public struct BatchStatement: Sendable {
             SELECT \(run)::uuid, \(ruleName), tenant, affected FROM counted) \
             SELECT tenant, affected FROM counted
             """
-        return BatchStatement(sql: sql, parameters: builder.parameters)
+        return BatchStatement(sql: sql, parameters: builder.parameters, countsByTenant: true)
     }
 }

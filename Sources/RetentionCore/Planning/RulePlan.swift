@@ -17,6 +17,12 @@ public struct RulePlan: Sendable {
         self.blockingKeys = rule.removesRows ? table.referencedBy.filter(\.blocksDelete) : []
     }
 
+    /// Whether the action's statement needs the changed rows themselves (an aggregate's roll-up).
+    var needsReturning: Bool {
+        if case .aggregate = rule.action { return true }
+        return false
+    }
+
     /// `alias.column`, quoted.
     func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
 

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The benchmark's command line: `retention-bench [--rows N] [--layout seq|shuffled|both]
+/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N]`.
+struct BenchOptions {
+    var rows = 2_000_000
+    var layouts = ["seq", "shuffled"]
+    var concurrency = 2
+    var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+    var actions = ["delete"]
+    var rowSample = 5_000
+    var dueFraction = 0.4
+
+    static func parse(_ arguments: [String]) -> BenchOptions {
+        var options = BenchOptions()
+        var index = 0
+        func value() -> String {
+            index += 1
+            guard index < arguments.count else { fail("option \(arguments[index - 1]) requires a value") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--rows": options.rows = required(Int(value()), "--rows takes a number")
+            case "--layout":
+                let layout = value()
+                options.layouts = layout == "both" ? ["seq", "shuffled"] : [layout]
+                guard ["seq", "shuffled", "both"].contains(layout) else { fail("--layout is seq, shuffled or both") }
+            case "--concurrency": options.concurrency = required(Int(value()), "--concurrency takes a number")
+            case "--database-url": options.databaseURL = value()
+            case "--actions": options.actions = value().split(separator: ",").map(String.init)
+            case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
+            case "--help":
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both] [--concurrency N] [--actions delete,pseudonymise,aggregate] [--row-sample N] [--database-url URL]")
+                exit(0)
+            default: fail("unrecognized option \"\(arguments[index])\"")
+            }
+            index += 1
+        }
+        return options
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("retention-bench: error: \(message)\n".utf8))
+    exit(2)
+}
+
+/// The value, or a usage error naming what was wrong.
+func required<T>(_ value: T?, _ message: String) -> T {
+    guard let value else { fail(message) }
+    return value
+}

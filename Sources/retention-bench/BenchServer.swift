@@ -1,0 +1,60 @@
+import Foundation
+import Postgres
+
+/// Creates and drops the benchmark's databases on the server of `adminURL`.
+struct BenchServer {
+    let adminURL: String
+
+    func url(_ database: String) -> String {
+        guard var components = URLComponents(string: adminURL) else { fail("--database-url must be a postgresql:// URL") }
+        components.path = "/" + database
+        return components.string ?? adminURL
+    }
+
+    private func admin() throws -> Connection { try Connection(conninfo: url("postgres")) }
+
+    func recreate(_ database: String, template: String? = nil, _ fill: (Connection) throws -> Void = { _ in }) throws {
+        let admin = try admin()
+        try admin.execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
+        if let template {
+            try admin.execute("CREATE DATABASE \(Identifier.quote(database)) TEMPLATE \(Identifier.quote(template)) STRATEGY FILE_COPY")
+        } else {
+            try admin.execute("CREATE DATABASE \(Identifier.quote(database))")
+        }
+        try fill(try Connection(conninfo: url(database)))
+    }
+
+    func drop(_ database: String) {
+        _ = try? admin().execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
+    }
+
+    /// The `asOf` that leaves rows 1...due before the cutoff, in ISO 8601.
+    func asOf(_ database: String, due: Int) throws -> String {
+        try Connection(conninfo: url(database)).execute("""
+            SELECT to_char((timestamptz '\(BenchData.start)' + $1::int * interval '\(BenchData.stepSeconds) seconds') AT TIME ZONE 'UTC',
+                           'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            """, [String(due + 1)]).requiredScalar()
+    }
+
+    /// A fresh copy of `template`, read once into the cache and checkpointed, so every method
+    /// starts from the same warm state.
+    func warmCopy(of template: String, named name: String) throws -> Connection {
+        try recreate(name, template: template)
+        let connection = try Connection(conninfo: url(name))
+        for statement in ["SET enable_seqscan = off", "SELECT count(created_at) FROM events WHERE created_at > '-infinity'",
+                          "RESET enable_seqscan", "SELECT count(*) FROM events", "CHECKPOINT"] {
+            try connection.execute(statement)
+        }
+        return connection
+    }
+}
+
+/// The process's peak resident memory, from `/proc/self/status`.
+enum PeakMemory {
+    static func mebibytes() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kibibytes / 1024
+    }
+}
