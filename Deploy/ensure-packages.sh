@@ -32,9 +32,9 @@ _ensure_packages_missing() {
 
 ensure_packages() {
     local missing
-    missing=$(_ensure_packages_missing)
+    missing=$(_ensure_packages_missing | tr '\n' ' ')
     [ -z "$missing" ] && return 0
-    echo "ensure-packages: missing:" $missing "- installing postgresql libpq-dev" >&2
+    echo "ensure-packages: missing: ${missing}- installing postgresql libpq-dev" >&2
     local sudo=""
     if [ "$(id -u)" -ne 0 ]; then
         if command -v sudo >/dev/null 2>&1; then
@@ -52,9 +52,9 @@ ensure_packages() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         postgresql libpq-dev >&2 || return 1
-    missing=$(_ensure_packages_missing)
+    missing=$(_ensure_packages_missing | tr '\n' ' ')
     if [ -n "$missing" ]; then
-        echo "ensure-packages: still missing after install:" $missing >&2
+        echo "ensure-packages: still missing after install: $missing" >&2
         return 1
     fi
     return 0

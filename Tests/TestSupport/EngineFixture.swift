@@ -1,0 +1,85 @@
+import Foundation
+import Postgres
+
+/// A database with the engine's schema, a policy file and a state directory: what an
+/// integration test needs to run `retention` for real and check the outcome with plain SQL.
+public struct EngineFixture: Sendable {
+    public let database: TestDatabase
+    public let directory: String
+
+    /// Creates the database, runs `schemaSQL` in it, and applies the engine's migrations.
+    public static func make(_ label: String, schemaSQL: String) throws -> EngineFixture {
+        let database = try TestDatabase.create(label, sql: schemaSQL)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-test-\(database.name)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fixture = EngineFixture(database: database, directory: directory)
+        let migrate = try fixture.retention(["migrate"])
+        guard migrate.status == 0 else { throw FixtureError(message: "migrate failed: \(migrate.stderr)") }
+        return fixture
+    }
+
+    public var stateDirectory: String { directory + "/state" }
+
+    /// Writes `json` as the policy file and returns its path.
+    @discardableResult
+    public func writePolicy(_ json: String, name: String = "policy.json") throws -> String {
+        let path = directory + "/" + name
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Runs `retention` with the fixture's database URL added (and state directory for `run`).
+    public func retention(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try CommandRunner.run(withDefaults(arguments), environment: environment)
+    }
+
+    /// Starts `retention` without waiting.
+    public func start(_ arguments: [String]) throws -> RunningCommand {
+        try CommandRunner.start(withDefaults(arguments))
+    }
+
+    private func withDefaults(_ arguments: [String]) -> [String] {
+        var full = arguments + ["--database-url", database.url]
+        if arguments.first == "run" {
+            full += ["--state-dir", stateDirectory]
+            if !arguments.contains("--policy") { full += ["--policy", directory + "/policy.json"] }
+        }
+        return full
+    }
+
+    /// The newest report in the state directory, parsed.
+    public func latestReport() throws -> [String: Any] {
+        let reports = stateDirectory + "/reports"
+        let names = try FileManager.default.contentsOfDirectory(atPath: reports).filter { $0.hasSuffix(".json") }.sorted()
+        guard let last = names.last, let data = FileManager.default.contents(atPath: reports + "/" + last),
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw FixtureError(message: "no report in \(reports)")
+        }
+        return object
+    }
+
+    /// The report's entry for `rule`.
+    public func ruleReport(_ rule: String) throws -> [String: Any] {
+        let rules = try latestReport()["rules"] as? [[String: Any]] ?? []
+        guard let entry = rules.first(where: { $0["name"] as? String == rule }) else {
+            throw FixtureError(message: "no rule \(rule) in the report")
+        }
+        return entry
+    }
+
+    public func drop() {
+        database.drop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+public struct FixtureError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// An integer field of a parsed report.
+    public func int(_ key: String) -> Int64 { (self[key] as? NSNumber)?.int64Value ?? -1 }
+}
