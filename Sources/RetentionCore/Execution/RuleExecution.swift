@@ -26,6 +26,8 @@ final class RuleExecution: @unchecked Sendable {
     var batchDurations: [Double] = []
     /// Some slice met rows the application held and skipped them.
     var skippedLockedRows = false
+    /// A slice was left unfinished because the run was asked to stop.
+    var leftRows = false
     var failure: String?
     var startedAt = Date()
 

@@ -20,7 +20,7 @@ struct RunContext: Sendable {
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, and READ ONLY transactions for a dry run.
     func connect() throws -> Connection {
-        let connection = try source.connect()
+        let connection = try source.connect(applicationName: "retention worker")
         try connection.execute("""
             SELECT set_config('TimeZone', $1, false), set_config('lock_timeout', $2, false),
                    set_config('statement_timeout', $3, false),

@@ -98,14 +98,12 @@ final class Worker {
                 execution.affectedByTenant[tenant, default: 0] += affected
             }
             if outcome.skippedLocked { execution.skippedLockedRows = true }
+            if outcome.leftRows { execution.leftRows = true }
             if let failure = outcome.failure, execution.failure == nil { execution.failure = failure }
             if outcome.failure == nil, let seconds = outcome.durations.last {
                 execution.adapt(pages: slice.pageCount, seconds: seconds, affected: outcome.lastAffected,
                                 target: context.options.targetBatchSeconds, batchSize: context.options.batchSize)
             }
-        }
-        if context.options.pauseMilliseconds > 0 {
-            Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
         }
     }
 
@@ -115,6 +113,8 @@ final class Worker {
         var affectedByTenant: [String?: Int64] = [:]
         var lastAffected: Int64 = 0
         var skippedLocked = false
+        /// The slice was left before all its batches ran (a stop request).
+        var leftRows = false
         var failure: String?
     }
 
@@ -138,7 +138,16 @@ final class Worker {
                     affected += count
                 }
                 outcome.lastAffected = affected
-                if let limit, affected >= Int64(limit), context.stop.stopReason == nil { continue }
+                if context.options.pauseMilliseconds > 0 {
+                    Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
+                }
+                if let limit, affected >= Int64(limit) {
+                    guard context.stop.stopReason == nil else {
+                        outcome.leftRows = true
+                        return
+                    }
+                    continue
+                }
                 return
             } catch let error as PostgresError {
                 attempt += 1
@@ -184,7 +193,7 @@ final class Worker {
 
     private func finish(_ execution: RuleExecution) {
         guard let plan = execution.plan, let bounds = execution.bounds else { return }
-        let interrupted = context.stop.stopReason != nil && execution.hasSlicesLeft
+        let interrupted = context.stop.stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
         var counts = RuleCounts()
         var failure = execution.failure
         let needsCount = !bounds.heldTenants.isEmpty || !plan.blockingKeys.isEmpty || execution.skippedLockedRows
