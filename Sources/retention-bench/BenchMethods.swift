@@ -33,7 +33,7 @@ struct BenchMethods {
         case "delete":
             statement = "DELETE FROM events WHERE created_at < $1::timestamptz"
         case "pseudonymise":
-            let pads = HMACPads(key: BenchMethods.key)
+            let pads = HMACPads(key: BenchMethods.key.bytes)
             statement = """
                 UPDATE events SET email = encode(sha256('\\x\(pads.outer)'::bytea || sha256('\\x\(pads.inner)'::bytea || convert_to(email, 'UTF8'))), 'hex'),
                     user_id = NULL, pseudonymised_at = now()

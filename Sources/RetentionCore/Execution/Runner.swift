@@ -112,7 +112,9 @@ public struct Runner {
             throw RunError.usage("the selected rules wait for each other through foreign keys")
         }
         let executions = selected.map { rule in
-            RuleExecution(rule: rule, plan: schema.table(of: rule).map { RulePlan(rule: rule, table: $0) })
+            RuleExecution(rule: rule, plan: schema.table(of: rule).map {
+                RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey)
+            })
         }
         return Scheduler(executions: executions, waitsFor: order, stop: stop)
     }

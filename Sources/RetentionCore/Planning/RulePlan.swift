@@ -10,11 +10,22 @@ public struct RulePlan: Sendable {
     /// Foreign keys whose referencing rows stop a due row from being deleted.
     public let blockingKeys: [ForeignKey]
 
-    public init(rule: Rule, table: TableInfo) {
+    /// The declared type of an aggregate's bucket column.
+    public let aggregateBucketType: String?
+    /// The HMAC pads of the pseudonym key, for `hmac` columns.
+    public let pseudonymPads: HMACPads?
+
+    public init(rule: Rule, table: TableInfo, schema: Schema, pseudonymKey: PseudonymKey? = nil) {
         self.rule = rule
         self.table = table
         self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
         self.blockingKeys = rule.removesRows ? table.referencedBy.filter(\.blocksDelete) : []
+        if case let .aggregate(spec) = rule.action {
+            aggregateBucketType = schema.tables[spec.into]?.column(spec.bucketColumn)?.typeName
+        } else {
+            aggregateBucketType = nil
+        }
+        pseudonymPads = pseudonymKey.map { HMACPads(key: $0.bytes) }
     }
 
     /// Whether the action's statement needs the changed rows themselves (an aggregate's roll-up).

@@ -1,0 +1,27 @@
+/// The inner and outer padded keys of HMAC-SHA256 (RFC 2104), computed once in Swift so that
+/// PostgreSQL's built-in `sha256(bytea)` can compute the HMAC without an extension and without
+/// the personal data ever leaving the server.
+///
+/// `HMAC(K, m) = SHA256((K' ^ opad) || SHA256((K' ^ ipad) || m))`, where `K'` is the key, or its
+/// SHA-256 when it is longer than the 64-byte block, padded with zeros to 64 bytes.
+public struct HMACPads: Sendable {
+    /// `K' ^ 0x36…`, lower-case hex.
+    public let inner: String
+    /// `K' ^ 0x5c…`, lower-case hex.
+    public let outer: String
+
+    public init(key: [UInt8]) {
+        var block = key.count > 64 ? SHA256.hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        inner = block.map { $0 ^ 0x36 }.hexString
+        outer = block.map { $0 ^ 0x5c }.hexString
+    }
+
+    /// The SQL of the HMAC of `message` (a bytea expression) as lower-case hex, with the pads
+    /// bound as parameters.
+    public func sql(message: String, _ builder: inout SQLBuilder) -> String {
+        let innerPad = builder.bind("\\x" + inner)
+        let outerPad = builder.bind("\\x" + outer)
+        return "encode(sha256(\(outerPad)::bytea || sha256(\(innerPad)::bytea || \(message))), 'hex')"
+    }
+}
