@@ -12,7 +12,7 @@ enum RunCommand {
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(command: "run", raw, options: options)
-        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let policyPath = try arguments.required("policy")
         var runOptions = RunOptions()
         runOptions.dryRun = arguments.flag("dry-run")
         runOptions.asOf = try arguments.instant("as-of")
@@ -22,6 +22,7 @@ enum RunCommand {
         runOptions.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
         runOptions.maxRuntime = try arguments.duration("max-runtime")
         runOptions.pauseMilliseconds = try arguments.integer("pause", range: 0...600_000) ?? 0
+        let policy = try PolicyParser.load(path: policyPath)
         if let keyPath = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] {
             do {
                 runOptions.pseudonymKey = try PseudonymKey.load(path: keyPath)

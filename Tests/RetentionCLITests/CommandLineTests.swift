@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("The command line: help, version, strict options")
+struct CommandLineTests {
+    @Test("--help and --version go to stdout with exit 0", arguments: [["--help"], ["-?"], ["--version"], ["-V"], ["run", "--help"], ["validate", "--help"], ["migrate", "--help"]])
+    func helpAndVersion(_ arguments: [String]) throws {
+        let result = try CommandRunner.run(arguments)
+        #expect(result.status == 0)
+        #expect(!result.stdout.isEmpty)
+        #expect(result.stderr.isEmpty)
+    }
+
+    @Test("each subcommand's help has a usage line and its options")
+    func subcommandHelp() throws {
+        let result = try CommandRunner.run(["run", "--help"])
+        #expect(result.stdout.contains("Usage:\n  retention run --policy=FILE [OPTION]..."))
+        for option in ["--dry-run", "--as-of=TIME", "--batch-size=N", "--concurrency=N", "--max-runtime=DURATION", "--database-url=URL"] {
+            #expect(result.stdout.contains(option))
+        }
+    }
+
+    @Test("usage errors are one line naming the flag, then a pointer to --help; exit 2", arguments: [
+        (["run", "--policy"], "option --policy requires a value"),
+        (["run", "--polcy", "x"], "unrecognized option \"--polcy\""),
+        (["run", "--policy", "p.json", "--batch-size", "ten"], "invalid value \"ten\" for option --batch-size"),
+        (["run", "--policy", "p.json", "--batch-size", "0"], "--batch-size must be in range"),
+        (["run", "--policy", "p.json", "--as-of", "yesterday"], "invalid value \"yesterday\" for option --as-of"),
+        (["run", "--policy", "p.json", "--max-runtime", "soon"], "invalid value \"soon\" for option --max-runtime"),
+        (["run", "--dry-run"], "option --policy is required"),
+        (["frobnicate"], "unknown command \"frobnicate\""),
+        (["validate", "--policy", "a", "--policy", "b"], "option --policy given more than once"),
+    ])
+    func usageErrors(_ arguments: [String], _ message: String) throws {
+        let result = try CommandRunner.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.first == "retention: error: \(message)" || lines.first?.hasPrefix("retention: error: \(message)") == true, "\(result.stderr)")
+        #expect(lines.last?.hasPrefix("Try \"retention") == true)
+    }
+
+    @Test("a missing policy file and invalid JSON are one clear line, exit 2")
+    func badPolicyFile() throws {
+        let missing = try CommandRunner.run(["validate", "--policy", "/nonexistent/policy.json"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("could not read file \"/nonexistent/policy.json\""))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).json").path
+        try "{\"policy\": \"x\",\n \"rules\": [}".write(toFile: path, atomically: true, encoding: .utf8)
+        let invalid = try CommandRunner.run(["validate", "--policy", path])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.contains("invalid JSON at line 2"))
+    }
+
+    @Test("the demo policy and the documented example pass the file check")
+    func shippedPolicies() throws {
+        for name in ["demo-policy.json", "okrnest-example.json"] {
+            let result = try CommandRunner.run(["validate", "--policy", Repository.root + "/Jobs/" + name])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// One schema, and one policy per mistake: each must give exit 2, name the rule and the key,
+/// and change nothing.
+private let schema = """
+    CREATE TABLE organizations (id bigint PRIMARY KEY, terminated_at timestamptz, name text);
+    CREATE TABLE users (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations,
+                        email text NOT NULL, name text, ip inet, score int, removed_at timestamptz, marked_at timestamptz,
+                        marked_date date, created_on date);
+    CREATE TABLE invoices (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations, issued_at date NOT NULL);
+    CREATE TABLE nokey (created_at timestamptz);
+    CREATE VIEW users_view AS SELECT * FROM users;
+    CREATE TABLE events (id bigint PRIMARY KEY, organization_id bigint, kind text, amount numeric, label text, occurred_at timestamptz NOT NULL);
+    CREATE TABLE daily (day date NOT NULL, organization_id bigint NOT NULL, kind text NOT NULL, n bigint NOT NULL, total numeric NOT NULL,
+                        label text, PRIMARY KEY (day, organization_id, kind));
+    CREATE TABLE daily_nokey (day date, organization_id bigint, kind text, n bigint);
+    CREATE TABLE logs (id bigint, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+    CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    """
+
+private func policy(_ rule: String, tenants: String = #""tenants": {"table": "organizations", "key": "id", "terminatedAt": "terminated_at"},"#) -> String {
+    #"{"policy": "v", \#(tenants) "rules": [{"name": "r1", \#(rule)}]}"#
+}
+
+@Suite("retention validate against the live schema")
+struct ValidateCommandTests {
+    @Test("each schema mistake is one line naming the rule and the key, exit 2", arguments: [
+        (#""table": "userz", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#, "table", "does not exist"),
+        (#""table": "users_view", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#, "table", "is not a table"),
+        (#""table": "nokey", "due": {"after": "1 day", "from": "created_at"}, "action": "delete""#, "table", "no primary key"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removd_at"}, "action": "delete""#, "due.from", "has no column \"removd_at\""),
+        (#""table": "users", "due": {"after": "1 day", "from": "email"}, "action": "delete""#, "due.from", "an anchor must be timestamptz"),
+        (#""table": "users", "tenantColumn": "org", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#, "tenantColumn", "has no column \"org\""),
+        (#""table": "users", "tenantColumn": "email", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#, "tenantColumn", "same type"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"score": "hmac"}, "marker": "marked_at"}"#, "pseudonymise.columns.score", "needs a text column"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"score": "truncate-ip"}, "marker": "marked_at"}"#, "pseudonymise.columns.score", "inet or text"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"email": "null"}, "marker": "marked_at"}"#, "pseudonymise.columns.email", "NOT NULL"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"nam": "null"}, "marker": "marked_at"}"#, "pseudonymise.columns.nam", "has no column"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"name": "null"}, "marker": "marked_date"}"#, "pseudonymise.marker", "must be timestamptz"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"name": "null"}, "marker": "nope"}"#, "pseudonymise.marker", "has no column"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "dayly", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id"], "count": "n"}"#, "aggregate.into", "does not exist"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily_nokey", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n"}"#, "aggregate.into", "no unique key"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id"], "count": "n"}"#, "aggregate.into", "no unique key"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "label"}"#, "aggregate.count", "must be numeric"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"amount": "totl"}}"#, "aggregate.sums.amount", "has no column \"totl\""),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"label": "total"}}"#, "aggregate.sums.label", "only numeric"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "dai", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n"}"#, "aggregate.bucket.column", "has no column"),
+        (#""table": "organizations", "due": {"after": "30 days", "from": "terminated_at"}, "action": "delete""#, "table", "foreign key \"invoices_organization_id_fkey\""),
+    ])
+    func oneProblem(_ rule: String, _ key: String, _ fragment: String) throws {
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(policy(rule))
+        let before = try fixture.database.checksum("users")
+        let result = try fixture.retention(["validate", "--policy", path])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("retention: error:") }
+        #expect(lines.count >= 1)
+        #expect(lines.contains { $0.contains("rule \"r1\", key \"\(key)\"") && $0.contains(fragment) }, "\(result.stderr)")
+        #expect(try fixture.database.checksum("users") == before)
+        // run refuses the same policy before doing anything.
+        let run = try fixture.retention(["run", "--policy", path])
+        #expect(run.status == 2)
+    }
+
+    @Test("top-level tenants mistakes and an unknown server time zone")
+    func topLevel() throws {
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema)
+        defer { fixture.drop() }
+        let rule = #""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#
+        for (tenants, key) in [
+            (#""tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"},"#, "tenants.table"),
+            (#""tenants": {"table": "organizations", "key": "uid", "terminatedAt": "terminated_at"},"#, "tenants.key"),
+            (#""tenants": {"table": "organizations", "key": "id", "terminatedAt": "name"},"#, "tenants.terminatedAt"),
+        ] {
+            let result = try fixture.retention(["validate", "--policy", try fixture.writePolicy(policy(rule, tenants: tenants))])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("key \"\(key)\""), "\(result.stderr)")
+        }
+    }
+
+    @Test("all problems are listed, each on its own line")
+    func allProblemsListed() throws {
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(#"{"policy": "v", "rules": [{"name": "a", "table": "userz", "due": {"after": "1 day", "from": "x"}, "action": "delete"}, {"name": "b", "table": "users", "due": {"after": "1 day", "from": "nope"}, "action": "delete"}]}"#)
+        let result = try fixture.retention(["validate", "--policy", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("rule \"a\", key \"table\""))
+        #expect(result.stderr.contains("rule \"b\", key \"due.from\""))
+    }
+
+    @Test("a valid policy over a partitioned table and date anchors passes; without a connection the file alone is checked")
+    func validPolicy() throws {
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy("""
+            {"policy": "ok", "tenants": {"table": "organizations", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "logs", "table": "logs", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"},
+              {"name": "users", "table": "public.users", "tenantColumn": "organization_id", "due": {"after": "30 days", "from": ["removed_at", "created_on", "tenant.terminatedAt"]}, "action": "delete"},
+              {"name": "invoices", "table": "invoices", "due": {"after": "7 years", "from": "issued_at", "align": "financial-year-end"}, "action": "delete"},
+              {"name": "events", "table": "events", "due": {"after": "14 months", "from": "occurred_at"}, "action": "aggregate",
+               "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"amount": "total"}}},
+              {"name": "pseudo", "table": "users", "due": {"after": "0 days", "from": "removed_at"}, "action": "pseudonymise",
+               "pseudonymise": {"columns": {"email": "hmac", "name": "null", "ip": "truncate-ip"}, "marker": "marked_at"}}]}
+            """)
+        let live = try fixture.retention(["validate", "--policy", path])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stdout.contains("5 rules valid against database"))
+        let fileOnly = try CommandRunner.run(["validate", "--policy", path])
+        #expect(fileOnly.status == 0)
+        #expect(fileOnly.stdout.contains("file only"))
+    }
+}
