@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let contactsSchema = """
+    SET TimeZone = 'UTC';
+    CREATE EXTENSION pgcrypto;
+    CREATE TABLE contacts (id int PRIMARY KEY, email text NOT NULL, name text, company varchar(80), ip inet, ip_text text,
+                           unsubscribed_at timestamptz, pseudonymised_at timestamptz);
+    INSERT INTO contacts SELECT g, CASE WHEN g % 10 = 0 THEN 'Åsa.' || g || '@exämple.se' ELSE 'user' || (g % 700) || '@example.com' END,
+        CASE WHEN g % 5 = 0 THEN NULL ELSE 'Name ' || g END, 'Company ' || (g % 30),
+        CASE WHEN g % 3 = 0 THEN ('2001:db8:' || to_hex(g) || '::' || to_hex(g))::inet WHEN g % 7 = 0 THEN NULL ELSE ('203.0.' || (g % 250) || '.' || (g % 200))::inet END,
+        CASE WHEN g % 4 = 0 THEN '198.51.' || (g % 250) || '.77' WHEN g % 11 = 0 THEN 'not an address' END,
+        CASE WHEN g % 2 = 0 THEN timestamptz '2026-01-01' + (g || ' hours')::interval END, NULL
+    FROM generate_series(1, 3000) g;
+    CREATE TABLE suppression (id int PRIMARY KEY, email text, added_at timestamptz NOT NULL, done_at timestamptz);
+    INSERT INTO suppression SELECT g, 'user' || (g % 700) || '@example.com', timestamptz '2025-01-01', NULL FROM generate_series(1, 50) g;
+    """
+
+private let contactsPolicy = """
+    {"policy": "pseudo", "rules": [
+      {"name": "unsubscribed", "table": "contacts", "due": {"after": "0 days", "from": "unsubscribed_at"}, "action": "pseudonymise",
+       "pseudonymise": {"columns": {"email": "hmac", "name": "null", "company": "redact", "ip": "truncate-ip", "ip_text": "truncate-ip"}, "marker": "pseudonymised_at"}},
+      {"name": "suppression", "table": "suppression", "due": {"after": "0 days", "from": "added_at"}, "action": "pseudonymise",
+       "pseudonymise": {"columns": {"email": "hmac"}, "marker": "done_at"}}]}
+    """
+
+@Suite("pseudonymise")
+struct PseudonymiseTests {
+    static func keyFile(_ fixture: EngineFixture, _ bytes: [UInt8]) throws -> String {
+        let path = fixture.directory + "/key"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static let key: [UInt8] = Array("0123456789abcdef0123456789abcdef-and-more".utf8)
+
+    @Test("exactly the due rows change, as an independent pgcrypto computation says; other rows are byte-identical; a second run changes nothing")
+    func exactChange() throws {
+        let fixture = try EngineFixture.make("pseudo", schemaSQL: contactsSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(contactsPolicy)
+        let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
+        let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
+        let asOf = "2026-03-01T00:00:00Z"
+        try fixture.database.connect().executeScript("""
+            CREATE TABLE expected AS SELECT id,
+              CASE WHEN due THEN encode(hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea, 'sha256'), 'hex') ELSE email END AS email,
+              CASE WHEN due THEN NULL ELSE name END AS name,
+              CASE WHEN due THEN '[redacted]' ELSE company END AS company,
+              CASE WHEN due AND ip IS NOT NULL THEN (CASE WHEN family(ip) = 4 THEN host(network(set_masklen(ip, 24))) ELSE host(network(set_masklen(ip, 48))) END)::inet ELSE ip END AS ip,
+              CASE WHEN due AND ip_text = 'not an address' THEN '[redacted]'
+                   WHEN due AND ip_text IS NOT NULL THEN regexp_replace(ip_text, '\\.[0-9]+$', '.0') ELSE ip_text END AS ip_text,
+              due
+            FROM (SELECT *, unsubscribed_at IS NOT NULL AND unsubscribed_at < '\(asOf)'::timestamptz AS due FROM contacts) c;
+            """)
+        let dueCount = try fixture.database.count("SELECT count(*) FROM expected WHERE due")
+        let untouched = try fixture.database.checksum("(SELECT * FROM contacts WHERE id IN (SELECT id FROM expected WHERE NOT due)) AS kept", orderBy: "id")
+        let result = try fixture.retention(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "200"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try fixture.ruleReport("unsubscribed").int("affected") == dueCount)
+        #expect(try fixture.database.count("""
+            SELECT count(*) FROM contacts c JOIN expected e USING (id)
+            WHERE (c.email, c.name, c.company, c.ip, c.ip_text) IS DISTINCT FROM (e.email, e.name, e.company, e.ip, e.ip_text)
+            """) == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM contacts WHERE pseudonymised_at IS NOT NULL") == dueCount)
+        #expect(try fixture.database.checksum("(SELECT * FROM contacts WHERE id IN (SELECT id FROM expected WHERE NOT due)) AS kept", orderBy: "id") == untouched)
+        // The same e-mail gets the same pseudonym in every table.
+        #expect(try fixture.database.count("""
+            SELECT count(*) FROM suppression s WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.email = s.email)
+            """) == 0)
+        let after = try fixture.database.checksum("contacts", orderBy: "id")
+        let again = try fixture.retention(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath])
+        #expect(again.status == 0)
+        #expect(try fixture.database.checksum("contacts", orderBy: "id") == after)
+        #expect(try fixture.ruleReport("unsubscribed").int("matched") == 0)
+    }
+
+    @Test("a missing, short or unreadable key is one clear line, exit 2, nothing changed")
+    func badKeys() throws {
+        let fixture = try EngineFixture.make("pseudokey", schemaSQL: contactsSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(contactsPolicy)
+        let before = try fixture.database.checksum("contacts", orderBy: "id")
+        let short = try PseudonymiseTests.keyFile(fixture, Array(repeating: 7, count: 31))
+        let cases: [([String], [String: String], String)] = [
+            ([], [:], "needs the pseudonym key"),
+            (["--pseudonym-key-file", fixture.directory + "/nokey"], [:], "could not read pseudonym key file"),
+            (["--pseudonym-key-file", short], [:], "holds 31 bytes"),
+            ([], ["RETENTION_PSEUDONYM_KEY_FILE": short], "holds 31 bytes"),
+        ]
+        for (arguments, environment, message) in cases {
+            let result = try fixture.retention(["run", "--as-of", "2026-03-01T00:00:00Z"] + arguments, environment: environment)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+            #expect(!result.stderr.contains("0123456789abcdef"))
+        }
+        #expect(try fixture.database.checksum("contacts", orderBy: "id") == before)
+    }
+}
