@@ -45,7 +45,7 @@ struct AggregateTests {
         defer { fixture.drop() }
         try fixture.writePolicy(analyticsPolicy(unit: unit))
         let due = try fixture.database.count("SELECT count(*) FROM events WHERE occurred_at < '\(asOf)'::timestamptz - interval '12 months'")
-        let kept = try fixture.database.checksum("(SELECT * FROM events WHERE occurred_at >= '\(asOf)'::timestamptz - interval '12 months') AS kept", orderBy: "id")
+        let kept = try fixture.database.checksum("(SELECT * FROM events WHERE occurred_at >= '\(asOf)'::timestamptz - interval '12 months')", orderBy: "id")
         let result = try fixture.retention(["run", "--as-of", asOf])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try fixture.ruleReport("rollup").int("affected") == due)
