@@ -59,8 +59,8 @@ struct AggregateTests {
         let fixture = try EngineFixture.make("aggkill", schemaSQL: analyticsSchema + expectedRollup(unit: "day", zone: "UTC", asOf: asOf))
         defer { fixture.drop() }
         try fixture.writePolicy(analyticsPolicy(zone: "UTC"))
-        let running = try fixture.start(["run", "--as-of", asOf, "--batch-size", "300", "--pause", "20"])
-        Thread.sleep(forTimeInterval: 1.0)
+        let running = try fixture.start(["run", "--as-of", asOf, "--batch-size", "200", "--pause", "40"])
+        Thread.sleep(forTimeInterval: 0.8)
         running.signal(SIGKILL)
         _ = running.wait()
         let left = try fixture.database.count("SELECT count(*) FROM events WHERE occurred_at < '\(asOf)'::timestamptz - interval '12 months'")

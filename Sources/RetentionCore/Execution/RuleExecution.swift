@@ -6,11 +6,15 @@ import Postgres
 final class RuleExecution: @unchecked Sendable {
     enum State { case waiting, starting, running, finishing, done }
 
-    /// One relation's pages still to be sliced.
+    /// One relation's pages (or anchor window) still to be sliced, and the size the next slice
+    /// gets, adapted after each batch to the target time.
     struct Cursor {
         var relation: Identifier
-        var nextPage: Int
-        var endPage: Int
+        /// The anchor column for a walk in anchor order; nil for heap pages.
+        var anchorColumn: String?
+        var next: Int64
+        var end: Int64
+        var sliceSize: Double
     }
 
     let rule: Rule
@@ -18,8 +22,6 @@ final class RuleExecution: @unchecked Sendable {
     var state = State.waiting
     var bounds: RuleBounds?
     var cursors: [Cursor] = []
-    /// The slice size the next batch gets, adapted after each batch to the target time.
-    var pagesPerBatch = 512.0
     var inFlight = 0
     var result: RuleResult
     var affectedByTenant: [String?: Int64] = [:]
@@ -37,26 +39,30 @@ final class RuleExecution: @unchecked Sendable {
         self.result = RuleResult(rule: rule, status: .skipped)
     }
 
-    var hasSlicesLeft: Bool { cursors.contains { $0.nextPage < $0.endPage } }
+    var hasSlicesLeft: Bool { cursors.contains { $0.next < $0.end } }
 
-    /// Cuts the next slice of about `pagesPerBatch` pages.
-    func nextSlice() -> PageSlice? {
-        guard let index = cursors.firstIndex(where: { $0.nextPage < $0.endPage }) else { return nil }
+    /// Cuts the next slice from the first cursor with work left.
+    func nextSlice() -> BatchSlice? {
+        guard let index = cursors.firstIndex(where: { $0.next < $0.end }) else { return nil }
         let cursor = cursors[index]
-        let pages = max(1, min(Int(pagesPerBatch), cursor.endPage - cursor.nextPage))
-        cursors[index].nextPage += pages
-        return PageSlice(relation: cursor.relation, firstPage: cursor.nextPage, endPage: cursor.nextPage + pages)
+        let size = max(1, min(Int64(cursor.sliceSize), cursor.end - cursor.next))
+        cursors[index].next += size
+        let span: BatchSlice.Span = cursor.anchorColumn.map { .anchorWindow(column: $0, from: cursor.next, to: cursor.next + size) }
+            ?? .pages(first: cursor.next, end: cursor.next + size)
+        return BatchSlice(relation: cursor.relation, span: span, cursor: index)
     }
 
-    /// Sizes the next slices so a batch takes about `target` seconds, growing at most twofold
-    /// and shrinking at most fourfold per batch; with `--batch-size`, so a slice holds about that
-    /// many actionable rows.
-    func adapt(pages: Int, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
-        let byTime = Double(pages) * target / max(seconds, 0.0005)
-        var next = min(max(byTime, pagesPerBatch / 4), pagesPerBatch * 2)
+    /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
+    /// by half and shrinking at most fourfold per batch; with `--batch-size`, so a slice holds
+    /// about that many actionable rows.
+    func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
+        let current = cursors[slice.cursor].sliceSize
+        let size = Double(slice.size)
+        var next = min(max(size * target / max(seconds, 0.0005), current / 4), current * 1.5)
         if let batchSize, affected > 0 {
-            next = min(next, Double(batchSize) * Double(pages) / Double(affected))
+            next = min(next, Double(batchSize) * size / Double(affected))
         }
-        pagesPerBatch = min(max(next, 1), 65_536)
+        let largest = cursors[slice.cursor].anchorColumn == nil ? 65_536.0 : Double(Int64.max / 4)
+        cursors[slice.cursor].sliceSize = min(max(next, 1), largest)
     }
 }

@@ -26,13 +26,39 @@ enum RuleStart {
                           heldTenants: context.heldTenants(for: rule), onlyTenant: context.options.tenant)
     }
 
-    /// One cursor per heap relation (the table, or each leaf partition), up to its size now.
-    /// Rows appended after this point are younger than the run and so not due.
-    static func cursors(for plan: RulePlan, connection: Connection) throws -> [RuleExecution.Cursor] {
-        try plan.table.leaves.map { relation in
+    /// One cursor per heap relation (the table, or each leaf partition). Pages are walked up to
+    /// the relation's size now: rows appended later are younger than the run and so not due.
+    /// An aggregate walks its anchor's index in time order instead, from the earliest due row to
+    /// the cutoff, when the relation has such an index.
+    static func cursors(for plan: RulePlan, bounds: RuleBounds, connection: Connection) throws -> [RuleExecution.Cursor] {
+        var cursors: [RuleExecution.Cursor] = []
+        for relation in plan.table.leaves {
+            if let column = plan.anchorOrderColumn, try hasIndex(relation, leadingWith: column, connection) {
+                let row = try connection.execute("""
+                    SELECT (extract(epoch FROM min(\(Identifier.quote(column)))::timestamptz) * 1000000)::bigint,
+                           (extract(epoch FROM $1::timestamptz) * 1000000)::bigint
+                    FROM ONLY \(relation.sql) WHERE \(Identifier.quote(column)) < $1::timestamptz
+                    """, [bounds.anchorCutoff]).rows[0]
+                guard row[0] != nil else { continue }
+                let start = try row.int64(0)
+                let end = try row.int64(1)
+                cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: column, next: start, end: end,
+                                                    sliceSize: max(1, Double(end - start) / 256)))
+                continue
+            }
             let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
                                                [relation.sql]).int64()
-            return RuleExecution.Cursor(relation: relation, nextPage: 0, endPage: Int(pages))
+            cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: nil, next: 0, end: pages, sliceSize: 512))
         }
+        return cursors
+    }
+
+    /// Whether `relation` has a valid, non-partial index whose first column is `column`.
+    private static func hasIndex(_ relation: Identifier, leadingWith column: String, _ connection: Connection) throws -> Bool {
+        try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+              WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
+            """, [relation.sql, column]).requiredScalar() == "t"
     }
 }

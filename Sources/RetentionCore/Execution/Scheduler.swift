@@ -5,7 +5,7 @@ import Foundation
 final class Scheduler: @unchecked Sendable {
     enum Work {
         case start(RuleExecution)
-        case slice(RuleExecution, PageSlice)
+        case slice(RuleExecution, BatchSlice)
         case finish(RuleExecution)
         case done
     }

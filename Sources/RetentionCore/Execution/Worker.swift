@@ -50,7 +50,7 @@ final class Worker {
                 }
                 return
             }
-            let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, connection: connection) }
+            let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, bounds: bounds, connection: connection) }
             scheduler.update {
                 execution.bounds = bounds
                 execution.result.cutoff = bounds.cutoff
@@ -82,7 +82,7 @@ final class Worker {
 
     // MARK: Batches
 
-    private func process(_ execution: RuleExecution, _ slice: PageSlice) {
+    private func process(_ execution: RuleExecution, _ slice: BatchSlice) {
         guard let plan = execution.plan, let bounds = execution.bounds else { return }
         var outcome = SliceOutcome()
         do {
@@ -101,7 +101,7 @@ final class Worker {
             if outcome.leftRows { execution.leftRows = true }
             if let failure = outcome.failure, execution.failure == nil { execution.failure = failure }
             if outcome.failure == nil, let seconds = outcome.durations.last {
-                execution.adapt(pages: slice.pageCount, seconds: seconds, affected: outcome.lastAffected,
+                execution.adapt(slice, seconds: seconds, affected: outcome.lastAffected,
                                 target: context.options.targetBatchSeconds, batchSize: context.options.batchSize)
             }
         }
@@ -121,7 +121,7 @@ final class Worker {
     /// Runs the batches of one slice: the TID range statement, or, once a row held by the
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
     /// comes back short. A batch that hits `statement_timeout` is split in halves.
-    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: PageSlice, skipLocked: Bool, depth: Int,
+    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice, skipLocked: Bool, depth: Int,
                               into outcome: inout SliceOutcome) throws {
         let limit = context.options.batchSize
         var mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)

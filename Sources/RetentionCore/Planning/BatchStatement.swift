@@ -25,7 +25,7 @@ public struct BatchStatement: Sendable {
     }
 
     /// The batch for `plan` over `slice`.
-    public static func make(_ plan: RulePlan, slice: PageSlice, bounds: RuleBounds, runID: String, mode: Mode) -> BatchStatement {
+    public static func make(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, runID: String, mode: Mode) -> BatchStatement {
         var builder = SQLBuilder()
         let target = "ONLY \(slice.relation.sql) r"
         let range = slice.predicate("r", &builder)

@@ -34,6 +34,13 @@ public struct RulePlan: Sendable {
         return false
     }
 
+    /// The column an aggregate walks its rows in order of (its only anchor), so that each batch
+    /// touches few roll-up rows; nil for other actions.
+    public var anchorOrderColumn: String? {
+        guard case .aggregate = rule.action, case let .column(name)? = rule.due.anchors.first else { return nil }
+        return name
+    }
+
     /// `alias.column`, quoted.
     func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
 
