@@ -30,6 +30,7 @@ enum Commands {
             case "validate": return try ValidateCommand.run(rest)
             case "migrate": return try MigrateCommand.run(rest)
             case "run": return try RunCommand.run(rest)
+            case "hold": return try HoldCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {
@@ -42,6 +43,9 @@ enum Commands {
         } catch let failure as PostgresError {
             Output.error(failure, doing: "database error")
             return .failure
+        } catch let failure as RunError {
+            Output.error(failure.description)
+            return failure.exitCode
         } catch let failure as MigrationError {
             Output.error(failure.description)
             return .usage

@@ -98,8 +98,35 @@ enum Help {
         \(exitCodes)
         """
 
+    static let hold = """
+        retention hold places, releases and lists legal holds. A held tenant's rows are kept
+        from every rule (or the one named) until the hold is released. Holds are never deleted.
+
+        Usage:
+          retention hold add --tenant=ID --reason=TEXT --policy=FILE [--rule=NAME] [--by=NAME]
+          retention hold release ID [--by=NAME]
+          retention hold list [--all] [--format=text|json]
+
+        Options:
+          --all                    list released holds too
+          --by=NAME                who places or releases the hold (default: the login name)
+          --format=FORMAT          text or json (default: text)
+          --policy=FILE            the policy whose tenants table the tenant must exist in
+          --reason=TEXT            why the data is held: a case number, a decision
+          --rule=NAME              hold only this rule (default: every rule)
+          --tenant=ID              the tenant to hold
+          -?, --help               show this help, then exit
+
+        `hold add` prints the new hold's id alone on stdout.
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
     static func text(for command: String) -> String? {
         switch command {
+        case "hold": return hold
         case "validate": return validate
         case "migrate": return migrate
         case "run": return run

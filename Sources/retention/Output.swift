@@ -4,8 +4,8 @@ import RetentionCore
 
 /// Messages in PostgreSQL's style: `retention: error: ...` on stderr, stdout flushed first.
 enum Output {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    static func out(_ text: String, terminator: String = "\n") {
+        FileHandle.standardOutput.write(Data((text + terminator).utf8))
     }
 
     static func err(_ text: String) {

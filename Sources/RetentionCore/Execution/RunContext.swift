@@ -31,17 +31,3 @@ struct RunContext: Sendable {
         return connection
     }
 }
-
-/// A legal hold in force: a tenant's rows are kept from every rule, or from one.
-public struct LegalHold: Sendable, Equatable {
-    public var id: Int64
-    public var tenant: String
-    public var rule: String?
-
-    /// The holds in force (`released_at IS NULL`).
-    public static func active(_ connection: Connection) throws -> [LegalHold] {
-        try connection.execute("SELECT hold_id, tenant, rule FROM retention.legal_holds WHERE released_at IS NULL ORDER BY hold_id").rows.map {
-            LegalHold(id: try $0.int64(0), tenant: try $0.text(1), rule: $0[2])
-        }
-    }
-}

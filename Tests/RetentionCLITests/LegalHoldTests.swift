@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let holdSchema = """
+    SET TimeZone = 'UTC';
+    CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+    CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, created_at timestamptz NOT NULL);
+    CREATE TABLE logs (id int PRIMARY KEY, org_id int, created_at timestamptz NOT NULL);
+    INSERT INTO orgs SELECT g, CASE WHEN g <= 2 THEN timestamptz '2024-01-01' END FROM generate_series(1, 6) g;
+    INSERT INTO notes SELECT g, 1 + g % 6, timestamptz '2025-06-01' + (g || ' hours')::interval FROM generate_series(1, 600) g;
+    INSERT INTO logs SELECT g, 1 + g % 6, timestamptz '2023-01-01' + (g || ' days')::interval FROM generate_series(1, 900) g;
+    """
+
+private let holdPolicy = """
+    {"policy": "holds", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+      {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"},
+      {"name": "logs", "table": "logs", "tenantColumn": "org_id", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}]}
+    """
+
+@Suite("Legal holds")
+struct LegalHoldTests {
+    @Test("a hold keeps exactly that tenant's rows from every rule, counted as held back; a release lets the next run remove them; history stays")
+    func holdAndRelease() throws {
+        let fixture = try EngineFixture.make("holds", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(holdPolicy)
+        let asOf = "2025-12-01T00:00:00Z"
+        let logCutoff = "timestamptz '2024-12-01 00:00:00+00'"
+        let heldNotes = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 2")
+        let heldLogs = try fixture.database.count("SELECT count(*) FROM logs WHERE org_id = 2 AND created_at < \(logCutoff)")
+        let otherDueNotes = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 1")
+        let added = try fixture.retention(["hold", "add", "--tenant", "2", "--reason", "Case 2025-17, tax audit", "--policy", policy, "--by", "lawyer"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let holdID = added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(holdID) != nil, "hold add prints the id alone: \(added.stdout)")
+        let heldChecksum = try fixture.database.checksum("(SELECT * FROM notes WHERE org_id = 2 UNION ALL SELECT * FROM logs WHERE org_id = 2)", orderBy: "1")
+
+        // A dry run and a run both count the held rows.
+        #expect(try fixture.retention(["run", "--dry-run", "--as-of", asOf]).status == 0)
+        #expect(try fixture.ruleReport("notes").int("heldBack") == heldNotes)
+        let run = try fixture.retention(["run", "--as-of", asOf])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try fixture.ruleReport("notes").int("heldBack") == heldNotes)
+        #expect(try fixture.ruleReport("notes").int("affected") == otherDueNotes)
+        #expect(try fixture.ruleReport("logs").int("heldBack") == heldLogs)
+        #expect(try fixture.database.checksum("(SELECT * FROM notes WHERE org_id = 2 UNION ALL SELECT * FROM logs WHERE org_id = 2)", orderBy: "1") == heldChecksum)
+        #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 1") == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM logs WHERE org_id <> 2 AND created_at < \(logCutoff)") == 0)
+
+        let released = try fixture.retention(["hold", "release", holdID, "--by", "lawyer"])
+        #expect(released.status == 0, "\(released.stderr)")
+        #expect(try fixture.retention(["hold", "release", holdID]).status == 2)
+        #expect(try fixture.retention(["run", "--as-of", asOf]).status == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 2") == 0)
+        #expect(try fixture.ruleReport("logs").int("affected") == heldLogs)
+
+        let list = try fixture.retention(["hold", "list", "--all", "--format", "json"])
+        #expect(list.status == 0)
+        let holds = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(holds.count == 1)
+        #expect(holds.first?["releasedBy"] as? String == "lawyer")
+        #expect(holds.first?["reason"] as? String == "Case 2025-17, tax audit")
+        #expect(try fixture.retention(["hold", "list"]).stdout.contains("no legal holds in force"))
+    }
+
+    @Test("a hold on one rule keeps only that rule's rows")
+    func ruleHold() throws {
+        let fixture = try EngineFixture.make("ruleholds", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(holdPolicy)
+        #expect(try fixture.retention(["hold", "add", "--tenant", "1", "--rule", "logs", "--reason", "dispute", "--policy", policy]).status == 0)
+        #expect(try fixture.retention(["run", "--as-of", "2025-12-01T00:00:00Z"]).status == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 1") == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM logs WHERE org_id = 1 AND created_at < timestamptz '2024-12-01 00:00:00+00'") > 0)
+    }
+
+    @Test("a hold on a tenant that does not exist, an unknown rule or an empty reason is refused, exit 2")
+    func badHolds() throws {
+        let fixture = try EngineFixture.make("badholds", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(holdPolicy)
+        for (arguments, message) in [
+            (["--tenant", "99", "--reason", "x"], "tenant \"99\" does not exist"),
+            (["--tenant", "1", "--reason", "x", "--rule", "nope"], "no rule \"nope\""),
+            (["--tenant", "1", "--reason", "  "], "--reason must say why"),
+        ] {
+            let result = try fixture.retention(["hold", "add", "--policy", policy] + arguments)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_holds") == 0)
+        #expect(try fixture.retention(["hold", "release", "42"]).status == 2)
+    }
+}
