@@ -31,6 +31,7 @@ enum Commands {
             case "migrate": return try MigrateCommand.run(rest)
             case "run": return try RunCommand.run(rest)
             case "hold": return try HoldCommand.run(rest)
+            case "plan": return try PlanCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {
@@ -46,6 +47,9 @@ enum Commands {
         } catch let failure as RunError {
             Output.error(failure.description)
             return failure.exitCode
+        } catch let failure as ReportStoreError {
+            Output.error(failure.description)
+            return .failure
         } catch let failure as MigrationError {
             Output.error(failure.description)
             return .usage

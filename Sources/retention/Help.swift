@@ -124,8 +124,31 @@ enum Help {
         \(exitCodes)
         """
 
+    static let plan = """
+        retention plan shows what a contract termination will do to one tenant's data: for each
+        rule, how many rows are deleted, pseudonymised or aggregated and on which date, what is
+        kept and why, and the legal holds in force. It only reads.
+
+        Usage:
+          retention plan --policy=FILE --tenant=ID [OPTION]...
+
+        Options:
+          --format=FORMAT          text or json (default: text)
+          --out=FILE               write to FILE instead of stdout
+          --policy=FILE            the policy file (JSON)
+          --tenant=ID              the tenant
+          --terminate-at=TIME      plan as if terminated at TIME (default: now; a recorded
+                                   termination always wins)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
     static func text(for command: String) -> String? {
         switch command {
+        case "plan": return plan
         case "hold": return hold
         case "validate": return validate
         case "migrate": return migrate

@@ -8,6 +8,12 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + terminator).utf8))
     }
 
+    /// Writes a document to `path` (atomically), or to stdout.
+    static func write(_ text: String, to path: String?) throws {
+        guard let path else { return out(text, terminator: "") }
+        try ReportStore.atomicWrite(Array(text.utf8), to: path)
+    }
+
     static func err(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }

@@ -1,0 +1,145 @@
+import Postgres
+
+/// What a contract termination will do to one tenant's data: for each rule, how many rows are
+/// deleted, pseudonymised or aggregated, and when; what is kept and why; the holds in force.
+/// Computed read-only, with exactly the due-date semantics of a run.
+public struct TerminationPlan: Sendable {
+    public var policy: String
+    public var tenant: String
+    /// The termination instant used: the tenant's real `terminatedAt`, else `--terminate-at`, else now.
+    public var terminatedAt: String
+    public var terminationIsRecorded: Bool
+    public var asOf: String
+    public var timeZone: String
+    public var rules: [RuleSchedule]
+    /// Rules not tied to tenants (no `tenantColumn`), which the plan does not cover.
+    public var otherRules: [String]
+    public var holds: [LegalHold]
+}
+
+/// One rule's schedule for the tenant.
+public struct RuleSchedule: Sendable {
+    public var rule: String
+    public var category: String?
+    public var basis: String?
+    public var action: String
+    public var table: String
+    public var entries: [ScheduledRows]
+    /// Rows that no anchor ever makes due under this rule (all anchors NULL).
+    public var neverDue: Int64
+    /// Whether a hold in force keeps this rule's rows.
+    public var held: Bool
+
+    public var total: Int64 { entries.reduce(0) { $0 + $1.rows } }
+}
+
+/// Rows that become due at the same instant.
+public struct ScheduledRows: Sendable, Equatable {
+    /// The first instant at which the rows are due (ISO 8601, UTC).
+    public var dueAt: String
+    /// That instant's date in the policy's time zone.
+    public var date: String
+    /// For rules aligned to a year end: the year the rows belong to, such as `FY2026` or `FY2026/27`.
+    public var year: String?
+    public var rows: Int64
+    /// Whether the rows are due already (the next run acts on them).
+    public var overdue: Bool
+}
+
+extension TerminationPlan {
+    /// Computes the plan in a READ ONLY transaction.
+    public static func make(policy: Policy, tenant: String, terminateAt: String?, connection: Connection) throws -> TerminationPlan {
+        guard let tenants = policy.tenants else {
+            throw RunError.usage("the policy has no \"tenants\" section, so it has no tenants to plan for")
+        }
+        return try connection.transaction(readOnly: true) {
+            try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
+            let found = try connection.execute("""
+                SELECT \(RuleStart.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(RuleStart.isoUTC("now()")),
+                       \(RuleStart.isoUTC("coalesce($2::timestamptz, now())"))
+                FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key))::text = $1
+                """, [tenant, terminateAt])
+            guard let row = found.rows.first else {
+                throw RunError.usage("tenant \"\(tenant)\" (--tenant) does not exist in \"\(tenants.table)\"")
+            }
+            let recorded = row[0]
+            let asOf = try row.text(1)
+            let terminatedAt = try recorded ?? row.text(2)
+            let validation = try PolicyValidation.validate(policy, connection: connection)
+            guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
+            let holds = try LegalHold.of(tenant: tenant, connection).filter(\.isActive)
+            var schedules: [RuleSchedule] = []
+            var others: [String] = []
+            for rule in policy.rules {
+                guard rule.tenantColumn != nil, let table = validation.schema.table(of: rule) else {
+                    others.append(rule.name)
+                    continue
+                }
+                let plan = RulePlan(rule: rule, table: table, schema: validation.schema)
+                schedules.append(try schedule(plan, policy: policy, tenant: tenant, terminatedAt: terminatedAt, asOf: asOf,
+                                              held: holds.contains { $0.rule == nil || $0.rule == rule.name }, connection: connection))
+            }
+            return TerminationPlan(policy: policy.name, tenant: tenant, terminatedAt: terminatedAt, terminationIsRecorded: recorded != nil,
+                                   asOf: asOf, timeZone: policy.timeZone, rules: schedules, otherRules: others, holds: holds)
+        }
+    }
+
+    /// Groups the tenant's rows of one rule by the first instant each is due.
+    ///
+    /// A row is due at `t` when `anchor < t - after`. With `t0 = anchor + after`, the first such
+    /// instant is `t0` plus a microsecond, unless adding the period was cut short at a month's end
+    /// (31 January + 1 month = 28 February): then nothing is due before the next month begins.
+    static func schedule(_ plan: RulePlan, policy: Policy, tenant: String, terminatedAt: String, asOf: String, held: Bool,
+                         connection: Connection) throws -> RuleSchedule {
+        let rule = plan.rule
+        var builder = SQLBuilder()
+        let after = "\(builder.bind(rule.due.after.intervalText))::interval"
+        let shift = rule.due.align == .financialYearEnd ? policy.financialYearStartMonth - 1 : 0
+        func aligned(_ value: String) -> String {
+            guard rule.due.align != nil else { return value }
+            return "(date_trunc('year', \(value) - interval '\(shift) months') + interval '\(shift) months' + interval '1 year')"
+        }
+        var anchors: [String] = []
+        for anchor in rule.due.anchors {
+            switch anchor {
+            case let .column(name): anchors.append(aligned("\(plan.column(name, "r"))::timestamptz"))
+            case .tenantTerminatedAt: anchors.append(aligned("\(builder.bind(terminatedAt))::timestamptz"))
+            case .fileModified: break
+            }
+        }
+        let anchor = anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))"
+        var conditions = ["\(plan.column(rule.tenantColumn!, "r"))::text = \(builder.bind(tenant))"]
+        if case let .pseudonymise(spec) = rule.action { conditions.append("\(plan.column(spec.marker, "r")) IS NULL") }
+        let yearStart = "((s.due_at - interval '1 microsecond' - \(after)) - interval '1 year')"
+        let asOfParameter = builder.bind(asOf)
+        // One group per date (rows due already form one group: the next run acts on them).
+        let sql = """
+            SELECT \(RuleStart.isoUTC("min(s.due_at)")), min(to_char(s.due_at, 'YYYY-MM-DD')),
+                   \(rule.due.align == nil ? "NULL::text, NULL::text" : "to_char(\(yearStart), 'YYYY'), to_char(\(yearStart) + interval '1 year' - interval '1 day', 'YY')"),
+                   s.due_at <= \(asOfParameter)::timestamptz, count(*)
+            FROM (SELECT CASE WHEN (a.anchor + \(after) + interval '1 microsecond') - \(after) > a.anchor
+                              THEN a.anchor + \(after) + interval '1 microsecond'
+                              ELSE date_trunc('month', a.anchor + \(after)) + interval '1 month' END AS due_at
+                  FROM (SELECT \(anchor) AS anchor FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND "))) a) s
+            GROUP BY CASE WHEN s.due_at <= \(asOfParameter)::timestamptz THEN NULL ELSE to_char(s.due_at, 'YYYY-MM-DD') END, 3, 4, 5
+            ORDER BY 1 NULLS LAST
+            """
+        var entries: [ScheduledRows] = []
+        var neverDue: Int64 = 0
+        for row in try connection.execute(sql, builder.parameters).rows {
+            let rows = try row.int64(5)
+            guard let dueAt = row[0] else {
+                neverDue += rows
+                continue
+            }
+            var year: String?
+            if rule.due.align != nil, let start = row[2], let end = row[3] {
+                year = (rule.due.align == .financialYearEnd && policy.financialYearStartMonth != 1) ? "FY\(start)/\(end)" : "FY\(start)"
+                if rule.due.align == .calendarYearEnd { year = start }
+            }
+            entries.append(ScheduledRows(dueAt: dueAt, date: try row.text(1), year: year, rows: rows, overdue: try row.bool(4)))
+        }
+        return RuleSchedule(rule: rule.name, category: rule.category, basis: rule.basis, action: rule.action.name,
+                            table: plan.table.identifier.description, entries: entries, neverDue: neverDue, held: held)
+    }
+}
