@@ -32,6 +32,7 @@ enum Commands {
             case "run": return try RunCommand.run(rest)
             case "hold": return try HoldCommand.run(rest)
             case "plan": return try PlanCommand.run(rest)
+            case "report": return try ReportCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {

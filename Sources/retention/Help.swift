@@ -146,8 +146,33 @@ enum Help {
         \(exitCodes)
         """
 
+    static let report = """
+        retention report writes the compliance report for one tenant's Owner from the recorded
+        runs: what was removed, under which rule and basis, when; the legal holds; what is kept
+        because other records need it; what is scheduled next; and whether the audit trail of
+        run reports is whole. It contains counts only, never personal data.
+
+        Usage:
+          retention report --tenant=ID [OPTION]...
+
+        Options:
+          --format=FORMAT          json, md or html (default: json)
+          --from=TIME              only batches at or after TIME (ISO 8601)
+          --out=FILE               write to FILE instead of stdout
+          --policy=FILE            also show what is scheduled next for the tenant
+          --state-dir=DIR          where the run reports are (default: $STATE_DIRECTORY, else /var/lib/retention)
+          --tenant=ID              the tenant
+          --to=TIME                only batches before TIME (ISO 8601)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
     static func text(for command: String) -> String? {
         switch command {
+        case "report": return report
         case "plan": return plan
         case "hold": return hold
         case "validate": return validate

@@ -3,7 +3,7 @@ import Postgres
 /// The run's record in the `retention` schema: one `runs` row, and each rule's result with its
 /// per-tenant counts. Dry runs write nothing.
 enum RunLedger {
-    static func begin(runID: String, policy: Policy, asOf: String, connection: Connection) throws {
+    static func begin(runID: String, policy: Policy, rules: [Rule], asOf: String, connection: Connection) throws {
         try connection.transaction {
             // Only one run per policy holds the lock, so older rows still "running" were killed.
             try connection.execute("UPDATE retention.runs SET status = 'interrupted', finished_at = clock_timestamp() WHERE policy = $1 AND status = 'running'",
@@ -12,6 +12,13 @@ enum RunLedger {
                 INSERT INTO retention.runs (run_id, policy, policy_sha256, as_of, host, pid)
                 VALUES ($1::uuid, $2, $3, $4::timestamptz, $5, $6::integer)
                 """, [runID, policy.name, policy.sha256, asOf, ProcessEnvironment.hostName, String(ProcessEnvironment.pid)])
+            for rule in rules {
+                try connection.execute("""
+                    INSERT INTO retention.run_rules (run_id, rule, category, basis, table_name, action, definition)
+                    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb)
+                    """, [runID, rule.name, rule.category, rule.basis, rule.table?.description, rule.action.name,
+                          JSONWriter.write(rule.definitionJSON, pretty: false)])
+            }
         }
     }
 

@@ -85,7 +85,10 @@ public struct Runner {
         let startedAt = try times.text(1)
         let context = RunContext(policy: policy, options: options, source: source, runID: runID, asOf: asOf,
                                  schema: validation.schema, holds: try LegalHold.active(control), stop: stop)
-        if !options.dryRun { try RunLedger.begin(runID: runID, policy: policy, asOf: asOf, connection: control) }
+        if !options.dryRun {
+            let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
+            try RunLedger.begin(runID: runID, policy: policy, rules: selected, asOf: asOf, connection: control)
+        }
 
         let scheduler = try makeScheduler(schema: validation.schema)
         runWorkers(context: context, scheduler: scheduler)

@@ -1,0 +1,27 @@
+/// A rule's definition as JSON, recorded with each run so that reports can say what was done.
+/// It names columns and strategies, never values.
+extension Rule {
+    public var definitionJSON: JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("after", .string(due.after.description)),
+            ("from", .array(due.anchors.map { .string($0.description) })),
+            ("align", .optionalString(due.align?.rawValue)),
+            ("tenantColumn", .optionalString(tenantColumn)),
+        ]
+        switch action {
+        case .delete:
+            break
+        case let .pseudonymise(spec):
+            members.append(("columns", .array(spec.columns.map { .members([("column", .string($0.column)), ("strategy", .string($0.strategy.rawValue))]) })))
+            members.append(("marker", .string(spec.marker)))
+        case let .aggregate(spec):
+            members.append(("into", .string(spec.into.description)))
+            members.append(("bucket", .string(spec.bucketUnit.rawValue)))
+            members.append(("dimensions", .array(spec.dimensions.map(JSONValue.string))))
+        case let .purgeFiles(files):
+            members.append(("directory", .string(files.directory)))
+            members.append(("glob", .string(files.glob)))
+        }
+        return .members(members)
+    }
+}

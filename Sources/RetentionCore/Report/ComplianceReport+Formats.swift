@@ -1,0 +1,232 @@
+/// The compliance report as JSON, Markdown and a self-contained, print-friendly HTML page.
+extension ComplianceReport {
+    public var json: JSONValue {
+        .members([
+            ("schema", .string("retention-compliance-report/1")),
+            ("tenant", .string(tenant)),
+            ("from", .optionalString(from)),
+            ("to", .optionalString(to)),
+            ("generatedAt", .string(generatedAt)),
+            ("runs", .int(runs)),
+            ("rules", .array(rules.map { rule in
+                .members([
+                    ("rule", .string(rule.rule)), ("category", .string(rule.category)), ("basis", .optionalString(rule.basis)),
+                    ("action", .string(rule.action)), ("table", .optionalString(rule.table)),
+                    ("pseudonymisedColumns", .array(rule.columns.map { .members([("column", .string($0.column)), ("strategy", .string($0.strategy))]) })),
+                    ("rows", .int(rule.total)),
+                    ("byDate", .array(rule.byDate.map { .members([("date", .string($0.date)), ("rows", .int($0.rows))]) })),
+                    ("blocked", .int(rule.blocked)),
+                    ("blockedBy", .array(rule.blockedBy.map(JSONValue.string))),
+                ])
+            })),
+            ("holds", .array(holds.map(\.json))),
+            ("scheduled", scheduled.map { timeline in
+                .array(timeline.map { day in
+                    .members([("date", .string(day.date)), ("items", .array(day.items.map { item in
+                        .members([("rule", .string(item.rule)), ("action", .string(item.action)), ("table", .string(item.table)),
+                                  ("rows", .int(item.rows)), ("year", .optionalString(item.year)), ("held", .bool(item.held))])
+                    }))])
+                })
+            } ?? .null),
+            ("integrity", .members([
+                ("intact", .bool(integrity.isIntact)), ("reportsChecked", .int(integrity.reportsChecked)),
+                ("problems", .array(integrity.problems.map(JSONValue.string))), ("notes", .array(integrity.notes.map(JSONValue.string))),
+            ])),
+        ])
+    }
+
+    /// Sentences a person reads, shared by Markdown and HTML.
+    private var periodText: String {
+        switch (from, to) {
+        case let (from?, to?): return "from \(from) to \(to)"
+        case let (from?, nil): return "since \(from)"
+        case let (nil, to?): return "until \(to)"
+        default: return "all recorded runs"
+        }
+    }
+
+    private func verbPast(_ action: String) -> String {
+        switch action {
+        case "pseudonymise": return "pseudonymised"
+        case "aggregate": return "aggregated into statistics and removed"
+        default: return "deleted"
+        }
+    }
+
+    private func columnsText(_ rule: RuleSection) -> String? {
+        guard !rule.columns.isEmpty else { return nil }
+        let described = rule.columns.map { column, strategy -> String in
+            switch strategy {
+            case "hmac": return "\(column) replaced by a keyed hash (HMAC-SHA256)"
+            case "null": return "\(column) erased"
+            case "redact": return "\(column) replaced by [redacted]"
+            case "truncate-ip": return "\(column) shortened to its network (IPv4 /24, IPv6 /48)"
+            default: return "\(column): \(strategy)"
+            }
+        }
+        return "The rows were kept in this form: " + described.joined(separator: "; ") + "."
+    }
+
+    private var blockedText: [(rule: String, text: String)] {
+        rules.filter { $0.blocked > 0 }.map { rule in
+            (rule.rule, "\(grouped(rule.blocked)) rows of \(rule.table ?? rule.rule) are due but kept for now because other records that must still be kept refer to them\(rule.blockedBy.isEmpty ? "" : " (\(rule.blockedBy.joined(separator: ", ")))"). They are removed by the first run after those records are gone.")
+        }
+    }
+
+    public func markdown() -> String {
+        var lines = ["# Data retention report for tenant \(tenant)", "",
+                     "Generated \(generatedAt), covering \(periodText) (\(runs) runs). Counts only: this report contains no personal data.", ""]
+        lines.append("## What was removed")
+        if rules.allSatisfy({ $0.total == 0 }) { lines.append(""); lines.append("Nothing was removed in this period.") }
+        for category in Array(Set(rules.map(\.category))).sorted() {
+            lines.append("")
+            lines.append("### \(category)")
+            for rule in rules where rule.category == category && rule.total > 0 {
+                lines.append("")
+                lines.append("**\(rule.rule)**: \(grouped(rule.total)) rows of \(rule.table ?? "-") \(verbPast(rule.action)).")
+                if let basis = rule.basis { lines.append("Basis: \(basis)") }
+                if let columns = columnsText(rule) { lines.append(columns) }
+                lines.append("")
+                lines.append("| date | rows |")
+                lines.append("| --- | ---: |")
+                for entry in rule.byDate { lines.append("| \(entry.date) | \(grouped(entry.rows)) |") }
+            }
+        }
+        if !blockedText.isEmpty {
+            lines.append("")
+            lines.append("## Kept because other records need them")
+            for entry in blockedText { lines.append("- \(entry.rule): \(entry.text)") }
+        }
+        lines.append("")
+        lines.append("## Legal holds")
+        if holds.isEmpty { lines.append(""); lines.append("No legal hold was ever placed on this tenant.") }
+        for hold in holds {
+            let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
+            lines.append("- Hold \(hold.id) (\(hold.rule.map { "rule \($0)" } ?? "every rule")): placed \(hold.placedAt) by \(hold.placedBy), \(released). Reason: \(hold.reason)")
+        }
+        if let scheduled {
+            lines.append("")
+            lines.append("## Scheduled next")
+            if scheduled.isEmpty { lines.append(""); lines.append("Nothing of this tenant is scheduled.") }
+            for day in scheduled {
+                lines.append("- \(day.date): " + day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }.joined(separator: "; "))
+            }
+        }
+        lines.append("")
+        lines.append("## Integrity of the audit trail")
+        lines.append("")
+        lines.append(integrity.isIntact ? "Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged."
+                                        : "NOT INTACT: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports.")
+        for problem in integrity.problems { lines.append("- \(problem)") }
+        for note in integrity.notes { lines.append("- Note: \(note)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func html() -> String {
+        var body = ""
+        body += "<h1>Data retention report for tenant \(escape(tenant))</h1>\n"
+        body += "<p class=\"meta\">Generated \(escape(generatedAt)), covering \(escape(periodText)) (\(runs) runs). Counts only: this report contains no personal data.</p>\n"
+        body += "<h2>Rows removed per month</h2>\n" + chart() + "\n"
+        body += "<h2>What was removed</h2>\n"
+        if rules.allSatisfy({ $0.total == 0 }) { body += "<p>Nothing was removed in this period.</p>\n" }
+        for category in Array(Set(rules.map(\.category))).sorted() {
+            let inCategory = rules.filter { $0.category == category && $0.total > 0 }
+            guard !inCategory.isEmpty else { continue }
+            body += "<h3>\(escape(category))</h3>\n"
+            for rule in inCategory {
+                body += "<section class=\"rule\"><p><strong>\(escape(rule.rule))</strong>: \(grouped(rule.total)) rows of \(escape(rule.table ?? "-")) \(verbPast(rule.action)).</p>\n"
+                if let basis = rule.basis { body += "<p class=\"basis\">Basis: \(escape(basis))</p>\n" }
+                if let columns = columnsText(rule) { body += "<p>\(escape(columns))</p>\n" }
+                body += "<table><thead><tr><th>date</th><th class=\"n\">rows</th></tr></thead><tbody>\n"
+                for entry in rule.byDate { body += "<tr><td>\(escape(entry.date))</td><td class=\"n\">\(grouped(entry.rows))</td></tr>\n" }
+                body += "</tbody></table></section>\n"
+            }
+        }
+        if !blockedText.isEmpty {
+            body += "<h2>Kept because other records need them</h2>\n<ul>\n"
+            for entry in blockedText { body += "<li><strong>\(escape(entry.rule))</strong>: \(escape(entry.text))</li>\n" }
+            body += "</ul>\n"
+        }
+        body += "<h2>Legal holds</h2>\n"
+        if holds.isEmpty { body += "<p>No legal hold was ever placed on this tenant.</p>\n" } else { body += "<ul>\n" }
+        for hold in holds {
+            let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
+            body += "<li>Hold \(hold.id) (\(escape(hold.rule.map { "rule \($0)" } ?? "every rule"))): placed \(escape(hold.placedAt)) by \(escape(hold.placedBy)), \(escape(released)). Reason: \(escape(hold.reason))</li>\n"
+        }
+        if !holds.isEmpty { body += "</ul>\n" }
+        if let scheduled {
+            body += "<h2>Scheduled next</h2>\n"
+            if scheduled.isEmpty { body += "<p>Nothing of this tenant is scheduled.</p>\n" } else { body += "<ul>\n" }
+            for day in scheduled {
+                let items = day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }
+                body += "<li>\(escape(day.date)): \(escape(items.joined(separator: "; ")))</li>\n"
+            }
+            if !scheduled.isEmpty { body += "</ul>\n" }
+        }
+        body += "<h2>Integrity of the audit trail</h2>\n"
+        body += integrity.isIntact
+            ? "<p class=\"ok\">Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged.</p>\n"
+            : "<p class=\"bad\">Not intact: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports.</p>\n"
+        if !integrity.problems.isEmpty || !integrity.notes.isEmpty {
+            body += "<ul>\n"
+            for problem in integrity.problems { body += "<li class=\"bad\">\(escape(problem))</li>\n" }
+            for note in integrity.notes { body += "<li>Note: \(escape(note))</li>\n" }
+            body += "</ul>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <title>Data retention report for tenant \(escape(tenant))</title>
+            <style>
+            body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 52em; margin: 2em auto; padding: 0 1em; }
+            h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; }
+            h3 { font-size: 1.05em; margin-bottom: 0.3em; } .meta, .basis { color: #556; }
+            table { border-collapse: collapse; margin: 0.4em 0 1em; } th, td { border-bottom: 1px solid #dde; padding: 0.15em 0.8em 0.15em 0; text-align: left; }
+            .n { text-align: right; font-variant-numeric: tabular-nums; } .ok { color: #1a6b2f; } .bad { color: #a11; font-weight: 600; }
+            section.rule { break-inside: avoid; } svg { max-width: 100%; height: auto; }
+            @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+
+    /// An inline SVG bar chart of the rows removed per month; no script, nothing from the network.
+    private func chart() -> String {
+        let months = byMonth
+        guard !months.isEmpty else { return "<p>No rows were removed in this period.</p>" }
+        let width = 640.0
+        let height = 180.0
+        let top = months.map(\.rows).max() ?? 1
+        let slot = (width - 60) / Double(months.count)
+        var bars = ""
+        for (index, month) in months.enumerated() {
+            let barHeight = max(1, (height - 40) * Double(month.rows) / Double(top))
+            let x = 50 + Double(index) * slot
+            bars += "<rect x=\"\(format(x + slot * 0.15))\" y=\"\(format(height - 20 - barHeight))\" width=\"\(format(slot * 0.7))\" height=\"\(format(barHeight))\" fill=\"#3b6ea5\"><title>\(month.month): \(grouped(month.rows)) rows</title></rect>"
+            bars += "<text x=\"\(format(x + slot / 2))\" y=\"\(format(height - 5))\" font-size=\"10\" text-anchor=\"middle\">\(month.month)</text>"
+        }
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(format(width)) \(format(height))" role="img" aria-label="Rows removed per month">\
+            <line x1="48" y1="\(format(height - 20))" x2="\(format(width - 10))" y2="\(format(height - 20))" stroke="#888"/>\
+            <text x="44" y="24" font-size="10" text-anchor="end">\(grouped(top))</text><text x="44" y="\(format(height - 20))" font-size="10" text-anchor="end">0</text>\
+            \(bars)</svg>
+            """
+    }
+
+    private func format(_ value: Double) -> String { String(Int(value.rounded())) }
+
+    private func escape(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

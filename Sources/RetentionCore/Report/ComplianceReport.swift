@@ -1,0 +1,116 @@
+import Postgres
+
+/// The compliance report for one tenant's Owner, built from the recorded runs: what was
+/// removed, pseudonymised or aggregated, under which rule and basis, when; what is held and
+/// why; what is kept because other data still needs it; what is scheduled next; and whether the
+/// audit trail of run reports is whole. Counts, rule names and tenant keys only.
+public struct ComplianceReport: Sendable {
+    public var tenant: String
+    public var from: String?
+    public var to: String?
+    public var generatedAt: String
+    public var rules: [RuleSection]
+    public var holds: [LegalHold]
+    /// The next dates of the tenant's plan, when a policy was given.
+    public var scheduled: [(date: String, items: [TimelineItem])]?
+    public var integrity: ChainCheck
+    public var runs: Int
+
+    /// One rule's share of the report.
+    public struct RuleSection: Sendable {
+        public var rule: String
+        public var category: String
+        public var basis: String?
+        public var action: String
+        public var table: String?
+        /// Pseudonymised columns and the strategy applied to each.
+        public var columns: [(column: String, strategy: String)]
+        /// Rows changed per UTC date.
+        public var byDate: [(date: String, rows: Int64)]
+        /// Rows kept at the latest run because a row that is not due still references them.
+        public var blocked: Int64
+        public var blockedBy: [String]
+
+        public var total: Int64 { byDate.reduce(0) { $0 + $1.rows } }
+    }
+
+    /// Rows changed per month over every rule, for the chart.
+    public var byMonth: [(month: String, rows: Int64)] {
+        var months: [String: Int64] = [:]
+        for rule in rules { for entry in rule.byDate { months[String(entry.date.prefix(7)), default: 0] += entry.rows } }
+        return months.keys.sorted().map { ($0, months[$0]!) }
+    }
+
+    /// Reads the recorded batches of `tenant` between `from` and `to` (ISO 8601, either optional).
+    public static func build(tenant: String, from: String?, to: String?, connection: Connection, store: ReportStore,
+                             plan: TerminationPlan?) throws -> ComplianceReport {
+        try connection.transaction(readOnly: true) {
+            let generatedAt = try connection.execute("SELECT \(RuleStart.isoUTC("now()"))").requiredScalar()
+            let period = "($2::timestamptz IS NULL OR b.recorded_at >= $2::timestamptz) AND ($3::timestamptz IS NULL OR b.recorded_at < $3::timestamptz)"
+            let rows = try connection.execute("""
+                SELECT rr.rule, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name, rr.definition::text,
+                       to_char(b.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sum(b.affected)::bigint
+                FROM retention.batch_results b
+                JOIN retention.run_rules rr ON rr.run_id = b.run_id AND rr.rule = b.rule
+                WHERE b.tenant = $1 AND \(period)
+                GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 2, 1, 7
+                """, [tenant, from, to]).rows
+            var sections: [RuleSection] = []
+            for row in rows {
+                let rule = try row.text(0)
+                let entry = (date: try row.text(6), rows: try row.int64(7))
+                if let index = sections.firstIndex(where: { $0.rule == rule && $0.basis == row[2] }) {
+                    sections[index].byDate.append(entry)
+                    continue
+                }
+                sections.append(RuleSection(rule: rule, category: try row.text(1), basis: row[2], action: try row.text(3), table: row[4],
+                                            columns: pseudonymisedColumns(row[5]), byDate: [entry], blocked: 0, blockedBy: []))
+            }
+            // What the latest run of each rule kept because other rows still reference it.
+            let blocked = try connection.execute("""
+                SELECT DISTINCT ON (t.rule) t.rule, t.blocked, r.details::text, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name
+                FROM retention.rule_tenant_results t
+                JOIN retention.runs ru ON ru.run_id = t.run_id
+                JOIN retention.rule_results r ON r.run_id = t.run_id AND r.rule = t.rule
+                LEFT JOIN retention.run_rules rr ON rr.run_id = t.run_id AND rr.rule = t.rule
+                WHERE t.tenant = $1
+                ORDER BY t.rule, ru.started_at DESC
+                """, [tenant]).rows
+            for row in blocked {
+                let count = try row.int64(1)
+                guard count > 0 else { continue }
+                let rule = try row.text(0)
+                let names = constraintNames(row[2])
+                if let index = sections.firstIndex(where: { $0.rule == rule }) {
+                    sections[index].blocked = count
+                    sections[index].blockedBy = names
+                } else {
+                    sections.append(RuleSection(rule: rule, category: try row.text(3), basis: row[4], action: try row.text(5), table: row[6],
+                                                columns: [], byDate: [], blocked: count, blockedBy: names))
+                }
+            }
+            let recordedRuns = try connection.execute("""
+                SELECT run_id::text, status, report_sha256, \(RuleStart.isoUTC("started_at")) FROM retention.runs
+                WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
+                ORDER BY started_at
+                """, [from, to]).rows.map { RecordedRun(id: try $0.text(0), status: try $0.text(1), reportSHA256: $0[2], startedAt: try $0.text(3)) }
+            return ComplianceReport(tenant: tenant, from: from, to: to, generatedAt: generatedAt, rules: sections,
+                                    holds: try LegalHold.of(tenant: tenant, connection),
+                                    scheduled: plan.map { Array($0.timeline.prefix(12)) },
+                                    integrity: ChainCheck.verify(store: store, runs: recordedRuns), runs: recordedRuns.count)
+        }
+    }
+
+    private static func pseudonymisedColumns(_ definition: String?) -> [(column: String, strategy: String)] {
+        guard let definition, let value = try? JSONParser.parse(definition), case let .array(columns)? = value["columns"] else { return [] }
+        return columns.compactMap { entry in
+            guard case let .string(column)? = entry["column"], case let .string(strategy)? = entry["strategy"] else { return nil }
+            return (column, strategy)
+        }
+    }
+
+    private static func constraintNames(_ details: String?) -> [String] {
+        guard let details, let value = try? JSONParser.parse(details), case let .array(entries)? = value["blockedBy"] else { return [] }
+        return entries.compactMap { if case let .string(name)? = $0["constraint"] { name } else { nil } }
+    }
+}

@@ -1,0 +1,34 @@
+import Postgres
+import RetentionCore
+
+/// `retention report`: the compliance report for one tenant's Owner.
+enum ReportCommand {
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(command: "report", raw, options: [
+            .value("tenant"), .value("from"), .value("to"), .value("format"), .value("out"), .value("policy"),
+            .value("state-dir"), .value("database-url"),
+        ])
+        let tenant = try arguments.required("tenant")
+        let from = try arguments.instant("from")
+        let to = try arguments.instant("to")
+        let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
+        let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
+        let connection = try Commands.connect(arguments)
+        guard try connection.execute("SELECT to_regclass('retention.run_rules') IS NOT NULL").requiredScalar() == "t" else {
+            throw RunError.notMigrated
+        }
+        let plan = try policy.map { try TerminationPlan.make(policy: $0, tenant: tenant, terminateAt: nil, connection: connection) }
+        let store = ReportStore(stateDirectory: ReportStore.stateDirectory(option: arguments.value("state-dir")))
+        let report = try ComplianceReport.build(tenant: tenant, from: from, to: to, connection: connection, store: store, plan: plan)
+        let text = switch format {
+        case "md": report.markdown()
+        case "html": report.html()
+        default: JSONWriter.write(report.json)
+        }
+        try Output.write(text, to: arguments.value("out"))
+        if !report.integrity.isIntact {
+            for problem in report.integrity.problems { Output.warning(problem) }
+        }
+        return .success
+    }
+}
