@@ -55,6 +55,11 @@ step "retention run --dry-run"
 step "retention run"
 "$retention" run --policy Jobs/demo-policy.json --as-of "$asof" --state-dir "$state" --pseudonym-key-file "$key" --report "$state/last-run.json"
 
+step "retention report for tenant 3 (terminated 45 days before the demo's date)"
+"$retention" report --tenant 3 --state-dir "$state" --policy Jobs/demo-policy.json --format html --out "$state/tenant-3-report.html"
+"$retention" report --tenant 3 --state-dir "$state" --policy Jobs/demo-policy.json --format md | head -n 20
+echo "HTML report: $state/tenant-3-report.html"
+
 step "done"
 echo "reports: $state/reports"
 if [ "$keep" -eq 1 ]; then

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-private let reportSchema = """
+let reportSchema = """
     SET TimeZone = 'UTC';
     CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
     CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, created_at timestamptz NOT NULL);
@@ -12,7 +12,7 @@ private let reportSchema = """
     INSERT INTO contacts SELECT g, 1 + g % 2, 'c' || g || '@example.com', CASE WHEN g % 3 = 0 THEN timestamptz '2024-06-01' END, NULL FROM generate_series(1, 90) g;
     """
 
-private let reportPolicy = """
+let reportPolicy = """
     {"policy": "report", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
       {"name": "notes", "category": "Content data", "basis": "Privacy Policy s.3", "table": "notes", "tenantColumn": "org_id",
        "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"},
@@ -97,5 +97,35 @@ struct ComplianceReportTests {
         #expect(!html.contains("https://"))
         #expect(html.contains("Privacy Policy s.3"))
         #expect(!html.contains("@example.com"))
+    }
+}
+
+/// Renders the HTML report in a real headless browser when one is installed
+/// (`apt-get install chromium`); the test is reported as skipped otherwise.
+@Suite("The HTML report in a browser")
+struct HTMLReportBrowserTests {
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test("headless Chromium loads it and finds the report's sections", .enabled(if: chromium != nil, "Chromium is not installed"))
+    func rendersInChromium() throws {
+        let fixture = try EngineFixture.make("reportbrowser", schemaSQL: reportSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(reportPolicy)
+        #expect(try fixture.retention(["run", "--as-of", "2025-02-15T00:00:00Z"]).status == 0)
+        let out = fixture.directory + "/report.html"
+        #expect(try fixture.retention(["report", "--tenant", "1", "--format", "html", "--out", out, "--state-dir", fixture.stateDirectory]).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: HTMLReportBrowserTests.chromium!)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(dom.contains("Data retention report for tenant 1"))
+        #expect(dom.contains("<svg"))
+        #expect(dom.contains("Integrity of the audit trail"))
     }
 }

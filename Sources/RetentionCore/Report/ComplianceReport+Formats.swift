@@ -198,7 +198,7 @@ extension ComplianceReport {
         let width = 640.0
         let height = 180.0
         let top = months.map(\.rows).max() ?? 1
-        let slot = (width - 60) / Double(months.count)
+        let slot = min((width - 60) / Double(months.count), 64)
         var bars = ""
         for (index, month) in months.enumerated() {
             let barHeight = max(1, (height - 40) * Double(month.rows) / Double(top))
