@@ -11,11 +11,15 @@ struct MigrateCommandTests {
         let again = try fixture.retention(["migrate"])
         #expect(again.status == 0)
         #expect(again.stdout.contains("up to date"))
-        #expect(try fixture.database.count("SELECT count(*) FROM retention.schema_migrations") == 1)
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: Repository.migrations).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.schema_migrations") == Int64(shipped.count))
         let before = try fixture.database.checksum("retention.schema_migrations")
 
         let copy = fixture.directory + "/migrations"
         try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        for name in shipped {
+            try FileManager.default.copyItem(atPath: Repository.migrations + "/" + name, toPath: copy + "/" + name)
+        }
         let original = try String(contentsOfFile: Repository.migrations + "/001_initial.sql", encoding: .utf8)
         try (original + "\n-- edited\n").write(toFile: copy + "/001_initial.sql", atomically: true, encoding: .utf8)
         let refused = try fixture.retention(["migrate", "--migrations-dir", copy])
@@ -25,11 +29,11 @@ struct MigrateCommandTests {
 
         // A new numbered file is applied after the old ones.
         try original.write(toFile: copy + "/001_initial.sql", atomically: true, encoding: .utf8)
-        try "CREATE TABLE retention.extra (id int);".write(toFile: copy + "/002_extra.sql", atomically: true, encoding: .utf8)
+        try "CREATE TABLE retention.extra (id int);".write(toFile: copy + "/900_extra.sql", atomically: true, encoding: .utf8)
         let next = try fixture.retention(["migrate", "--migrations-dir", copy])
         #expect(next.status == 0, "\(next.stderr)")
-        #expect(next.stdout.contains("applied 002_extra.sql"))
-        #expect(try fixture.database.count("SELECT count(*) FROM retention.schema_migrations") == 2)
+        #expect(next.stdout.contains("applied 900_extra.sql"))
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.schema_migrations") == Int64(shipped.count + 1))
     }
 
     @Test("run refuses a database that was never migrated, exit 2")
