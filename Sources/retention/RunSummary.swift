@@ -15,6 +15,12 @@ enum RunSummary {
             if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0)" } ?? "")]" }
             Output.out(line)
         }
+        for rule in report.rules {
+            for file in rule.files {
+                Output.out("    \(file.state.rawValue) \(file.name): \(file.bytes) bytes, \(Int(file.ageDays)) days old\(file.error.map { " (\($0))" } ?? "")")
+            }
+            for warning in rule.warnings { Output.warning("rule \"\(rule.name)\": \(warning)") }
+        }
         let totals = report.totals
         Output.out("total: matched \(totals.matched), affected \(totals.affected), held back \(totals.heldBack), blocked \(totals.blocked)")
         Output.out("report: \(path)")

@@ -31,6 +31,14 @@ final class Worker {
 
     private func start(_ execution: RuleExecution) {
         do {
+            if case let .purgeFiles(spec) = execution.rule.action {
+                let result = try purgeFiles(execution.rule, spec)
+                scheduler.update {
+                    execution.result = result
+                    execution.state = .done
+                }
+                return
+            }
             guard let plan = execution.plan else {
                 throw EngineError.unsupported("action \"\(execution.rule.action.name)\" is not supported by this version")
             }
@@ -64,6 +72,34 @@ final class Worker {
                 execution.state = .done
             }
         }
+    }
+
+    /// Runs a `purge-files` rule: the cutoff comes from the database's interval arithmetic like
+    /// every other rule's.
+    private func purgeFiles(_ rule: Rule, _ spec: FileSpec) throws -> RuleResult {
+        let started = Date()
+        let row = try withRetry { connection in
+            try connection.execute("""
+                SELECT \(RuleStart.isoUTC("$1::timestamptz - $2::interval")), extract(epoch FROM $1::timestamptz - $2::interval)::float8
+                """, [context.asOf, rule.due.after.intervalText]).rows[0]
+        }
+        let cutoff = try row.text(0)
+        let purge = FilePurge(spec: spec, cutoff: Double(try row.text(1)) ?? 0, dryRun: context.options.dryRun)
+        let outcome = try purge.run()
+        var result = RuleResult(rule: rule, status: .ok)
+        result.cutoff = cutoff
+        result.matched = outcome.matched
+        result.affected = outcome.affected
+        result.files = outcome.files
+        result.bytesFreed = outcome.bytesFreed
+        result.warnings = outcome.warnings + outcome.skippedLinks.map { "left symbolic link \"\($0)\" alone" }
+        if !outcome.failures.isEmpty {
+            result.status = .failed
+            result.error = "\(outcome.failures.count) files could not be removed: " + outcome.failures.map { "\($0.name) (\($0.error ?? "?"))" }.joined(separator: ", ")
+        }
+        result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
+        try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+        return result
     }
 
     /// For a dry run: the already-started rules that remove rows from tables referencing this one.

@@ -25,6 +25,11 @@ public struct RuleResult: Sendable {
     public var tenants: [TenantResult] = []
     /// Blocked rows per foreign-key constraint name.
     public var blockedBy: [(constraint: String, rows: Int64)] = []
+    /// For `purge-files`: each file due, with its size and age (names only, never content).
+    public var files: [FilePurge.FileOutcome] = []
+    public var bytesFreed: Int64 = 0
+    /// Things the operator must hear of although the rule succeeded.
+    public var warnings: [String] = []
     /// The longest and median batch transaction, in milliseconds.
     public var longestBatchMs: Double = 0
     public var medianBatchMs: Double = 0

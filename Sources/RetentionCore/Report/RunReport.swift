@@ -1,3 +1,5 @@
+import Foundation
+
 /// The report of one run (`retention-report/1`, DESIGN.md): counts, rule names, tables and
 /// tenant keys only, never the personal data that was removed.
 public struct RunReport: Sendable {
@@ -60,6 +62,12 @@ public struct RunReport: Sendable {
             ("skipped", .int(rule.skipped)),
             ("blockedBy", .array(rule.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
             ("batches", .int(rule.batches)),
+            ("files", .array(rule.files.map { file in
+                .members([("name", .string(file.name)), ("bytes", .int(file.bytes)), ("ageDays", .number(String(format: "%.1f", file.ageDays))),
+                          ("state", .string(file.state.rawValue)), ("error", .optionalString(file.error))])
+            })),
+            ("bytesFreed", .int(rule.bytesFreed)),
+            ("warnings", .array(rule.warnings.map(JSONValue.string))),
             ("durationMs", .int(rule.durationMs)),
             ("status", .string(rule.status.rawValue)),
             ("error", .optionalString(rule.error)),
