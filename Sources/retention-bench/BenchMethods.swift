@@ -84,7 +84,7 @@ struct BenchMethods {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("retention-bench-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: state) }
         let runner = Runner(policy: policy, options: runOptions, source: ConnectionSource(conninfo: server.url(database)),
-                            migrations: migrations, reports: ReportStore(stateDirectory: state), stop: StopSignal())
+                            migrations: migrations, state: StateDirectory(path: state), stop: StopSignal())
         let started = Date()
         let (report, _) = try runner.run()
         let seconds = Date().timeIntervalSince(started)

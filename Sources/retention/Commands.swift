@@ -33,6 +33,7 @@ enum Commands {
             case "hold": return try HoldCommand.run(rest)
             case "plan": return try PlanCommand.run(rest)
             case "report": return try ReportCommand.run(rest)
+            case "replay": return try ReplayCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {
@@ -48,6 +49,9 @@ enum Commands {
         } catch let failure as RunError {
             Output.error(failure.description)
             return failure.exitCode
+        } catch let failure as ErasureLedger.LedgerError {
+            Output.error(failure.description)
+            return .failure
         } catch let failure as ReportStoreError {
             Output.error(failure.description)
             return .failure

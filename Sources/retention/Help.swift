@@ -170,8 +170,31 @@ enum Help {
         \(exitCodes)
         """
 
+    static let replay = """
+        retention replay re-applies, after a database restore, every erasure recorded in the
+        erasure ledger since the backup was taken: the same rule for the same tenant, whatever the
+        restored rows say. Run it after every restore, before the application is let back in.
+
+        Usage:
+          retention replay --policy=FILE --since=TIME [OPTION]...
+
+        Options:
+          --concurrency=N          connections working at once (default: 4)
+          --dry-run                count what would be erased again; change nothing
+          --policy=FILE            the policy file (JSON)
+          --pseudonym-key-file=FILE  the secret key for hmac pseudonyms
+          --since=TIME             when the restored backup was taken (ISO 8601)
+          --state-dir=DIR          where erasures.jsonl is (default: $STATE_DIRECTORY, else /var/lib/retention)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
     static func text(for command: String) -> String? {
         switch command {
+        case "replay": return replay
         case "report": return report
         case "plan": return plan
         case "hold": return hold

@@ -18,7 +18,7 @@ enum ReportCommand {
             throw RunError.notMigrated
         }
         let plan = try policy.map { try TerminationPlan.make(policy: $0, tenant: tenant, terminateAt: nil, connection: connection) }
-        let store = ReportStore(stateDirectory: ReportStore.stateDirectory(option: arguments.value("state-dir")))
+        let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
         let report = try ComplianceReport.build(tenant: tenant, from: from, to: to, connection: connection, store: store, plan: plan)
         let text = switch format {
         case "md": report.markdown()

@@ -43,7 +43,7 @@ enum RunCommand {
         let runner = Runner(policy: policy, options: runOptions,
                             source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
                             migrations: try MigrationFile.load(directory: migrationsDirectory),
-                            reports: ReportStore(stateDirectory: ReportStore.stateDirectory(option: arguments.value("state-dir"))),
+                            state: StateDirectory.resolve(option: arguments.value("state-dir")),
                             stop: stop)
         let outcome: (report: RunReport, path: String)
         do {

@@ -22,6 +22,10 @@ enum RuleStart {
                 WHERE t.\(Identifier.quote(tenants.terminatedAt)) < $1::timestamptz ORDER BY 1
                 """, [anchorCutoff]).rows.map { try $0.text(0) }
         }
+        if terminated != nil {
+            let replayed = context.options.replay.filter { $0.rule == rule.name && $0.isTermination }.map(\.tenant)
+            terminated = Array(Set(terminated! + replayed)).sorted()
+        }
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated,
                           heldTenants: context.heldTenants(for: rule), onlyTenant: context.options.tenant)
     }
@@ -60,5 +64,47 @@ enum RuleStart {
               JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
               WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
             """, [relation.sql, column]).requiredScalar() == "t"
+    }
+}
+
+extension RuleStart {
+    /// The ledger entries of a rule that erases tenants' data because of a termination or a
+    /// removal: rules with a tenant column anchored on `tenant.terminatedAt` or on a nullable
+    /// column (a removal, such as `removed_at`; creation times are NOT NULL). One entry per
+    /// tenant that has rows to act on now.
+    static func erasures(for plan: RulePlan, bounds: RuleBounds, context: RunContext, connection: Connection) throws -> [ErasureEntry] {
+        let rule = plan.rule
+        guard rule.tenantColumn != nil, rule.removesRows || rule.action.name == "pseudonymise" else { return [] }
+        let removalColumns = rule.due.anchors.compactMap { anchor -> String? in
+            guard case let .column(name) = anchor, plan.table.column(name)?.notNull == false else { return nil }
+            return name
+        }
+        let byTermination = rule.due.anchors.contains(.tenantTerminatedAt)
+        guard byTermination || !removalColumns.isEmpty else { return [] }
+        var builder = SQLBuilder()
+        var conditions = [plan.duePredicate("r", bounds, &builder)]
+        if let held = plan.heldPredicate("r", bounds, &builder) { conditions.append("NOT coalesce(\(held), false)") }
+        let tenants = try connection.execute("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
+                                             builder.parameters).rows.compactMap { $0[0] }
+        guard !tenants.isEmpty else { return [] }
+        var terminationTimes: [String: String] = [:]
+        if byTermination, let source = context.policy.tenants {
+            for row in try connection.execute("""
+                SELECT t.\(Identifier.quote(source.key))::text, \(isoUTC("t.\(Identifier.quote(source.terminatedAt))::timestamptz"))
+                FROM \(source.table.sql) t WHERE t.\(Identifier.quote(source.key))::text = ANY($1::text[])
+                """, [textArrayLiteral(tenants)]).rows {
+                if let key = row[0], let time = row[1] { terminationTimes[key] = time }
+            }
+        }
+        let recordedAt = Timestamps.now()
+        return tenants.map { tenant in
+            let terminated = (bounds.terminatedTenants ?? []).contains(tenant)
+            let replayed = context.options.replay.first { $0.rule == rule.name && $0.tenant == tenant && $0.isTermination }
+            let terminatedAt = terminated ? (terminationTimes[tenant] ?? replayed?.terminatedAt) : nil
+            return ErasureEntry(tenant: tenant, rule: rule.name, table: plan.table.identifier.description,
+                                anchor: terminated ? "tenant.terminatedAt" : removalColumns.joined(separator: ","),
+                                terminatedAt: terminatedAt, cutoff: bounds.cutoff, asOf: context.asOf, runID: context.runID,
+                                recordedAt: recordedAt)
+        }
     }
 }

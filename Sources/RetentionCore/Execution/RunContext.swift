@@ -5,6 +5,7 @@ struct RunContext: Sendable {
     let policy: Policy
     let options: RunOptions
     let source: ConnectionSource
+    let ledger: ErasureLedger
     let runID: String
     /// The run's `asOf`, ISO 8601 in UTC.
     let asOf: String

@@ -24,5 +24,9 @@ public struct RunOptions: Sendable {
     /// `statement_timeout` of every batch; a batch that hits it is split and retried.
     public var statementTimeoutMilliseconds = 10_000
 
+    /// For `replay`: the ledger entries being re-applied. Their tenants count as terminated for
+    /// termination-anchored rules, whatever the restored rows say.
+    public var replay: [ErasureEntry] = []
+
     public init() {}
 }

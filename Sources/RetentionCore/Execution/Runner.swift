@@ -34,16 +34,16 @@ public struct Runner {
     public let options: RunOptions
     public let source: ConnectionSource
     public let migrations: [MigrationFile]
-    public let reports: ReportStore
+    public let state: StateDirectory
     public let stop: StopSignal
 
     public init(policy: Policy, options: RunOptions, source: ConnectionSource, migrations: [MigrationFile],
-                reports: ReportStore, stop: StopSignal) {
+                state: StateDirectory, stop: StopSignal) {
         self.policy = policy
         self.options = options
         self.source = source
         self.migrations = migrations
-        self.reports = reports
+        self.state = state
         self.stop = stop
     }
 
@@ -62,7 +62,7 @@ public struct Runner {
 
     public func run() throws -> (report: RunReport, path: String) {
         try Runner.checkOptions(policy, options)
-        try reports.prepare()
+        try state.reports.prepare()
         let control = try source.connect()
         try control.execute("SELECT set_config('TimeZone', $1, false), set_config('default_transaction_read_only', $2, false)",
                             [policy.timeZone, options.dryRun ? "on" : "off"])
@@ -73,7 +73,7 @@ public struct Runner {
             let locked = try control.execute("SELECT pg_try_advisory_lock(hashtextextended('retention run ' || $1, 0))", [policy.name]).requiredScalar()
             guard locked == "t" else { throw RunError.locked(policy: policy.name) }
         }
-        if let tenant = options.tenant, let tenants = policy.tenants {
+        if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
             let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
             guard exists == "t" else { throw RunError.usage("tenant \"\(tenant)\" (--tenant) does not exist in \"\(tenants.table)\"") }
         }
@@ -83,7 +83,7 @@ public struct Runner {
                                         [options.asOf]).rows[0]
         let asOf = try times.text(0)
         let startedAt = try times.text(1)
-        let context = RunContext(policy: policy, options: options, source: source, runID: runID, asOf: asOf,
+        let context = RunContext(policy: policy, options: options, source: source, ledger: state.ledger, runID: runID, asOf: asOf,
                                  schema: validation.schema, holds: try LegalHold.active(control), stop: stop)
         if !options.dryRun {
             let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
@@ -100,13 +100,26 @@ public struct Runner {
         var report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
                                asOf: asOf, startedAt: startedAt,
                                finishedAt: try control.execute("SELECT \(String(format: clock, "clock_timestamp()"))").requiredScalar(),
-                               status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results)
-        let written = try reports.write(report)
+                               status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results,
+                               replayed: options.replay)
+        let written = try state.reports.write(report)
         report = report.withPrevious(from: written.path)
         if !options.dryRun {
             try RunLedger.finish(runID: runID, status: status.rawValue, reportSHA256: written.sha256, connection: control)
+            try state.ledger.compact(before: ledgerHorizon)
         }
         return (report, written.path)
+    }
+
+    /// Ledger entries older than the longest backup period (`purge-files`) plus 30 days cannot be
+    /// needed by any restore; without a backup rule, entries are kept 400 days.
+    var ledgerHorizon: Date {
+        let periods = policy.rules.compactMap { rule -> Period? in
+            if case .purgeFiles = rule.action { return rule.due.after }
+            return nil
+        }
+        let days = periods.map { $0.months * 31 + $0.days + 30 }.max() ?? 400
+        return Date().addingTimeInterval(-Double(days) * 86400)
     }
 
     private func makeScheduler(schema: Schema) throws -> Scheduler {

@@ -58,6 +58,8 @@ final class Worker {
                 }
                 return
             }
+            let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
+            try context.ledger.append(erasures)
             let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, bounds: bounds, connection: connection) }
             scheduler.update {
                 execution.bounds = bounds

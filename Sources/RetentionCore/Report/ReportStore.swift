@@ -7,15 +7,6 @@ public struct ReportStore: Sendable {
 
     public init(stateDirectory: String) { directory = stateDirectory + "/reports" }
 
-    /// The state directory: `--state-dir`, else `$STATE_DIRECTORY` (systemd), else `/var/lib/retention`.
-    public static func stateDirectory(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let option { return option }
-        if let systemd = environment["STATE_DIRECTORY"], !systemd.isEmpty {
-            return String(systemd.split(separator: ":").first ?? Substring(systemd))
-        }
-        return "/var/lib/retention"
-    }
-
     /// Checks that reports can be written, before a run changes anything.
     public func prepare() throws {
         do {

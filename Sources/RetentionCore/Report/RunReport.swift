@@ -19,6 +19,8 @@ public struct RunReport: Sendable {
     public var stopReason: String?
     public var previousReportSHA256: String?
     public var rules: [RuleResult]
+    /// For `replay`: the ledger entries re-applied.
+    public var replayed: [ErasureEntry] = []
 
     public var totals: (matched: Int64, affected: Int64, heldBack: Int64, blocked: Int64) {
         rules.reduce((0, 0, 0, 0)) { ($0.0 + $1.matched, $0.1 + $1.affected, $0.2 + $1.heldBack, $0.3 + $1.blocked) }
@@ -42,6 +44,7 @@ public struct RunReport: Sendable {
             ("stopReason", .optionalString(stopReason)),
             ("previousReportSha256", .optionalString(previousReportSHA256)),
             ("rules", .array(rules.map(RunReport.json))),
+            ("replayed", .array(replayed.map(\.json))),
             ("totals", .members([("matched", .int(totals.matched)), ("affected", .int(totals.affected)),
                                  ("heldBack", .int(totals.heldBack)), ("blocked", .int(totals.blocked))])),
         ])

@@ -1,0 +1,87 @@
+import Foundation
+
+/// The append-only erasure ledger, `erasures.jsonl` in the state directory: one JSON object a
+/// line. It lives outside the database so that restoring a backup does not roll it back, and
+/// `replay` can re-apply every erasure recorded after the backup was taken.
+public struct ErasureLedger: Sendable {
+    public let path: String
+
+    public init(stateDirectory: String) { path = stateDirectory + "/erasures.jsonl" }
+
+    public struct LedgerError: Error, Sendable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Appends entries and flushes them to disk before returning.
+    public func append(_ entries: [ErasureEntry]) throws {
+        guard !entries.isEmpty else { return }
+        let text = entries.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
+        try withLock { _ in
+            let descriptor = open(path, O_CREAT | O_WRONLY | O_APPEND, 0o640)
+            guard descriptor >= 0 else { throw LedgerError(description: "could not open erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
+            defer { close(descriptor) }
+            let bytes = Array(text.utf8)
+            let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            guard written == bytes.count, fsync(descriptor) == 0 else {
+                throw LedgerError(description: "could not write erasure ledger \"\(path)\": \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Every entry, in the order written. A line that is not a valid entry is an error.
+    public func entries() throws -> [ErasureEntry] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var entries: [ErasureEntry] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            guard let value = try? JSONParser.parse(String(line)), let entry = ErasureEntry(json: value) else {
+                throw LedgerError(description: "line \(number + 1) of erasure ledger \"\(path)\" is not a valid entry")
+            }
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// Removes the entries recorded before `horizon`: no backup that old is kept, so no restore
+    /// can need them. The file is rewritten atomically.
+    public func compact(before horizon: Date) throws {
+        try withLock { _ in
+            let all = try entries()
+            let kept = all.filter { (Timestamps.date($0.recordedAt) ?? .distantFuture) >= horizon }
+            guard kept.count < all.count else { return }
+            let text = kept.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
+            try ReportStore.atomicWrite(Array(text.utf8), to: path)
+        }
+    }
+
+    private func withLock<T>(_ body: (Int32) throws -> T) throws -> T {
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o640)
+        guard descriptor >= 0 else { throw LedgerError(description: "could not open \"\(lockPath)\": \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw LedgerError(description: "could not lock \"\(lockPath)\"") }
+        return try body(descriptor)
+    }
+}
+
+/// ISO 8601 instants as the engine writes them (UTC, microseconds).
+public enum Timestamps {
+    public static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
+
+    public static func date(_ text: String) -> Date? {
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = fractional.date(from: text) { return date }
+        // Foundation reads at most milliseconds; cut longer fractions.
+        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
+            let digits = text[text.index(after: dot)..<end]
+            if digits.count > 3 {
+                return fractional.date(from: String(text[..<text.index(dot, offsetBy: 4)]) + String(text[end...]))
+            }
+        }
+        return ISO8601DateFormatter().date(from: text)
+    }
+}

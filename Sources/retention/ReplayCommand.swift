@@ -1,0 +1,49 @@
+import Foundation
+import Postgres
+import RetentionCore
+
+/// `retention replay`: re-applies the erasures recorded since a backup was taken.
+enum ReplayCommand {
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(command: "replay", raw, options: [
+            .value("policy"), .value("since"), .flag("dry-run"), .value("database-url"), .value("state-dir"),
+            .value("pseudonym-key-file"), .value("concurrency"), .value("migrations-dir"),
+        ])
+        let policyPath = try arguments.required("policy")
+        guard let since = try arguments.instant("since") else { throw UsageError(message: "option --since is required", command: "replay") }
+        var options = RunOptions()
+        options.dryRun = arguments.flag("dry-run")
+        options.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
+        let policy = try PolicyParser.load(path: policyPath)
+        if let keyPath = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] {
+            do { options.pseudonymKey = try PseudonymKey.load(path: keyPath) } catch { throw UsageError(message: error.description, command: "replay") }
+        }
+        guard let migrationsDirectory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
+            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
+        }
+        let stop = StopSignal()
+        stop.handleSignals()
+        let replay = Replay(policy: policy, options: options, source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
+                            migrations: try MigrationFile.load(directory: migrationsDirectory),
+                            state: StateDirectory.resolve(option: arguments.value("state-dir")), stop: stop)
+        let outcome: Replay.Outcome
+        do {
+            outcome = try replay.run(since: since)
+        } catch let error as RunError {
+            Output.error(error.description)
+            return error.exitCode
+        }
+        for entry in outcome.unknownRules {
+            Output.warning("ledger entry for rule \"\(entry.rule)\" (tenant \(entry.tenant), run \(entry.runID)) not replayed: the policy has no such rule")
+        }
+        Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.reports.count) tenants")
+        for (report, path) in outcome.reports {
+            let tenant = report.replayed.first?.tenant ?? "?"
+            let affected = report.rules.reduce(0) { $0 + $1.affected }
+            let matched = report.rules.reduce(0) { $0 + $1.matched }
+            Output.out("  tenant \(tenant): \(report.replayed.count) entries, rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(matched), affected \(affected), \(report.status.rawValue) (report \(path))")
+        }
+        let failed = outcome.reports.contains { $0.report.status != .ok } || !outcome.unknownRules.isEmpty
+        return failed ? .failure : .success
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs a PostgreSQL client program (psql, pg_dump, pg_restore) of the newest installed version.
+private func postgresTool(_ name: String, _ arguments: [String]) throws -> Int32 {
+    let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+    let newest = versions.compactMap(Int.init).max().map(String.init) ?? "15"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/\(newest)/bin/\(name)")
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
+}
+
+@Suite("Backups: erasures survive a restore")
+struct RestoreReplayTests {
+    @Test("pg_dump, terminate a tenant and erase it, restore the dump, replay since the dump: the tenant is gone again and every other tenant is unchanged")
+    func restoreAndReplay() throws {
+        let fixture = try EngineFixture.make("restore", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        let asOf = "2026-11-25T00:00:00Z"
+        #expect(try postgresTool("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-f", Repository.root + "/Deploy/demo-schema.sql"]) == 0)
+        #expect(try postgresTool("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "asof=\(asOf)", "-v", "scale=0.05",
+                                          "-f", Repository.root + "/Deploy/demo-data.sql"]) == 0)
+        try fixture.writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
+        let key = fixture.directory + "/key"
+        try Data(repeating: 42, count: 32).write(to: URL(fileURLWithPath: key))
+        let run = ["run", "--as-of", asOf, "--pseudonym-key-file", key]
+        // The nightly state before the backup: everything due so far is erased.
+        #expect(try fixture.retention(run).status == 0)
+
+        let tenantTables = ["users", "objectives", "key_results", "check_ins", "comments"]
+        let tenant = try fixture.database.connect().execute("""
+            SELECT id::text FROM organizations WHERE terminated_at IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.organization_id = organizations.id) ORDER BY id LIMIT 1
+            """).requiredScalar()
+        let since = try fixture.database.connect().execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").requiredScalar()
+        let dump = fixture.directory + "/backup.dump"
+        #expect(try postgresTool("pg_dump", ["--format=custom", "--file=" + dump, fixture.database.url]) == 0)
+
+        // The contract ends; 30 days later the nightly run erases the tenant.
+        try fixture.database.connect().execute("UPDATE organizations SET terminated_at = $2::timestamptz - interval '31 days' WHERE id::text = $1", [tenant, asOf])
+        #expect(try fixture.retention(run).status == 0)
+        for table in tenantTables {
+            #expect(try fixture.database.count("SELECT count(*) FROM \(table) WHERE organization_id::text = $1", [tenant]) == 0)
+        }
+        let ledger = try String(contentsOfFile: fixture.stateDirectory + "/erasures.jsonl", encoding: .utf8)
+        #expect(ledger.contains("\"tenant\":\"\(tenant)\""))
+        #expect(!ledger.contains("@"), "the ledger holds no personal data")
+
+        // Disaster: the database is restored from the backup taken before the erasure.
+        let restored = try TestDatabase.create("restored")
+        defer { restored.drop() }
+        #expect(try postgresTool("pg_restore", ["--dbname=" + restored.url, "--no-owner", dump]) == 0)
+        #expect(try restored.count("SELECT count(*) FROM users WHERE organization_id::text = $1", [tenant]) > 0)
+        #expect(try restored.count("SELECT count(*) FROM organizations WHERE id::text = $1 AND terminated_at IS NULL", [tenant]) == 1)
+        let others = try tenantTables.map { try restored.checksum("(SELECT * FROM \($0) WHERE organization_id::text <> '\(tenant)')", orderBy: "1") }
+
+        let dry = try CommandRunner.run(["replay", "--policy", fixture.directory + "/policy.json", "--since", since, "--dry-run",
+                                         "--database-url", restored.url, "--state-dir", fixture.stateDirectory, "--pseudonym-key-file", key])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(try restored.count("SELECT count(*) FROM users WHERE organization_id::text = $1", [tenant]) > 0)
+
+        let replay = try CommandRunner.run(["replay", "--policy", fixture.directory + "/policy.json", "--since", since,
+                                            "--database-url", restored.url, "--state-dir", fixture.stateDirectory, "--pseudonym-key-file", key])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("tenant \(tenant):"), "\(replay.stdout)")
+        for table in tenantTables {
+            #expect(try restored.count("SELECT count(*) FROM \(table) WHERE organization_id::text = $1", [tenant]) == 0, "\(table)")
+        }
+        #expect(try tenantTables.map { try restored.checksum("(SELECT * FROM \($0) WHERE organization_id::text <> '\(tenant)')", orderBy: "1") } == others)
+    }
+}
