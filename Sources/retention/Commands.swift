@@ -34,6 +34,7 @@ enum Commands {
             case "plan": return try PlanCommand.run(rest)
             case "report": return try ReportCommand.run(rest)
             case "replay": return try ReplayCommand.run(rest)
+            case "grants": return try GrantsCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {

@@ -24,6 +24,7 @@ enum Help {
         Commands:
           hold       place, release and list legal holds
           migrate    create or upgrade the engine's own schema
+          grants     print the SQL of a least-privilege role for a policy
           plan       show what a contract termination will do to one tenant's data
           replay     re-apply recorded erasures after a database restore
           report     write the compliance report for one tenant
@@ -192,8 +193,26 @@ enum Help {
         \(exitCodes)
         """
 
+    static let grants = """
+        retention grants prints the SQL of a role that can do exactly what a policy needs and
+        nothing else. Run the output as the owner of the tables, then run the engine as that role.
+
+        Usage:
+          retention grants --policy=FILE [--role=NAME] [OPTION]...
+
+        Options:
+          --policy=FILE            the policy file (JSON)
+          --role=NAME              the role to create and grant to (default: retention_engine)
+          -?, --help               show this help, then exit
+
+        \(connectionOptions)
+
+        \(exitCodes)
+        """
+
     static func text(for command: String) -> String? {
         switch command {
+        case "grants": return grants
         case "replay": return replay
         case "report": return report
         case "plan": return plan

@@ -2,19 +2,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Runs a PostgreSQL client program (psql, pg_dump, pg_restore) of the newest installed version.
-private func postgresTool(_ name: String, _ arguments: [String]) throws -> Int32 {
-    let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
-    let newest = versions.compactMap(Int.init).max().map(String.init) ?? "15"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/\(newest)/bin/\(name)")
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
-}
-
 @Suite("Backups: erasures survive a restore")
 struct RestoreReplayTests {
     @Test("pg_dump, terminate a tenant and erase it, restore the dump, replay since the dump: the tenant is gone again and every other tenant is unchanged")
@@ -22,8 +9,8 @@ struct RestoreReplayTests {
         let fixture = try EngineFixture.make("restore", schemaSQL: "SELECT 1;")
         defer { fixture.drop() }
         let asOf = "2026-11-25T00:00:00Z"
-        #expect(try postgresTool("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-f", Repository.root + "/Deploy/demo-schema.sql"]) == 0)
-        #expect(try postgresTool("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "asof=\(asOf)", "-v", "scale=0.05",
+        #expect(try PostgresTools.run("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-f", Repository.root + "/Deploy/demo-schema.sql"]) == 0)
+        #expect(try PostgresTools.run("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "asof=\(asOf)", "-v", "scale=0.05",
                                           "-f", Repository.root + "/Deploy/demo-data.sql"]) == 0)
         try fixture.writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
         let key = fixture.directory + "/key"
@@ -38,7 +25,7 @@ struct RestoreReplayTests {
             """).requiredScalar()
         let since = try fixture.database.connect().execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").requiredScalar()
         let dump = fixture.directory + "/backup.dump"
-        #expect(try postgresTool("pg_dump", ["--format=custom", "--file=" + dump, fixture.database.url]) == 0)
+        #expect(try PostgresTools.run("pg_dump", ["--format=custom", "--file=" + dump, fixture.database.url]) == 0)
 
         // The contract ends; 30 days later the nightly run erases the tenant.
         try fixture.database.connect().execute("UPDATE organizations SET terminated_at = $2::timestamptz - interval '31 days' WHERE id::text = $1", [tenant, asOf])
@@ -53,7 +40,7 @@ struct RestoreReplayTests {
         // Disaster: the database is restored from the backup taken before the erasure.
         let restored = try TestDatabase.create("restored")
         defer { restored.drop() }
-        #expect(try postgresTool("pg_restore", ["--dbname=" + restored.url, "--no-owner", dump]) == 0)
+        #expect(try PostgresTools.run("pg_restore", ["--dbname=" + restored.url, "--no-owner", dump]) == 0)
         #expect(try restored.count("SELECT count(*) FROM users WHERE organization_id::text = $1", [tenant]) > 0)
         #expect(try restored.count("SELECT count(*) FROM organizations WHERE id::text = $1 AND terminated_at IS NULL", [tenant]) == 1)
         let others = try tenantTables.map { try restored.checksum("(SELECT * FROM \($0) WHERE organization_id::text <> '\(tenant)')", orderBy: "1") }

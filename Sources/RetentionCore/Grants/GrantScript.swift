@@ -1,0 +1,82 @@
+import Postgres
+
+/// The SQL that creates a role able to do exactly what a policy needs, and nothing else:
+/// SELECT and DELETE on the tables rules delete from (and their partitions, which batches
+/// address directly), UPDATE on the pseudonymised columns only, INSERT/UPDATE on the roll-up
+/// columns, column SELECT on the tenants table and on referencing keys, and the engine's own
+/// tables. A batch reads `ctid`, which needs table-level SELECT on the tables it works on.
+public struct GrantScript {
+    public let policy: Policy
+    public let schema: Schema
+    public let role: String
+    public let database: String
+
+    public init(policy: Policy, schema: Schema, role: String, database: String) {
+        self.policy = policy
+        self.schema = schema
+        self.role = role
+        self.database = database
+    }
+
+    public func sql() -> String {
+        let grantee = Identifier.quote(role)
+        var lines = [
+            "-- Least-privilege role for retention policy \"\(policy.name)\" (policy sha256 \(policy.sha256.prefix(12))…).",
+            "-- Run as the owner of the tables. Give the role a password (ALTER ROLE \(grantee) PASSWORD ...) or a certificate yourself.",
+            "DO $$ BEGIN CREATE ROLE \(grantee) LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+            "GRANT CONNECT ON DATABASE \(Identifier.quote(database)) TO \(grantee);",
+        ]
+        var schemas: [String] = []
+        var body: [String] = []
+        func useSchema(_ table: Identifier) {
+            if let name = table.schema, !schemas.contains(name) { schemas.append(name) }
+        }
+        func columns(_ names: [String]) -> String {
+            var unique: [String] = []
+            for name in names where !unique.contains(name) { unique.append(name) }
+            return "(" + unique.map(Identifier.quote).joined(separator: ", ") + ")"
+        }
+        if let tenants = policy.tenants, let table = schema.tables[tenants.table] {
+            useSchema(table.identifier)
+            body.append("-- tenants: who is terminated, and since when")
+            body.append("GRANT SELECT \(columns([tenants.key, tenants.terminatedAt])) ON TABLE \(table.identifier.sql) TO \(grantee);")
+        }
+        for rule in policy.rules {
+            guard let table = schema.table(of: rule) else { continue }
+            let relations = [table.identifier] + table.leaves.filter { $0 != table.identifier }
+            relations.forEach(useSchema)
+            body.append("-- rule \"\(rule.name)\": \(rule.action.name) on \(table.identifier)")
+            switch rule.action {
+            case .delete, .aggregate, .purgeFiles:
+                for relation in relations { body.append("GRANT SELECT, DELETE ON TABLE \(relation.sql) TO \(grantee);") }
+            case let .pseudonymise(spec):
+                for relation in relations {
+                    body.append("GRANT UPDATE \(columns(spec.columns.map(\.column) + [spec.marker])) ON TABLE \(relation.sql) TO \(grantee);")
+                    body.append("GRANT SELECT ON TABLE \(relation.sql) TO \(grantee);")
+                }
+            }
+            if case let .aggregate(spec) = rule.action, let target = schema.tables[spec.into] {
+                useSchema(target.identifier)
+                let key = [spec.bucketColumn] + spec.dimensions
+                let totals = [spec.countColumn] + spec.sums.map(\.total)
+                body.append("GRANT SELECT \(columns(key + totals)), INSERT \(columns(key + totals)), UPDATE \(columns(totals)) ON TABLE \(target.identifier.sql) TO \(grantee);")
+            }
+            if rule.removesRows {
+                for key in table.referencedBy where key.blocksDelete && key.referencingRoot != table.identifier {
+                    useSchema(key.referencing)
+                    body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(key.name)")
+                }
+            }
+        }
+        for name in schemas { lines.append("GRANT USAGE ON SCHEMA \(Identifier.quote(name)) TO \(grantee);") }
+        lines += body
+        lines += [
+            "-- the engine's own schema (migrations are applied by the owner, not by this role)",
+            "GRANT USAGE ON SCHEMA retention TO \(grantee);",
+            "GRANT SELECT ON TABLE retention.schema_migrations, retention.legal_holds TO \(grantee);",
+            "GRANT SELECT, INSERT, UPDATE ON TABLE retention.runs, retention.rule_results, retention.rule_tenant_results, retention.run_rules TO \(grantee);",
+            "GRANT SELECT, INSERT ON TABLE retention.batch_results TO \(grantee);",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

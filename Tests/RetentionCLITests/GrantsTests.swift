@@ -1,0 +1,55 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+@Suite("Least privilege")
+struct GrantsTests {
+    @Test("the whole demo policy runs as the generated role, which cannot read or change a table outside the policy")
+    func demoPolicyAsRole() throws {
+        let fixture = try EngineFixture.make("grants", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        let connection = try fixture.database.connect()
+        #expect(try PostgresTools.psqlFile(fixture.database.url, Repository.root + "/Deploy/demo-schema.sql") == 0)
+        // A small slice of demo-like data, enough for every rule to act.
+        try connection.executeScript("""
+            SET TimeZone = 'UTC';
+            INSERT INTO organizations (name, plan, created_at, terminated_at) VALUES ('Live', 'team', '2020-01-01', NULL), ('Gone', 'team', '2020-01-01', '2026-09-01');
+            INSERT INTO users (organization_id, email, name, role, created_at, removed_at)
+              SELECT 1 + g % 2, 'u' || g || '@example.com', 'U ' || g, 'user', '2021-01-01', CASE WHEN g % 5 = 0 THEN timestamptz '2026-01-01' END FROM generate_series(1, 50) g;
+            INSERT INTO objectives (organization_id, owner_id, title, created_at) SELECT 1 + g % 2, g, 'O', '2022-01-01' FROM generate_series(1, 50) g;
+            INSERT INTO audit_log (organization_id, user_id, action, ip, created_at) SELECT 1, 1, 'login', '203.0.113.9', timestamptz '2024-01-01' + (g || ' days')::interval FROM generate_series(1, 900) g;
+            INSERT INTO analytics_events (organization_id, user_id, event, occurred_at, duration_ms) SELECT 1, 1, 'view', timestamptz '2024-01-01' + (g || ' days')::interval, g FROM generate_series(1, 900) g;
+            INSERT INTO invoices (organization_id, number, amount, currency, issued_at) SELECT 1, 'I-' || g, 10, 'SEK', date '2017-01-01' + g * 30 FROM generate_series(1, 100) g;
+            INSERT INTO marketing_contacts (email, name, company, subscribed_at, unsubscribed_at) SELECT 'm' || g || '@example.com', 'M', 'C', '2020-01-01', CASE WHEN g % 2 = 0 THEN timestamptz '2025-01-01' END FROM generate_series(1, 40) g;
+            CREATE TABLE secrets (id int PRIMARY KEY, payload text);
+            INSERT INTO secrets VALUES (1, 'not for the engine');
+            """)
+        let policy = Repository.root + "/Jobs/demo-policy.json"
+        let grants = try fixture.retention(["grants", "--policy", policy, "--role", "retention_engine"])
+        #expect(grants.status == 0, "\(grants.stderr)")
+        try connection.executeScript(grants.stdout)
+
+        let roleURL = "postgresql://retention_engine@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
+        let key = fixture.directory + "/key"
+        try Data(repeating: 9, count: 32).write(to: URL(fileURLWithPath: key))
+        let run = try CommandRunner.run(["run", "--policy", policy, "--database-url", roleURL, "--state-dir", fixture.stateDirectory,
+                                         "--as-of", "2026-11-25T00:00:00Z", "--pseudonym-key-file", key])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(!run.stdout.contains("[failed"))
+        #expect(try fixture.database.count("SELECT count(*) FROM users WHERE organization_id = 2") == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM marketing_contacts WHERE pseudonymised_at IS NOT NULL") == 20)
+
+        let asRole = try Connection(conninfo: roleURL)
+        for statement in ["SELECT * FROM secrets", "DELETE FROM secrets", "UPDATE secrets SET payload = 'x'", "SELECT name FROM organizations",
+                          "UPDATE marketing_contacts SET subscribed_at = now()", "DELETE FROM retention.legal_holds", "DROP TABLE users"] {
+            do {
+                try asRole.execute(statement)
+                Issue.record("the role could run: \(statement)")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == .insufficientPrivilege || error.sqlState?.rawValue == "42501", "\(statement): \(error)")
+            }
+        }
+        #expect(try fixture.database.count("SELECT count(*) FROM secrets") == 1)
+    }
+}

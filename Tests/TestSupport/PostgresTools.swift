@@ -1,0 +1,21 @@
+import Foundation
+
+/// Runs a PostgreSQL client program (psql, pg_dump, pg_restore) of the newest installed version.
+public enum PostgresTools {
+    public static func run(_ name: String, _ arguments: [String]) throws -> Int32 {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        let newest = versions.compactMap(Int.init).max().map(String.init) ?? "15"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/\(newest)/bin/\(name)")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Runs a SQL file with psql, stopping at the first error.
+    public static func psqlFile(_ url: String, _ path: String, variables: [String: String] = [:]) throws -> Int32 {
+        try run("psql", [url, "-q", "-v", "ON_ERROR_STOP=1"] + variables.flatMap { ["-v", "\($0.key)=\($0.value)"] } + ["-f", path])
+    }
+}
