@@ -84,7 +84,9 @@ enum Help {
           --batch-size=N           at most N rows in one batch (default: sized to a short transaction)
           --concurrency=N          connections working at once (default: 4)
           --dry-run                count what is due in READ ONLY transactions; change nothing
+          --log-format=FORMAT      text or json: log lines on stderr as JSON objects (journald)
           --max-runtime=DURATION   stop starting batches after DURATION (90s, 30m, 2h, PT2H)
+          --metrics-file=FILE      write Prometheus metrics to FILE (node exporter textfile collector)
           --pause=MS               sleep MS milliseconds between batches
           --policy=FILE            the policy file (JSON)
           --pseudonym-key-file=FILE  the secret key for hmac pseudonyms (default: $RETENTION_PSEUDONYM_KEY_FILE)

@@ -18,15 +18,33 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
+    /// `--log-format json`: one JSON object per line on stderr (journald-friendly), decided once
+    /// from the command line before any command runs.
+    static let jsonLogs: Bool = {
+        let arguments = CommandLine.arguments
+        if let index = arguments.firstIndex(of: "--log-format"), index + 1 < arguments.count { return arguments[index + 1] == "json" }
+        return arguments.contains("--log-format=json")
+    }()
+
     static func error(_ message: String, detail: String? = nil, hint: String? = nil) {
+        guard !jsonLogs else {
+            return event("error", message, [("detail", .optionalString(detail)), ("hint", .optionalString(hint))])
+        }
         err("retention: error: \(message)")
         if let detail { err("retention: detail: \(detail)") }
         if let hint { err("retention: hint: \(hint)") }
     }
 
-    static func warning(_ message: String) { err("retention: warning: \(message)") }
+    static func warning(_ message: String) {
+        jsonLogs ? event("warning", message, []) : err("retention: warning: \(message)")
+    }
 
-    static func info(_ message: String) { err("retention: \(message)") }
+    /// A structured log line in JSON mode; nothing in text mode (stdout has the summary).
+    static func event(_ level: String, _ message: String, _ fields: [(String, JSONValue)]) {
+        guard jsonLogs else { return }
+        let members: [(String, JSONValue)] = [("time", .string(Timestamps.now())), ("level", .string(level)), ("message", .string(message))]
+        err(JSONWriter.write(.members(members + fields.filter { $0.1 != .null }), pretty: false))
+    }
 
     /// Prints a database error with the server's detail and hint.
     static func error(_ failure: PostgresError, doing action: String) {

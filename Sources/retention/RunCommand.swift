@@ -8,11 +8,13 @@ enum RunCommand {
         .value("policy"), .value("database-url"), .flag("dry-run"), .value("as-of"), .value("rule", repeatable: true),
         .value("tenant"), .value("report"), .value("state-dir"), .value("batch-size"), .value("concurrency"),
         .value("max-runtime"), .value("pause"), .value("pseudonym-key-file"), .value("migrations-dir"),
+        .value("metrics-file"), .value("log-format"),
     ]
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(command: "run", raw, options: options)
         let policyPath = try arguments.required("policy")
+        _ = try arguments.choice("log-format", ["text", "json"], default: "text")
         var runOptions = RunOptions()
         runOptions.dryRun = arguments.flag("dry-run")
         runOptions.asOf = try arguments.instant("as-of")
@@ -40,12 +42,16 @@ enum RunCommand {
         }
         let stop = StopSignal(maxRuntime: runOptions.maxRuntime)
         stop.handleSignals()
-        let runner = Runner(policy: policy, options: runOptions,
+        var runner = Runner(policy: policy, options: runOptions,
                             source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
                             migrations: try MigrationFile.load(directory: migrationsDirectory),
                             state: StateDirectory.resolve(option: arguments.value("state-dir")),
                             stop: stop)
+        if isatty(STDERR_FILENO) == 1, !Output.jsonLogs {
+            runner.onProgress = { ProgressLine.show($0) }
+        }
         let outcome: (report: RunReport, path: String)
+        let started = Date()
         do {
             outcome = try runner.run()
         } catch let error as RunError {
@@ -54,6 +60,10 @@ enum RunCommand {
         }
         if let reportPath = arguments.value("report") {
             try ReportStore.atomicWrite(Array(JSONWriter.write(outcome.report.json()).utf8), to: reportPath)
+        }
+        ProgressLine.clear()
+        if let metricsPath = arguments.value("metrics-file") {
+            try PrometheusMetrics.write(outcome.report, durationSeconds: Date().timeIntervalSince(started), to: metricsPath)
         }
         RunSummary.print(outcome.report, path: outcome.path)
         return outcome.report.exitCode

@@ -6,6 +6,12 @@ enum RunSummary {
         let mode = report.dryRun ? "dry run" : "run"
         Output.out("\(mode) of policy \"\(report.policy)\" as of \(report.asOf): \(report.status.rawValue)")
         for rule in report.rules {
+            Output.event(rule.status == .ok ? "info" : "error", "rule \(rule.status.rawValue)", [
+                ("policy", .string(report.policy)), ("run", .string(report.runID)), ("rule", .string(rule.name)),
+                ("action", .string(rule.action)), ("table", .optionalString(rule.table)), ("cutoff", .optionalString(rule.cutoff)),
+                ("matched", .int(rule.matched)), ("affected", .int(rule.affected)), ("heldBack", .int(rule.heldBack)),
+                ("blocked", .int(rule.blocked)), ("durationMs", .int(rule.durationMs)), ("error", .optionalString(rule.error)),
+            ])
             var line = "  \(rule.name): \(rule.action) \(rule.table ?? "-"), cutoff \(rule.cutoff ?? "-"), matched \(rule.matched), "
             line += report.dryRun ? "would act on \(rule.matched - rule.heldBack - rule.blocked)" : "affected \(rule.affected)"
             if rule.heldBack > 0 { line += ", held back \(rule.heldBack)" }
@@ -24,6 +30,11 @@ enum RunSummary {
         let totals = report.totals
         Output.out("total: matched \(totals.matched), affected \(totals.affected), held back \(totals.heldBack), blocked \(totals.blocked)")
         Output.out("report: \(path)")
+        Output.event(report.status == .ok ? "info" : "error", "run \(report.status.rawValue)", [
+            ("policy", .string(report.policy)), ("run", .string(report.runID)), ("mode", .string(report.dryRun ? "dry-run" : "execute")),
+            ("matched", .int(totals.matched)), ("affected", .int(totals.affected)), ("report", .string(path)),
+            ("stopReason", .optionalString(report.stopReason)),
+        ])
         if let reason = report.stopReason { Output.warning("run stopped early (\(reason)); due rows are left for the next run") }
     }
 }

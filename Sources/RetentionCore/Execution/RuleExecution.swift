@@ -12,6 +12,7 @@ final class RuleExecution: @unchecked Sendable {
         var relation: Identifier
         /// The anchor column for a walk in anchor order; nil for heap pages.
         var anchorColumn: String?
+        var start: Int64
         var next: Int64
         var end: Int64
         var sliceSize: Double
@@ -25,6 +26,9 @@ final class RuleExecution: @unchecked Sendable {
     var inFlight = 0
     var result: RuleResult
     var affectedByTenant: [String?: Int64] = [:]
+    /// Rows changed by the batches that committed so far, and pages (or microseconds) of slices finished.
+    var committedRows: Int64 = 0
+    var finishedSize: Int64 = 0
     var batchDurations: [Double] = []
     /// Some slice met rows the application held and skipped them.
     var skippedLockedRows = false
@@ -37,6 +41,15 @@ final class RuleExecution: @unchecked Sendable {
         self.rule = rule
         self.plan = plan
         self.result = RuleResult(rule: rule, status: .skipped)
+    }
+
+    /// How far the rule is, for progress lines: the share of its pages (or anchor range) handed
+    /// out, and the rows changed so far.
+    var progress: RuleProgress {
+        let total = cursors.reduce(0) { $0 + ($1.end - $1.start) }
+        return RuleProgress(rule: rule.name, running: state == .running || state == .finishing,
+                            fraction: total > 0 ? Double(finishedSize) / Double(total) : 0,
+                            affected: committedRows, seconds: Date().timeIntervalSince(startedAt))
     }
 
     var hasSlicesLeft: Bool { cursors.contains { $0.next < $0.end } }

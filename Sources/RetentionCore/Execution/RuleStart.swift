@@ -46,13 +46,13 @@ enum RuleStart {
                 guard row[0] != nil else { continue }
                 let start = try row.int64(0)
                 let end = try row.int64(1)
-                cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: column, next: start, end: end,
+                cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
                                                     sliceSize: max(1, Double(end - start) / 256)))
                 continue
             }
             let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
                                                [relation.sql]).int64()
-            cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: nil, next: 0, end: pages, sliceSize: 512))
+            cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: 512))
         }
         return cursors
     }

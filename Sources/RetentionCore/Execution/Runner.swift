@@ -36,6 +36,8 @@ public struct Runner {
     public let migrations: [MigrationFile]
     public let state: StateDirectory
     public let stop: StopSignal
+    /// Called about once a second while rules run, with where each running rule is.
+    public var onProgress: (@Sendable ([RuleProgress]) -> Void)?
 
     public init(policy: Policy, options: RunOptions, source: ConnectionSource, migrations: [MigrationFile],
                 state: StateDirectory, stop: StopSignal) {
@@ -146,7 +148,13 @@ public struct Runner {
             thread.stackSize = 4 << 20
             thread.start()
         }
-        group.wait()
+        if let onProgress {
+            while group.wait(timeout: .now() + 1) == .timedOut {
+                onProgress(scheduler.progress())
+            }
+        } else {
+            group.wait()
+        }
     }
 }
 

@@ -69,6 +69,13 @@ final class Scheduler: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Where each running rule is.
+    func progress() -> [RuleProgress] {
+        condition.lock()
+        defer { condition.unlock() }
+        return executions.filter { $0.state == .running || $0.state == .finishing }.map(\.progress)
+    }
+
     /// The bounds of rules already started, for a dry run's blocked counts.
     func startedBounds(of names: [String]) -> [(RuleExecution, RuleBounds)] {
         condition.lock()

@@ -124,12 +124,15 @@ final class Worker {
         guard let plan = execution.plan, let bounds = execution.bounds else { return }
         var outcome = SliceOutcome()
         do {
-            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome)
+            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
+                self.scheduler.update { execution.committedRows += rows }
+            }
         } catch {
             outcome.failure = describe(error)
         }
         scheduler.update {
             execution.inFlight -= 1
+            execution.finishedSize += slice.size
             execution.batchDurations += outcome.durations
             execution.result.batches += outcome.durations.count
             for (tenant, affected) in outcome.affectedByTenant {
@@ -160,7 +163,7 @@ final class Worker {
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
     /// comes back short. A batch that hits `statement_timeout` is split in halves.
     private func run(_ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice, skipLocked: Bool, depth: Int,
-                              into outcome: inout SliceOutcome) throws {
+                     into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
         var mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
         var attempt = 0
@@ -176,6 +179,7 @@ final class Worker {
                     affected += count
                 }
                 outcome.lastAffected = affected
+                committed(affected)
                 if context.options.pauseMilliseconds > 0 {
                     Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
                 }
@@ -197,8 +201,8 @@ final class Worker {
                     if attempt <= 3 { continue }
                 case .queryCanceled? where depth < 8:
                     if let (first, second) = slice.halves() {
-                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1, into: &outcome)
-                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1, into: &outcome)
+                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1, into: &outcome, committed: committed)
+                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1, into: &outcome, committed: committed)
                         return
                     }
                 case .foreignKeyViolation? where attempt <= 3:

@@ -1,0 +1,51 @@
+import Foundation
+
+/// The run's metrics in Prometheus text format, for the node exporter's textfile collector.
+/// Written atomically (a temporary file renamed into place) so the collector never reads half.
+public enum PrometheusMetrics {
+    public static func text(_ report: RunReport, durationSeconds: Double, previous: String?) -> String {
+        let policy = "policy=\"\(escape(report.policy))\""
+        let mode = report.dryRun ? "dry-run" : "execute"
+        var lines: [String] = []
+        func metric(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            lines.append("# HELP \(name) \(help)")
+            lines.append("# TYPE \(name) gauge")
+            for sample in samples { lines.append("\(name){\(sample.labels)} \(sample.value)") }
+        }
+        let now = Date().timeIntervalSince1970
+        let lastSuccess = report.status == .ok && !report.dryRun
+            ? String(format: "%.3f", now)
+            : previousValue("retention_run_last_success_timestamp_seconds", in: previous) ?? "0"
+        metric("retention_run_success", "Whether the last run ended ok (1) or failed or stopped early (0).",
+               [("\(policy),mode=\"\(mode)\"", report.status == .ok ? "1" : "0")])
+        metric("retention_run_last_success_timestamp_seconds", "When a run (not a dry run) last ended ok, in seconds since 1970.",
+               [(policy, lastSuccess)])
+        metric("retention_run_timestamp_seconds", "When the last run ended, in seconds since 1970.", [("\(policy),mode=\"\(mode)\"", String(format: "%.3f", now))])
+        metric("retention_run_duration_seconds", "How long the last run took.", [("\(policy),mode=\"\(mode)\"", String(format: "%.3f", durationSeconds))])
+        func perRule(_ value: (RuleResult) -> String) -> [(labels: String, value: String)] {
+            report.rules.map { ("\(policy),rule=\"\(escape($0.name))\",action=\"\($0.action)\"", value($0)) }
+        }
+        metric("retention_rule_rows_matched", "Rows (or files) due when the rule ran.", perRule { String($0.matched) })
+        metric("retention_rule_rows_affected", "Rows deleted, pseudonymised or aggregated (files removed).", perRule { String($0.affected) })
+        metric("retention_rule_rows_held_back", "Due rows kept by a legal hold.", perRule { String($0.heldBack) })
+        metric("retention_rule_rows_blocked", "Due rows kept because rows that are not due reference them.", perRule { String($0.blocked) })
+        metric("retention_rule_duration_seconds", "How long the rule took.", perRule { String(format: "%.3f", Double($0.durationMs) / 1000) })
+        metric("retention_rule_success", "Whether the rule ended ok (1) or not (0).", perRule { $0.status == .ok ? "1" : "0" })
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the metrics to `path` atomically, carrying the last success time over from the file there.
+    public static func write(_ report: RunReport, durationSeconds: Double, to path: String) throws {
+        let previous = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        try ReportStore.atomicWrite(Array(text(report, durationSeconds: durationSeconds, previous: previous).utf8), to: path)
+    }
+
+    private static func previousValue(_ name: String, in text: String?) -> String? {
+        text?.split(separator: "\n").first { $0.hasPrefix(name + "{") }?.split(separator: " ").last.map(String.init)
+    }
+
+    /// Label values escape backslash, double quote and newline.
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}
