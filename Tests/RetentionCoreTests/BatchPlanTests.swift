@@ -1,5 +1,5 @@
 import Postgres
-import RetentionCore
+@testable import RetentionCore
 import Testing
 import TestSupport
 
@@ -55,5 +55,21 @@ struct BatchPlanTests {
         let text = try BatchPlanTests.explain(BatchStatement.make(plan, slice: slice, bounds: BatchPlanTests.bounds, runID: "00000000-0000-0000-0000-000000000000", mode: .range), connection)
         #expect(text.contains("events_created_at_idx"), "\(text)")
         #expect(!text.contains("Seq Scan on events"), "\(text)")
+    }
+
+    @Test("a delete walks the anchor's index only where the heap follows the anchor (pg_stats correlation)")
+    func walkChoice() throws {
+        let database = try TestDatabase.create("plans", sql: BatchPlanTests.schema + """
+            CREATE TABLE ordered (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO ordered SELECT g, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 100000) g;
+            CREATE INDEX ON ordered (created_at);
+            ANALYZE ordered;
+            """)
+        defer { database.drop() }
+        for (table, windows) in [("ordered", true), ("events", false)] {
+            let (plan, connection) = try BatchPlanTests.plan(#"{"policy": "p", "rules": [{"name": "e", "table": "\#(table)", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#, database)
+            let cursors = try RuleStart.cursors(for: plan, bounds: BatchPlanTests.bounds, connection: connection)
+            #expect(cursors.allSatisfy { ($0.anchorColumn != nil) == windows }, "\(table)")
+        }
     }
 }

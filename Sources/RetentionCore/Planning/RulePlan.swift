@@ -41,6 +41,13 @@ public struct RulePlan: Sendable {
         return name
     }
 
+    /// The single column a delete rule's rows become due by, when there is one: on a table whose
+    /// heap follows that column, walking it in anchor order reads only the due part of the heap.
+    public var deleteAnchorColumn: String? {
+        guard case .delete = rule.action, rule.due.anchors.count == 1, case let .column(name)? = rule.due.anchors.first else { return nil }
+        return name
+    }
+
     /// `alias.column`, quoted.
     func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
 
