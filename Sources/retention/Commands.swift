@@ -71,6 +71,24 @@ enum Commands {
         return .usage
     }
 
+    /// The migrations: `--migrations-dir`, else found beside the binary or in the source tree.
+    static func migrations(_ arguments: Arguments) throws -> [MigrationFile] {
+        guard let directory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
+            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
+        }
+        return try MigrationFile.load(directory: directory)
+    }
+
+    /// The pseudonym key: `--pseudonym-key-file`, else `$RETENTION_PSEUDONYM_KEY_FILE`, else none.
+    static func pseudonymKey(_ arguments: Arguments) throws -> PseudonymKey? {
+        guard let path = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] else { return nil }
+        do {
+            return try PseudonymKey.load(path: path)
+        } catch {
+            throw UsageError(message: error.description, command: arguments.command)
+        }
+    }
+
     /// Opens the command's connection, turning a failure into one clear message.
     static func connect(_ arguments: Arguments) throws -> Connection {
         try ConnectionSource.resolve(databaseURL: arguments.value("database-url")).connect()

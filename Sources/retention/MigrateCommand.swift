@@ -5,10 +5,7 @@ import RetentionCore
 enum MigrateCommand {
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(command: "migrate", raw, options: [.value("database-url"), .value("migrations-dir")])
-        guard let directory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
-            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
-        }
-        let migrator = Migrator(files: try MigrationFile.load(directory: directory))
+        let migrator = Migrator(files: try Commands.migrations(arguments))
         let connection = try Commands.connect(arguments)
         let outcomes = try migrator.migrate(connection)
         let applied = outcomes.compactMap { if case let .applied(name) = $0 { name } else { nil } }

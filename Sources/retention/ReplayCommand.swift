@@ -15,17 +15,12 @@ enum ReplayCommand {
         options.dryRun = arguments.flag("dry-run")
         options.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
         let policy = try PolicyParser.load(path: policyPath)
-        if let keyPath = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] {
-            do { options.pseudonymKey = try PseudonymKey.load(path: keyPath) } catch { throw UsageError(message: error.description, command: "replay") }
-        }
-        guard let migrationsDirectory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
-            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
-        }
+        options.pseudonymKey = try Commands.pseudonymKey(arguments)
         let stop = StopSignal()
         stop.handleSignals()
-        let replay = Replay(policy: policy, options: options, source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
-                            migrations: try MigrationFile.load(directory: migrationsDirectory),
-                            state: StateDirectory.resolve(option: arguments.value("state-dir")), stop: stop)
+        let replay = Replay(base: Runner(policy: policy, options: options, source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
+                                         migrations: try Commands.migrations(arguments),
+                                         state: StateDirectory.resolve(option: arguments.value("state-dir")), stop: stop))
         let outcome: Replay.Outcome
         do {
             outcome = try replay.run(since: since)

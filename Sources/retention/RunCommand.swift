@@ -25,26 +25,17 @@ enum RunCommand {
         runOptions.maxRuntime = try arguments.duration("max-runtime")
         runOptions.pauseMilliseconds = try arguments.integer("pause", range: 0...600_000) ?? 0
         let policy = try PolicyParser.load(path: policyPath)
-        if let keyPath = arguments.value("pseudonym-key-file") ?? ProcessInfo.processInfo.environment["RETENTION_PSEUDONYM_KEY_FILE"] {
-            do {
-                runOptions.pseudonymKey = try PseudonymKey.load(path: keyPath)
-            } catch {
-                throw UsageError(message: error.description, command: "run")
-            }
-        }
+        runOptions.pseudonymKey = try Commands.pseudonymKey(arguments)
         do {
             try Runner.checkOptions(policy, runOptions)
         } catch let error as RunError {
             throw UsageError(message: error.description, command: "run")
         }
-        guard let migrationsDirectory = arguments.value("migrations-dir") ?? MigrationFile.locateDirectory() else {
-            throw MigrationError.unreadable("could not find the migrations directory; set --migrations-dir or RETENTION_MIGRATIONS_DIR")
-        }
         let stop = StopSignal(maxRuntime: runOptions.maxRuntime)
         stop.handleSignals()
         var runner = Runner(policy: policy, options: runOptions,
                             source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
-                            migrations: try MigrationFile.load(directory: migrationsDirectory),
+                            migrations: try Commands.migrations(arguments),
                             state: StateDirectory.resolve(option: arguments.value("state-dir")),
                             stop: stop)
         if isatty(STDERR_FILENO) == 1, !Output.jsonLogs {

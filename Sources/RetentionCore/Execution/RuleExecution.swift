@@ -16,6 +16,9 @@ final class RuleExecution: @unchecked Sendable {
         var next: Int64
         var end: Int64
         var sliceSize: Double
+        /// For an aggregate's walk: the bucket boundaries (microseconds, ascending) that windows
+        /// end on when they can, so that no bucket is added to by two batches.
+        var boundaries: [Int64] = []
     }
 
     let rule: Rule
@@ -54,15 +57,33 @@ final class RuleExecution: @unchecked Sendable {
 
     var hasSlicesLeft: Bool { cursors.contains { $0.next < $0.end } }
 
-    /// Cuts the next slice from the first cursor with work left.
+    /// Cuts the next slice from the first cursor with work left. Near the end the last slices are
+    /// cut in halves, so that the workers finish together instead of one waiting for the other.
     func nextSlice() -> BatchSlice? {
         guard let index = cursors.firstIndex(where: { $0.next < $0.end }) else { return nil }
         let cursor = cursors[index]
-        let size = max(1, min(Int64(cursor.sliceSize), cursor.end - cursor.next))
+        let remaining = cursor.end - cursor.next
+        var size = max(1, min(Int64(cursor.sliceSize), remaining))
+        if remaining > size, remaining < 2 * size { size = (remaining + 1) / 2 }
+        if let boundary = Self.lastBoundary(in: cursor.boundaries, after: cursor.next, upTo: cursor.next + size) {
+            size = boundary - cursor.next
+        }
         cursors[index].next += size
         let span: BatchSlice.Span = cursor.anchorColumn.map { .anchorWindow(column: $0, from: cursor.next, to: cursor.next + size) }
             ?? .pages(first: cursor.next, end: cursor.next + size)
         return BatchSlice(relation: cursor.relation, span: span, cursor: index)
+    }
+
+    /// The largest boundary in `(after, upTo]`, by binary search.
+    static func lastBoundary(in boundaries: [Int64], after: Int64, upTo: Int64) -> Int64? {
+        var low = 0
+        var high = boundaries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if boundaries[middle] <= upTo { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0, boundaries[low - 1] > after else { return nil }
+        return boundaries[low - 1]
     }
 
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most

@@ -48,8 +48,12 @@ enum RuleStart {
                 guard row[0] != nil else { continue }
                 let start = try row.int64(0)
                 let end = try row.int64(1)
-                cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
-                                                    sliceSize: max(1, Double(end - start) / 256)))
+                var cursor = RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
+                                                  sliceSize: max(1, Double(end - start) / 256))
+                if case let .aggregate(spec) = plan.rule.action {
+                    cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
+                }
+                cursors.append(cursor)
                 continue
             }
             let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
@@ -69,6 +73,16 @@ enum RuleStart {
             SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3
             """, [relation.schema ?? "public", relation.name, column]).rows.first?[0].flatMap(Double.init) ?? 0
         return correlation >= 0.9 ? column : nil
+    }
+
+    /// The starts of the aggregate's buckets between two instants, in the session's (the policy's)
+    /// time zone: at most one per day of the due range, so few.
+    private static func bucketBoundaries(_ unit: BucketUnit, from: Int64, to: Int64, _ connection: Connection) throws -> [Int64] {
+        try connection.execute("""
+            SELECT (extract(epoch FROM b) * 1000000)::bigint
+            FROM generate_series(date_trunc($1, timestamptz 'epoch' + $2::bigint * interval '1 microsecond'),
+                                 timestamptz 'epoch' + $3::bigint * interval '1 microsecond', ('1 ' || $1)::interval) AS b
+            """, [unit.rawValue, String(from), String(to)]).rows.map { try $0.int64(0) }
     }
 
     /// Whether `relation` has a valid, non-partial index whose first column is `column`.

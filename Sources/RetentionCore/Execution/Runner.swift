@@ -31,7 +31,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
 /// and writes the report.
 public struct Runner {
     public let policy: Policy
-    public let options: RunOptions
+    public var options: RunOptions
     public let source: ConnectionSource
     public let migrations: [MigrationFile]
     public let state: StateDirectory

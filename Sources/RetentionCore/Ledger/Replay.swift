@@ -6,21 +6,10 @@ import Postgres
 /// say (a termination counts even when the restored `terminatedAt` is NULL). One run per tenant,
 /// as of the latest recorded run for it.
 public struct Replay {
-    public let policy: Policy
-    public let options: RunOptions
-    public let source: ConnectionSource
-    public let migrations: [MigrationFile]
-    public let state: StateDirectory
-    public let stop: StopSignal
+    /// The run every tenant's replay is made from: policy, options, connection and state.
+    public let base: Runner
 
-    public init(policy: Policy, options: RunOptions, source: ConnectionSource, migrations: [MigrationFile], state: StateDirectory, stop: StopSignal) {
-        self.policy = policy
-        self.options = options
-        self.source = source
-        self.migrations = migrations
-        self.state = state
-        self.stop = stop
-    }
+    public init(base: Runner) { self.base = base }
 
     public struct Outcome: Sendable {
         public var reports: [(report: RunReport, path: String)]
@@ -31,20 +20,20 @@ public struct Replay {
 
     public func run(since: String) throws -> Outcome {
         guard let sinceDate = Timestamps.date(since) else { throw RunError.usage("invalid --since \"\(since)\"") }
-        let recorded = try state.ledger.entries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= sinceDate }
+        let policy = base.policy
+        let recorded = try base.state.ledger.entries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= sinceDate }
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
         var tenants: [String] = []
         for entry in known where !tenants.contains(entry.tenant) { tenants.append(entry.tenant) }
         var reports: [(report: RunReport, path: String)] = []
         for tenant in tenants {
-            guard stop.stopReason == nil else { break }
+            guard base.stop.stopReason == nil else { break }
             let entries = known.filter { $0.tenant == tenant }
-            var tenantOptions = options
-            tenantOptions.tenant = tenant
-            tenantOptions.ruleNames = policy.rules.map(\.name).filter { name in entries.contains { $0.rule == name } }
-            tenantOptions.asOf = entries.map(\.asOf).max()
-            tenantOptions.replay = entries
-            let runner = Runner(policy: policy, options: tenantOptions, source: source, migrations: migrations, state: state, stop: stop)
+            var runner = base
+            runner.options.tenant = tenant
+            runner.options.ruleNames = policy.rules.map(\.name).filter { name in entries.contains { $0.rule == name } }
+            runner.options.asOf = entries.map(\.asOf).max()
+            runner.options.replay = entries
             reports.append(try runner.run())
         }
         return Outcome(reports: reports, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count)
