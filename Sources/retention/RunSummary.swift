@@ -21,6 +21,7 @@ enum RunSummary {
             if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0)" } ?? "")]" }
             Output.out(line)
         }
+        for warning in report.warnings { Output.warning(warning) }
         for rule in report.rules {
             for file in rule.files {
                 Output.out("    \(file.state.rawValue) \(file.name): \(file.bytes) bytes, \(Int(file.ageDays)) days old\(file.error.map { " (\($0))" } ?? "")")

@@ -91,7 +91,10 @@ public struct Catalog {
                    (SELECT json_agg(a.attname ORDER BY k.position) FROM unnest(con.conkey) WITH ORDINALITY k(attnum, position)
                       JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum)::text,
                    (SELECT json_agg(a.attname ORDER BY k.position) FROM unnest(con.confkey) WITH ORDINALITY k(attnum, position)
-                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)::text
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum)::text,
+                   EXISTS (SELECT 1 FROM pg_catalog.pg_index i WHERE i.indrelid = con.conrelid
+                           AND (i.indkey::int2[])[0:array_length(con.conkey, 1) - 1] @> con.conkey
+                           AND (i.indkey::int2[])[0:array_length(con.conkey, 1) - 1] <@ con.conkey)
             FROM pg_catalog.pg_constraint con
             JOIN pg_catalog.pg_class rc ON rc.oid = con.conrelid
             JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
@@ -104,7 +107,7 @@ public struct Catalog {
             ForeignKey(name: try row.text(0), referencing: Identifier(try row.text(1), try row.text(2)),
                        referencingRoot: Identifier(try row.text(3), try row.text(4)),
                        referencingColumns: try Catalog.names(row.text(6)), referencedColumns: try Catalog.names(row.text(7)),
-                       onDelete: try row.text(5))
+                       onDelete: try row.text(5), referencingIndexed: try row.bool(8))
         }
     }
 

@@ -52,6 +52,8 @@ public struct ForeignKey: Sendable, Equatable {
     public var referencedColumns: [String]
     /// `confdeltype`: `a` no action, `r` restrict, `c` cascade, `n` set null, `d` set default.
     public var onDelete: String
+    /// Whether an index on the referencing table starts with the referencing columns.
+    public var referencingIndexed: Bool
 
     /// Whether a referencing row stops the referenced row from being deleted.
     public var blocksDelete: Bool { onDelete == "a" || onDelete == "r" }

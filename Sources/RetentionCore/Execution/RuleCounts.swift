@@ -15,7 +15,7 @@ struct RuleCounts {
     static func read(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [CountStatement.ReferencingRule]],
                      connection: Connection) throws -> RuleCounts {
         let statement = CountStatement.make(plan, bounds: bounds, referencingRules: referencingRules)
-        let result = try connection.execute(statement.sql, statement.parameters)
+        let result = try connection.longRead(statement.sql, statement.parameters)
         var counts = RuleCounts()
         var perKey = [Int64](repeating: 0, count: plan.blockingKeys.count)
         for row in result.rows {

@@ -112,7 +112,7 @@ extension RuleStart {
         var builder = SQLBuilder()
         var conditions = [plan.duePredicate("r", bounds, &builder)]
         if let held = plan.heldPredicate("r", bounds, &builder) { conditions.append("NOT coalesce(\(held), false)") }
-        let tenants = try connection.execute("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
+        let tenants = try connection.longRead("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
                                              builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }
         var terminationTimes: [String: String] = [:]

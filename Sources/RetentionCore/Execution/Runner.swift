@@ -103,7 +103,7 @@ public struct Runner {
                                asOf: asOf, startedAt: startedAt,
                                finishedAt: try control.execute("SELECT \(String(format: clock, "clock_timestamp()"))").requiredScalar(),
                                status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results,
-                               replayed: options.replay)
+                               warnings: validation.warnings.map(\.description), replayed: options.replay)
         let written = try state.reports.write(report)
         report = report.withPrevious(from: written.path)
         if !options.dryRun {

@@ -62,7 +62,7 @@ public struct GrantScript {
                 body.append("GRANT SELECT \(columns(key + totals)), INSERT \(columns(key + totals)), UPDATE \(columns(totals)) ON TABLE \(target.identifier.sql) TO \(grantee);")
             }
             if rule.removesRows {
-                for key in table.referencedBy where key.blocksDelete && key.referencingRoot != table.identifier {
+                for key in RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) where key.referencingRoot != table.identifier {
                     useSchema(key.referencing)
                     body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(key.name)")
                 }

@@ -30,7 +30,7 @@ public struct CountStatement: Sendable {
             if let rules = referencingRules[key.referencingRoot], !rules.isEmpty {
                 exceptDue = rules.map { $0.plan.duePredicate("c", $0.bounds, &builder) }.joined(separator: " OR ")
             }
-            perKey.append(plan.referencedPredicate(key, "r", exceptDue: exceptDue))
+            perKey.append(plan.referencedSetPredicate(key, "r", exceptDue: exceptDue))
         }
         let anyKey = perKey.isEmpty ? "false" : perKey.joined(separator: " OR ")
         var columns = [

@@ -19,7 +19,7 @@ public struct RulePlan: Sendable {
         self.rule = rule
         self.table = table
         self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
-        self.blockingKeys = rule.removesRows ? table.referencedBy.filter(\.blocksDelete) : []
+        self.blockingKeys = rule.removesRows ? RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) : []
         if case let .aggregate(spec) = rule.action {
             aggregateBucketType = schema.tables[spec.into]?.column(spec.bucketColumn)?.typeName
         } else {
@@ -32,6 +32,25 @@ public struct RulePlan: Sendable {
     var needsReturning: Bool {
         if case .aggregate = rule.action { return true }
         return false
+    }
+
+    /// Foreign keys declared on partitions count as the partitioned table's (DESIGN.md): a row
+    /// in any partition that references a due row keeps it, also in a partition the key was not
+    /// declared on (Pagila declares `payment`'s keys on each monthly partition). Keys of the same
+    /// columns from partitions of one table become one key over that table, named by all of them.
+    static func mergedByRoot(_ keys: [ForeignKey]) -> [ForeignKey] {
+        var merged: [ForeignKey] = []
+        for key in keys {
+            if let index = merged.firstIndex(where: { $0.referencingRoot == key.referencingRoot
+                && $0.referencingColumns == key.referencingColumns && $0.referencedColumns == key.referencedColumns }) {
+                merged[index].name += ", " + key.name
+                continue
+            }
+            var rooted = key
+            rooted.referencing = key.referencingRoot
+            merged.append(rooted)
+        }
+        return merged
     }
 
     /// The column an aggregate walks its rows in order of (its only anchor), so that each batch
@@ -104,6 +123,19 @@ public struct RulePlan: Sendable {
             .joined(separator: " AND ")
         let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
         return "EXISTS (SELECT 1 FROM \(key.referencing.sql) \(child) WHERE \(join)\(notDue))"
+    }
+
+    /// The same rows as `referencedPredicate`, written as an uncorrelated `IN` so that the
+    /// referencing table is read (and hashed) once for a whole count rather than probed per row:
+    /// a referencing column without an index would otherwise be scanned once per due row.
+    public func referencedSetPredicate(_ key: ForeignKey, _ alias: String, exceptDue: String? = nil) -> String {
+        let child = "c"
+        let referenced = key.referencedColumns.map { column($0, alias) }
+        let referencing = key.referencingColumns.map { column($0, child) }
+        let present = referencing.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+        let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
+        let left = referenced.count == 1 ? referenced[0] : "(" + referenced.joined(separator: ", ") + ")"
+        return "coalesce(\(left) IN (SELECT \(referencing.joined(separator: ", ")) FROM \(key.referencing.sql) \(child) WHERE \(present)\(notDue)), false)"
     }
 
     /// Rows that the rule may act on: due, not held, and (for rules that remove rows) not

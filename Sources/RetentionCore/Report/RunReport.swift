@@ -19,6 +19,8 @@ public struct RunReport: Sendable {
     public var stopReason: String?
     public var previousReportSHA256: String?
     public var rules: [RuleResult]
+    /// What the schema check found worth knowing (cascades, unindexed foreign keys).
+    public var warnings: [String] = []
     /// For `replay`: the ledger entries re-applied.
     public var replayed: [ErasureEntry] = []
 
@@ -44,6 +46,7 @@ public struct RunReport: Sendable {
             ("stopReason", .optionalString(stopReason)),
             ("previousReportSha256", .optionalString(previousReportSHA256)),
             ("rules", .array(rules.map(RunReport.json))),
+            ("warnings", .array(warnings.map(JSONValue.string))),
             ("replayed", .array(replayed.map(\.json))),
             ("totals", .members([("matched", .int(totals.matched)), ("affected", .int(totals.affected)),
                                  ("heldBack", .int(totals.heldBack)), ("blocked", .int(totals.blocked))])),

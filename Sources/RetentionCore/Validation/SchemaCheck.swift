@@ -196,6 +196,10 @@ extension SchemaCheck {
             for key in table.referencedBy where key.onDelete == "c" && key.referencingRoot != table.identifier {
                 warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \"\(table.identifier)\" also deletes the rows of \"\(key.referencing)\" that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
             }
+            for key in table.referencedBy where !key.referencingIndexed {
+                let columns = key.referencingColumns.joined(separator: ", ")
+                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "foreign key \"\(key.name)\" from \"\(key.referencing)\" has no index on (\(columns)): PostgreSQL scans \"\(key.referencing)\" for every row deleted from \"\(table.identifier)\"; CREATE INDEX ON \(key.referencing.sql) (\(key.referencingColumns.map(Identifier.quote).joined(separator: ", ")))"))
+            }
         }
         return warnings
     }
