@@ -8,7 +8,7 @@ private let schema = """
     CREATE TABLE organizations (id bigint PRIMARY KEY, terminated_at timestamptz, name text);
     CREATE TABLE users (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations,
                         email text NOT NULL, name text, ip inet, score int, removed_at timestamptz, marked_at timestamptz,
-                        marked_date date, created_on date);
+                        marked_date date, created_on date, short_code varchar(20));
     CREATE TABLE invoices (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations, issued_at date NOT NULL);
     CREATE TABLE nokey (created_at timestamptz);
     CREATE VIEW users_view AS SELECT * FROM users;
@@ -36,6 +36,7 @@ struct ValidateCommandTests {
         (#""table": "users", "tenantColumn": "email", "due": {"after": "1 day", "from": "removed_at"}, "action": "delete""#, "tenantColumn", "same type"),
         (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"score": "hmac"}, "marker": "marked_at"}"#, "pseudonymise.columns.score", "needs a text column"),
         (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"score": "truncate-ip"}, "marker": "marked_at"}"#, "pseudonymise.columns.score", "inet or text"),
+        (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"short_code": "hmac"}, "marker": "marked_at"}"#, "pseudonymise.columns.short_code", "too short"),
         (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"email": "null"}, "marker": "marked_at"}"#, "pseudonymise.columns.email", "NOT NULL"),
         (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"nam": "null"}, "marker": "marked_at"}"#, "pseudonymise.columns.nam", "has no column"),
         (#""table": "users", "due": {"after": "1 day", "from": "removed_at"}, "action": "pseudonymise", "pseudonymise": {"columns": {"name": "null"}, "marker": "marked_date"}"#, "pseudonymise.marker", "must be timestamptz"),

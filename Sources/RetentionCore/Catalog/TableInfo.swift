@@ -36,6 +36,12 @@ public struct ColumnInfo: Sendable, Equatable {
     public var category: String
     public var notNull: Bool
 
+    /// The `n` of `character varying(n)` or `character(n)`, when the type has one.
+    public var maximumLength: Int? {
+        guard category == "S", let open = typeName.firstIndex(of: "("), let close = typeName.firstIndex(of: ")") else { return nil }
+        return Int(typeName[typeName.index(after: open)..<close])
+    }
+
     public var isTimeAnchor: Bool { ["timestamptz", "timestamp", "date"].contains(baseType) }
     public var isText: Bool { category == "S" }
     public var isNumeric: Bool { category == "N" }

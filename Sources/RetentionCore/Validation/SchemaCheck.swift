@@ -131,7 +131,11 @@ struct RuleSchemaCheck {
             }
             switch entry.strategy {
             case .hmac, .redact:
-                if !column.isText { problem(key, "strategy \"\(entry.strategy.rawValue)\" needs a text column, but \"\(entry.column)\" is \(column.typeName)") }
+                if !column.isText {
+                    problem(key, "strategy \"\(entry.strategy.rawValue)\" needs a text column, but \"\(entry.column)\" is \(column.typeName)")
+                } else if let length = column.maximumLength, length < (entry.strategy == .hmac ? 64 : 10) {
+                    problem(key, "column \"\(entry.column)\" is \(column.typeName), too short for the \(entry.strategy == .hmac ? "64-character hex pseudonym" : "text [redacted]"); widen it")
+                }
             case .truncateIP:
                 if !(column.baseType == "inet" || column.isText) { problem(key, "strategy \"truncate-ip\" needs an inet or text column, but \"\(entry.column)\" is \(column.typeName)") }
             case .null:
@@ -191,6 +195,12 @@ extension SchemaCheck {
     /// referencing table).
     public static func warnings(_ policy: Policy, schema: Schema) -> [PolicyProblem] {
         var warnings: [PolicyProblem] = []
+        for rule in policy.rules {
+            guard case let .aggregate(spec) = rule.action, let table = schema.table(of: rule) else { continue }
+            for dimension in spec.dimensions where table.column(dimension)?.notNull == false {
+                warnings.append(PolicyProblem(rule: rule.name, key: "aggregate.dimensions", message: "column \"\(dimension)\" of \"\(table.identifier)\" may be NULL; rows with NULL there are counted exactly, but each batch adds its own roll-up row for them because a unique key treats NULLs as distinct (declare the key NULLS NOT DISTINCT)"))
+            }
+        }
         for rule in policy.rules where rule.removesRows {
             guard let table = schema.table(of: rule) else { continue }
             for key in table.referencedBy where key.onDelete == "c" && key.referencingRoot != table.identifier {
