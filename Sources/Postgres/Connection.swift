@@ -17,7 +17,7 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: "could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
-            let message = Connection.trimmed(PQerrorMessage(handle))
+            let message = Connection.redacting(conninfo, in: Connection.trimmed(PQerrorMessage(handle)))
             PQfinish(handle)
             throw PostgresError(kind: .connection, sqlState: .connectionFailure,
                                 message: "could not connect to database: \(message)")
@@ -133,6 +133,32 @@ public final class Connection {
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
         return QueryResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+
+    /// `message` with the connection string's password (decoded and as written) replaced by
+    /// `****`. A connection string libpq cannot parse is not quoted at all: its own error message
+    /// may repeat a piece of it. The corresponding C function is `PQconninfoParse`.
+    static func redacting(_ conninfo: String, in message: String) -> String {
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &parseError) else {
+            if let parseError { PQfreemem(parseError) }
+            return "invalid connection string or URL (not shown, as it may hold a password); check its syntax"
+        }
+        defer { PQconninfoFree(options) }
+        var secrets: [String] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "password", let value = option.pointee.val { secrets.append(String(cString: value)) }
+            option += 1
+        }
+        // The password as written in a URL, before percent-decoding.
+        if let scheme = conninfo.range(of: "://"), let at = conninfo[scheme.upperBound...].firstIndex(of: "@"),
+           let colon = conninfo[scheme.upperBound..<at].firstIndex(of: ":") {
+            secrets.append(String(conninfo[conninfo.index(after: colon)..<at]))
+        }
+        var text = message
+        for secret in secrets where !secret.isEmpty { text = text.replacingOccurrences(of: secret, with: "****") }
+        return text
     }
 
     private static func trimmed(_ text: UnsafePointer<CChar>?) -> String {

@@ -93,7 +93,7 @@ enum Help {
           --report=FILE            also write the JSON report to FILE
           --rule=NAME              run only rule NAME (repeatable)
           --state-dir=DIR          reports and erasure ledger (default: $STATE_DIRECTORY, else /var/lib/retention)
-          --tenant=ID              touch only the rows of tenant ID
+          --tenant=ID              touch only the rows of tenant ID (rules tied to tenants only)
           -?, --help               show this help, then exit
 
         \(connectionOptions)

@@ -107,3 +107,22 @@ struct ConnectionTests {
         }
     }
 }
+
+@Suite("Connection errors never show a password")
+struct ConnectionRedactionTests {
+    @Test("a malformed URL is not quoted; a rejected password is replaced", arguments: [
+        "postgresql://someone:pa%zzword@127.0.0.1:1/x", "postgresql://someone:s3cr%20et@127.0.0.1:1/x", "host=127.0.0.1 port=1 password=s3cret user=a",
+    ])
+    func redacted(_ conninfo: String) {
+        do {
+            _ = try Connection(conninfo: conninfo)
+            Issue.record("connected")
+        } catch let error as PostgresError {
+            for secret in ["pa%zzword", "zzword", "s3cr%20et", "s3cr et", "s3cret"] {
+                #expect(!error.description.contains(secret), "\(error.description)")
+            }
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}

@@ -122,3 +122,70 @@ struct ForeignKeyAndScopeTests {
         #expect(try fixture.ruleReport("rentals").int("blocked") == dryRentals.int("blocked"))
     }
 }
+
+@Suite("Review fixes: cascades, --tenant scope, holds during a run, infinite anchors")
+struct ScopeAndCascadeTests {
+    @Test("a cascade from a table with its own rule blocks like any key: invoices kept 7 years keep their organization")
+    func cascadeFromCoveredTable() throws {
+        let fixture = try EngineFixture.make("cascade", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE invoices (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs ON DELETE CASCADE, issued_at date NOT NULL);
+            CREATE INDEX ON invoices (org_id);
+            INSERT INTO orgs VALUES (1, '2024-01-01'), (2, '2024-01-01'), (3, NULL);
+            INSERT INTO invoices VALUES (1, 1, '2015-01-01'), (2, 1, '2023-06-01'), (3, 2, '2015-01-01'), (4, 3, '2023-01-01');
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "c", "rules": [
+              {"name": "orgs", "table": "orgs", "due": {"after": "30 days", "from": "terminated_at"}, "action": "delete"},
+              {"name": "invoices", "table": "invoices", "due": {"after": "7 years", "from": "issued_at", "align": "calendar-year-end"}, "action": "delete"}]}
+            """)
+        let run = try fixture.retention(["run", "--as-of", "2024-06-01T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // Invoice 2 (2023) is not due: organization 1 stays, and so does the invoice; organization 2's only invoice was due.
+        #expect(try fixture.database.connect().execute("SELECT string_agg(id::text, ',' ORDER BY id) FROM invoices").scalar() == "2,4")
+        #expect(try fixture.database.connect().execute("SELECT string_agg(id::text, ',' ORDER BY id) FROM orgs").scalar() == "1,3")
+        #expect(try fixture.ruleReport("orgs").int("blocked") == 1)
+    }
+
+    @Test("--tenant leaves rules without a tenant column alone")
+    func tenantSkipsUntenantedRules() throws {
+        let fixture = try EngineFixture.make("tenantscope", schemaSQL: """
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+            CREATE TABLE logs (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO orgs VALUES (1, NULL), (2, NULL);
+            INSERT INTO notes SELECT g, 1 + g % 2, timestamptz '2020-01-01' FROM generate_series(1, 10) g;
+            INSERT INTO logs SELECT g, timestamptz '2020-01-01' FROM generate_series(1, 10) g;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "t", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
+              {"name": "logs", "table": "logs", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let run = try fixture.retention(["run", "--as-of", "2024-01-01T00:00:00Z", "--tenant", "1"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM notes") == 5)
+        #expect(try fixture.database.count("SELECT count(*) FROM logs") == 10)
+        #expect(throws: FixtureError.self) { try fixture.ruleReport("logs") }
+    }
+
+    @Test("a '-infinity' anchor is due, also on a table the engine would walk by its anchor index")
+    func infiniteAnchor() throws {
+        let fixture = try EngineFixture.make("infinity", schemaSQL: """
+            CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO events SELECT g, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 50000) g;
+            INSERT INTO events VALUES (0, '-infinity'), (-1, 'infinity');
+            CREATE INDEX ON events (created_at);
+            ANALYZE events;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy(#"{"policy": "i", "rules": [{"name": "e", "table": "events", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#)
+        let run = try fixture.retention(["run", "--as-of", "2024-01-10T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM events WHERE created_at < '2024-01-10T00:00:00Z'") == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM events WHERE id = -1") == 1)
+    }
+}

@@ -93,3 +93,32 @@ struct LegalHoldTests {
         #expect(try fixture.retention(["hold", "release", "42"]).status == 2)
     }
 }
+
+@Suite("A hold placed while a run goes on")
+struct HoldDuringRunTests {
+    @Test("protects the tenant from the next batch on")
+    func holdMidRun() throws {
+        let fixture = try EngineFixture.make("holdmid", schemaSQL: """
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE events (id bigint PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO orgs VALUES (1, NULL), (2, NULL);
+            INSERT INTO events SELECT g, 1 + g % 2, timestamptz '2020-01-01' + g * interval '1 minute' FROM generate_series(1, 40000) g;
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "h", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "events", "table": "events", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let running = try fixture.start(["run", "--as-of", "2024-01-01T00:00:00Z", "--batch-size", "200", "--pause", "50", "--concurrency", "1"])
+        Thread.sleep(forTimeInterval: 0.8)
+        #expect(try fixture.retention(["hold", "add", "--tenant", "2", "--reason", "order of the authority", "--policy", policy]).status == 0)
+        let atHold = try fixture.database.count("SELECT count(*) FROM events WHERE org_id = 2")
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let after = try fixture.database.count("SELECT count(*) FROM events WHERE org_id = 2")
+        #expect(atHold > 0)
+        #expect(atHold - after <= 200, "at most the batch already under way when the hold was placed")
+        #expect(try fixture.database.count("SELECT count(*) FROM events WHERE org_id = 1") == 0)
+        #expect(try fixture.ruleReport("events").int("heldBack") == after)
+    }
+}

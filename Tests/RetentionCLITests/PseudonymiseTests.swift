@@ -10,7 +10,8 @@ private let contactsSchema = """
     INSERT INTO contacts SELECT g, CASE WHEN g % 10 = 0 THEN 'Åsa.' || g || '@exämple.se' ELSE 'user' || (g % 700) || '@example.com' END,
         CASE WHEN g % 5 = 0 THEN NULL ELSE 'Name ' || g END, 'Company ' || (g % 30),
         CASE WHEN g % 3 = 0 THEN ('2001:db8:' || to_hex(g) || '::' || to_hex(g))::inet WHEN g % 7 = 0 THEN NULL ELSE ('203.0.' || (g % 250) || '.' || (g % 200))::inet END,
-        CASE WHEN g % 4 = 0 THEN '198.51.' || (g % 250) || '.77' WHEN g % 11 = 0 THEN 'not an address' END,
+        CASE WHEN g % 4 = 0 THEN '198.51.' || (g % 250) || '.77' WHEN g % 11 = 0 THEN 'not an address' WHEN g % 13 = 0 THEN 'cafe'
+             WHEN g % 17 = 0 THEN '1.2.3.4.5' WHEN g % 19 = 0 THEN '999.1.1.1' WHEN g % 23 = 0 THEN '2001:db8::7' END,
         CASE WHEN g % 2 = 0 THEN timestamptz '2026-01-01' + (g || ' hours')::interval END, NULL
     FROM generate_series(1, 3000) g;
     CREATE TABLE suppression (id int PRIMARY KEY, email text, added_at timestamptz NOT NULL, done_at timestamptz);
@@ -49,7 +50,8 @@ struct PseudonymiseTests {
               CASE WHEN due THEN NULL ELSE name END AS name,
               CASE WHEN due THEN '[redacted]' ELSE company END AS company,
               CASE WHEN due AND ip IS NOT NULL THEN (CASE WHEN family(ip) = 4 THEN host(network(set_masklen(ip, 24))) ELSE host(network(set_masklen(ip, 48))) END)::inet ELSE ip END AS ip,
-              CASE WHEN due AND ip_text = 'not an address' THEN '[redacted]'
+              CASE WHEN due AND ip_text IN ('not an address', 'cafe', '1.2.3.4.5', '999.1.1.1') THEN '[redacted]'
+                   WHEN due AND ip_text = '2001:db8::7' THEN '2001:db8::'
                    WHEN due AND ip_text IS NOT NULL THEN regexp_replace(ip_text, '\\.[0-9]+$', '.0') ELSE ip_text END AS ip_text,
               due
             FROM (SELECT *, unsubscribed_at IS NOT NULL AND unsubscribed_at < '\(asOf)'::timestamptz AS due FROM contacts) c;

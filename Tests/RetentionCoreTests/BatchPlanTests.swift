@@ -25,7 +25,7 @@ struct BatchPlanTests {
     }
 
     static let bounds = RuleBounds(cutoff: "2024-04-01T00:00:00Z", anchorCutoff: "2024-04-01T00:00:00Z",
-                                   terminatedTenants: nil, heldTenants: ["7"], onlyTenant: nil)
+                                   terminatedTenants: nil, onlyTenant: nil)
 
     static func explain(_ statement: BatchStatement, _ connection: Connection) throws -> String {
         try connection.execute("EXPLAIN " + statement.sql, statement.parameters).rows.map { $0[0] ?? "" }.joined(separator: "\n")

@@ -27,7 +27,7 @@ enum RuleStart {
             terminated = Array(Set(terminated! + replayed)).sorted()
         }
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated,
-                          heldTenants: context.heldTenants(for: rule), onlyTenant: context.options.tenant)
+                          onlyTenant: context.options.tenant)
     }
 
     /// One cursor per heap relation (the table, or each leaf partition). Pages are walked up to
@@ -40,12 +40,18 @@ enum RuleStart {
         var cursors: [RuleExecution.Cursor] = []
         for relation in plan.table.leaves {
             if let column = try windowColumn(plan, relation, connection) {
+                // A '-infinity' anchor has no place on the time line: such a table walks its pages.
                 let row = try connection.execute("""
-                    SELECT (extract(epoch FROM min(\(Identifier.quote(column)))::timestamptz) * 1000000)::bigint,
-                           (extract(epoch FROM $1::timestamptz) * 1000000)::bigint
-                    FROM ONLY \(relation.sql) WHERE \(Identifier.quote(column)) < $1::timestamptz
+                    SELECT CASE WHEN isfinite(m) THEN (extract(epoch FROM m) * 1000000)::bigint END,
+                           (extract(epoch FROM $1::timestamptz) * 1000000)::bigint, m IS NULL
+                    FROM (SELECT min(\(Identifier.quote(column)))::timestamptz AS m FROM ONLY \(relation.sql)
+                          WHERE \(Identifier.quote(column)) < $1::timestamptz) AS first
                     """, [bounds.anchorCutoff]).rows[0]
-                guard row[0] != nil else { continue }
+                if try row.bool(2) { continue }
+                if row[0] == nil {
+                    cursors.append(try pageCursor(relation, connection))
+                    continue
+                }
                 let start = try row.int64(0)
                 let end = try row.int64(1)
                 var cursor = RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
@@ -56,11 +62,16 @@ enum RuleStart {
                 cursors.append(cursor)
                 continue
             }
-            let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
-                                               [relation.sql]).int64()
-            cursors.append(RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: 512))
+            cursors.append(try pageCursor(relation, connection))
         }
         return cursors
+    }
+
+    /// A walk over every page the relation has now.
+    private static func pageCursor(_ relation: Identifier, _ connection: Connection) throws -> RuleExecution.Cursor {
+        let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
+                                           [relation.sql]).int64()
+        return RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: 512)
     }
 
     /// The anchor column to walk `relation` by, or nil to walk its heap pages.
@@ -111,7 +122,7 @@ extension RuleStart {
         guard byTermination || !removalColumns.isEmpty else { return [] }
         var builder = SQLBuilder()
         var conditions = [plan.duePredicate("r", bounds, &builder)]
-        if let held = plan.heldPredicate("r", bounds, &builder) { conditions.append("NOT coalesce(\(held), false)") }
+        if let held = plan.heldPredicate("r", &builder) { conditions.append("NOT \(held)") }
         let tenants = try connection.longRead("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
                                              builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }

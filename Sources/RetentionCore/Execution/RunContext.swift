@@ -10,13 +10,7 @@ struct RunContext: Sendable {
     /// The run's `asOf`, ISO 8601 in UTC.
     let asOf: String
     let schema: Schema
-    let holds: [LegalHold]
     let stop: StopSignal
-
-    /// Tenants held for `rule`: holds on every rule, and holds on this one.
-    func heldTenants(for rule: Rule) -> [String] {
-        Array(Set(holds.filter { $0.rule == nil || $0.rule == rule.name }.map(\.tenant))).sorted()
-    }
 
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, and READ ONLY transactions for a dry run.

@@ -86,10 +86,9 @@ public struct Runner {
         let asOf = try times.text(0)
         let startedAt = try times.text(1)
         let context = RunContext(policy: policy, options: options, source: source, ledger: state.ledger, runID: runID, asOf: asOf,
-                                 schema: validation.schema, holds: try LegalHold.active(control), stop: stop)
+                                 schema: validation.schema, stop: stop)
         if !options.dryRun {
-            let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
-            try RunLedger.begin(runID: runID, policy: policy, rules: selected, asOf: asOf, connection: control)
+            try RunLedger.begin(runID: runID, policy: policy, rules: selectedRules, asOf: asOf, connection: control)
         }
 
         let scheduler = try makeScheduler(schema: validation.schema)
@@ -124,14 +123,22 @@ public struct Runner {
         return Date().addingTimeInterval(-Double(days) * 86400)
     }
 
+    /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants.
+    var selectedRules: [Rule] {
+        policy.rules.filter { rule in
+            (options.ruleNames.isEmpty || options.ruleNames.contains(rule.name)) && (options.tenant == nil || rule.tenantColumn != nil)
+        }
+    }
+
     private func makeScheduler(schema: Schema) throws -> Scheduler {
-        let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
+        let selected = selectedRules
         guard case let .success(order) = RuleOrder.dependencies(selected, schema: schema) else {
             throw RunError.usage("the selected rules wait for each other through foreign keys")
         }
+        let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
         let executions = selected.map { rule in
             RuleExecution(rule: rule, plan: schema.table(of: rule).map {
-                RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey)
+                RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey, coveredTables: covered)
             })
         }
         return Scheduler(executions: executions, waitsFor: order, stop: stop)

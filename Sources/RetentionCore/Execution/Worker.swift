@@ -238,7 +238,7 @@ final class Worker {
         let interrupted = context.stop.stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
         var counts = RuleCounts()
         var failure = execution.failure
-        let needsCount = !bounds.heldTenants.isEmpty || !plan.blockingKeys.isEmpty || execution.skippedLockedRows
+        let needsCount = !plan.blockingKeys.isEmpty || execution.skippedLockedRows || (plan.rule.tenantColumn != nil && holdsInForce())
         if failure == nil, !interrupted, needsCount {
             do {
                 counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
@@ -246,10 +246,19 @@ final class Worker {
                 failure = describe(error)
             }
         }
+        // What the batches changed, as recorded with them: exact even when a commit's reply was
+        // lost and the retry found the rows already gone.
+        var affected = execution.affectedByTenant
+        if let recorded = try? withRetry({ connection in
+            try connection.execute("SELECT tenant, sum(affected)::bigint FROM retention.batch_results WHERE run_id = $1::uuid AND rule = $2 GROUP BY tenant",
+                                   [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
+        }) {
+            affected = Dictionary(recorded, uniquingKeysWith: +)
+        }
         var result = execution.result
         result.status = failure != nil ? .failed : interrupted ? .interrupted : .ok
         result.error = failure ?? (interrupted ? "stopped before every batch ran: \(context.stop.stopReason ?? "")" : nil)
-        counts.apply(to: &result, affected: execution.affectedByTenant, dryRun: false)
+        counts.apply(to: &result, affected: affected, dryRun: false)
         result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
         let sorted = execution.batchDurations.sorted()
         result.longestBatchMs = (sorted.last ?? 0) * 1000
@@ -264,6 +273,13 @@ final class Worker {
             execution.result = result
             execution.state = .done
         }
+    }
+
+    /// Whether any legal hold is in force (then a rule with a tenant column counts what it kept).
+    private func holdsInForce() -> Bool {
+        (try? withRetry { connection in
+            try connection.execute("SELECT EXISTS (SELECT 1 FROM retention.legal_holds WHERE released_at IS NULL)").requiredScalar() == "t"
+        }) ?? true
     }
 
     // MARK: Connection

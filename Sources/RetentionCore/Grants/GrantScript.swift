@@ -20,6 +20,9 @@ public struct GrantScript {
 
     public func sql() -> String {
         let grantee = Identifier.quote(role)
+        /// Catalog names in comments lose line breaks and other control characters: a name must
+        /// never be able to end a comment and start a statement.
+        func comment(_ text: String) -> String { String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init)) }
         var lines = [
             "-- Least-privilege role for retention policy \"\(policy.name)\" (policy sha256 \(policy.sha256.prefix(12))…).",
             "-- Run as the owner of the tables. Give the role a password (ALTER ROLE \(grantee) PASSWORD ...) or a certificate yourself.",
@@ -45,7 +48,7 @@ public struct GrantScript {
             guard let table = schema.table(of: rule) else { continue }
             let relations = [table.identifier] + table.leaves.filter { $0 != table.identifier }
             relations.forEach(useSchema)
-            body.append("-- rule \"\(rule.name)\": \(rule.action.name) on \(table.identifier)")
+            body.append("-- rule \"\(rule.name)\": \(rule.action.name) on \(comment(table.identifier.description))")
             switch rule.action {
             case .delete, .aggregate, .purgeFiles:
                 for relation in relations { body.append("GRANT SELECT, DELETE ON TABLE \(relation.sql) TO \(grantee);") }
@@ -64,7 +67,7 @@ public struct GrantScript {
             if rule.removesRows {
                 for key in RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) where key.referencingRoot != table.identifier {
                     useSchema(key.referencing)
-                    body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(key.name)")
+                    body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(comment(key.name))")
                 }
             }
         }

@@ -5,9 +5,16 @@ import Postgres
 /// the ledger after that time: the same rule for the same tenant, whatever the restored rows
 /// say (a termination counts even when the restored `terminatedAt` is NULL). One run per tenant,
 /// as of the latest recorded run for it.
+///
+/// Entries are written when a rule starts, before its batches. A run that was under way when the
+/// backup was taken may have recorded its entries before `since` and erased after it, so entries
+/// from up to `margin` (a day) before `since` are replayed too: replaying only acts on rows that
+/// are due, so an erasure the backup already had is harmless to repeat.
 public struct Replay {
     /// The run every tenant's replay is made from: policy, options, connection and state.
     public let base: Runner
+
+    public static let margin: TimeInterval = 24 * 3600
 
     public init(base: Runner) { self.base = base }
 
@@ -21,7 +28,8 @@ public struct Replay {
     public func run(since: String) throws -> Outcome {
         guard let sinceDate = Timestamps.date(since) else { throw RunError.usage("invalid --since \"\(since)\"") }
         let policy = base.policy
-        let recorded = try base.state.ledger.entries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= sinceDate }
+        let horizon = sinceDate.addingTimeInterval(-Replay.margin)
+        let recorded = try base.state.ledger.entries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon }
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
         var tenants: [String] = []
         for entry in known where !tenants.contains(entry.tenant) { tenants.append(entry.tenant) }

@@ -44,12 +44,20 @@ struct ActionStatement {
             let address = "\(value)::inet"
             return """
                 CASE WHEN \(value) IS NULL THEN NULL \
-                WHEN \(value) ~ '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' \
+                WHEN \(value) ~ '\(ActionStatement.addressPattern)' \
                 THEN host(network(set_masklen(\(address), CASE WHEN family(\(address)) = 4 THEN 24 ELSE 48 END))) \
                 ELSE '[redacted]' END
                 """
         }
     }
+
+    /// Text that `::inet` reads: dotted IPv4 with octets up to 255 and a mask up to 32, or IPv6
+    /// (hex groups and colons, an optional embedded IPv4, a mask up to 128). Other text is redacted.
+    static let addressPattern = "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(/(3[0-2]|[12]?[0-9]))?$"
+        + "|^(([0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,7}:|([0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
+        + "|([0-9A-Fa-f]{1,4}:){1,5}(:[0-9A-Fa-f]{1,4}){1,2}|([0-9A-Fa-f]{1,4}:){1,4}(:[0-9A-Fa-f]{1,4}){1,3}"
+        + "|([0-9A-Fa-f]{1,4}:){1,3}(:[0-9A-Fa-f]{1,4}){1,4}|([0-9A-Fa-f]{1,4}:){1,2}(:[0-9A-Fa-f]{1,4}){1,5}"
+        + "|[0-9A-Fa-f]{1,4}:(:[0-9A-Fa-f]{1,4}){1,6}|:((:[0-9A-Fa-f]{1,4}){1,7}|:))(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$"
 
     /// Deletes the due rows and adds them into the roll-up in the same statement: a crash can
     /// neither lose nor double-count a row.

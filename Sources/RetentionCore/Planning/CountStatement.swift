@@ -23,12 +23,15 @@ public struct CountStatement: Sendable {
     public static func make(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [ReferencingRule]] = [:]) -> CountStatement {
         var builder = SQLBuilder()
         let due = plan.duePredicate("r", bounds, &builder)
-        let held = plan.heldPredicate("r", bounds, &builder).map { "coalesce(\($0), false)" } ?? "false"
+        let held = plan.heldPredicate("r", &builder) ?? "false"
         var perKey: [String] = []
         for key in plan.blockingKeys {
             var exceptDue: String?
             if let rules = referencingRules[key.referencingRoot], !rules.isEmpty {
-                exceptDue = rules.map { $0.plan.duePredicate("c", $0.bounds, &builder) }.joined(separator: " OR ")
+                exceptDue = rules.map { rule in
+                    let due = rule.plan.duePredicate("c", rule.bounds, &builder)
+                    return rule.plan.heldPredicate("c", &builder).map { "(\(due) AND NOT \($0))" } ?? "(\(due))"
+                }.joined(separator: " OR ")
             }
             perKey.append(plan.referencedSetPredicate(key, "r", exceptDue: exceptDue))
         }

@@ -10,16 +10,13 @@ public struct RuleBounds: Sendable, Equatable {
     /// Tenants whose termination (aligned like any anchor) is before the cutoff; nil when the
     /// rule has no `tenant.terminatedAt` anchor.
     public var terminatedTenants: [String]?
-    /// Tenants under a legal hold that covers this rule.
-    public var heldTenants: [String]
     /// `--tenant`: only this tenant's rows.
     public var onlyTenant: String?
 
-    public init(cutoff: String, anchorCutoff: String, terminatedTenants: [String]?, heldTenants: [String], onlyTenant: String?) {
+    public init(cutoff: String, anchorCutoff: String, terminatedTenants: [String]?, onlyTenant: String?) {
         self.cutoff = cutoff
         self.anchorCutoff = anchorCutoff
         self.terminatedTenants = terminatedTenants
-        self.heldTenants = heldTenants
         self.onlyTenant = onlyTenant
     }
 }

@@ -15,11 +15,17 @@ public struct RulePlan: Sendable {
     /// The HMAC pads of the pseudonym key, for `hmac` columns.
     public let pseudonymPads: HMACPads?
 
-    public init(rule: Rule, table: TableInfo, schema: Schema, pseudonymKey: PseudonymKey? = nil) {
+    /// `coveredTables`: the tables that rules of the policy remove rows from. A key from one of
+    /// them declared ON DELETE CASCADE blocks like any other: cascading would delete rows of that
+    /// table before its own rule makes them due.
+    public init(rule: Rule, table: TableInfo, schema: Schema, pseudonymKey: PseudonymKey? = nil, coveredTables: Set<Identifier> = []) {
         self.rule = rule
         self.table = table
         self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
-        self.blockingKeys = rule.removesRows ? RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) : []
+        let blocking = table.referencedBy.filter { key in
+            key.blocksDelete || (key.onDelete == "c" && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
+        }
+        self.blockingKeys = rule.removesRows ? RulePlan.mergedByRoot(blocking) : []
         if case let .aggregate(spec) = rule.action {
             aggregateBucketType = schema.tables[spec.into]?.column(spec.bucketColumn)?.typeName
         } else {
@@ -108,10 +114,15 @@ public struct RulePlan: Sendable {
         return conditions.joined(separator: " AND ")
     }
 
-    /// Rows under a legal hold; nil when no hold applies to this rule.
-    public func heldPredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String? {
-        guard let tenantColumn = rule.tenantColumn, !bounds.heldTenants.isEmpty else { return nil }
-        return "\(column(tenantColumn, alias)) = ANY(\(tenantArray(bounds.heldTenants, &builder)))"
+    /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant
+    /// column. The holds are read by the statement itself, so a hold placed while a run goes on
+    /// protects the tenant from the next batch on. Never NULL (a NULL tenant is not held).
+    public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder) -> String? {
+        guard let tenantColumn = rule.tenantColumn else { return nil }
+        return """
+            coalesce(\(column(tenantColumn, alias))::text IN (SELECT h.tenant FROM retention.legal_holds h \
+            WHERE h.released_at IS NULL AND (h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))), false)
+            """
     }
 
     /// Rows referenced through `key` by a row of the referencing table, optionally only by
@@ -142,8 +153,8 @@ public struct RulePlan: Sendable {
     /// referenced by any row through a blocking foreign key.
     public func actionablePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
         var conditions = [duePredicate(alias, bounds, &builder)]
-        if let held = heldPredicate(alias, bounds, &builder) {
-            conditions.append("NOT coalesce(\(held), false)")
+        if let held = heldPredicate(alias, &builder) {
+            conditions.append("NOT \(held)")
         }
         for key in blockingKeys {
             conditions.append("NOT " + referencedPredicate(key, alias))

@@ -40,7 +40,8 @@ public struct ReportStore: Sendable {
             chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
         }
         let bytes = Array(JSONWriter.write(chained.json()).utf8)
-        let stamp = chained.startedAt.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
+        // Named by the time of writing, under the lock, so that names sort in the order of the chain.
+        let stamp = Timestamps.now().filter { $0.isNumber || $0 == "T" || $0 == "Z" }
         let path = "\(directory)/\(stamp)-\(chained.runID).json"
         try Self.atomicWrite(bytes, to: path)
         return (SHA256.hash(bytes).hexString, path)
