@@ -45,6 +45,8 @@ extension ComplianceReport {
         }
     }
 
+    private var runsText: String { runs == 1 ? "1 run" : "\(runs) runs" }
+
     private func verbPast(_ action: String) -> String {
         switch action {
         case "pseudonymise": return "pseudonymised"
@@ -75,7 +77,7 @@ extension ComplianceReport {
 
     public func markdown() -> String {
         var lines = ["# Data retention report for tenant \(tenant)", "",
-                     "Generated \(generatedAt), covering \(periodText) (\(runs) runs). Counts only: this report contains no personal data.", ""]
+                     "Generated \(generatedAt), covering \(periodText) (\(runsText)). Counts only: this report contains no personal data.", ""]
         lines.append("## What was removed")
         if rules.allSatisfy({ $0.total == 0 }) { lines.append(""); lines.append("Nothing was removed in this period.") }
         for category in Array(Set(rules.map(\.category))).sorted() {
@@ -125,7 +127,7 @@ extension ComplianceReport {
     public func html() -> String {
         var body = ""
         body += "<h1>Data retention report for tenant \(escape(tenant))</h1>\n"
-        body += "<p class=\"meta\">Generated \(escape(generatedAt)), covering \(escape(periodText)) (\(runs) runs). Counts only: this report contains no personal data.</p>\n"
+        body += "<p class=\"meta\">Generated \(escape(generatedAt)), covering \(escape(periodText)) (\(runsText)). Counts only: this report contains no personal data.</p>\n"
         body += "<h2>Rows removed per month</h2>\n" + chart() + "\n"
         body += "<h2>What was removed</h2>\n"
         if rules.allSatisfy({ $0.total == 0 }) { body += "<p>Nothing was removed in this period.</p>\n" }
