@@ -43,9 +43,6 @@ public final class Connection {
     /// Whether the connection is still usable (`PQstatus`).
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    /// The server's version number, such as 150018 (`PQserverVersion`).
-    public var serverVersion: Int32 { PQserverVersion(handle) }
-
     /// Runs one statement with its values as text parameters (`PQexecParams`).
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws -> QueryResult {

@@ -14,8 +14,6 @@ public struct QueryResult: Sendable {
         self.affectedRows = affectedRows
     }
 
-    public var isEmpty: Bool { rows.isEmpty }
-
     /// The single value of a one-row, one-column result.
     public func scalar() throws -> String? {
         guard rows.count == 1, columns.count == 1 else {
@@ -36,14 +34,6 @@ public struct QueryResult: Sendable {
     /// The single integer value of a one-row, one-column result.
     public func int64() throws -> Int64 {
         try QueryResult.parseInt64(requiredScalar())
-    }
-
-    /// The index of a column by name.
-    public func column(_ name: String) throws -> Int {
-        guard let index = columns.firstIndex(of: name) else {
-            throw PostgresError(kind: .unexpectedResult, message: "result has no column \"\(name)\"")
-        }
-        return index
     }
 
     static func parseInt64(_ text: String) throws -> Int64 {
