@@ -11,7 +11,8 @@ ensure_packages
 ensure_swift_path
 # systemd-analyze checks the units in Deploy/systemd.
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >&2 || echo "test.sh: could not install systemd; the unit check will be skipped" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd; } >&2 ||
+        echo "test.sh: could not install systemd; the unit check will be skipped" >&2
 fi
 . Deploy/pg-throwaway.sh
 
