@@ -34,7 +34,15 @@ struct ComplianceReportTests {
         let tenant2Contacts = try fixture.database.count("SELECT count(*) FROM contacts WHERE org_id = 2 AND left_at IS NOT NULL")
         #expect(try fixture.retention(["run", "--as-of", "2024-12-15T00:00:00Z", "--rule", "old-notes", "--rule", "contacts"]).status == 0)
         let tenant2Later = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 2 AND created_at < timestamptz '2024-08-15'")
+        let between = try fixture.database.connect().execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").requiredScalar()
+        Thread.sleep(forTimeInterval: 0.05)
         #expect(try fixture.retention(["run", "--as-of", "2025-02-15T00:00:00Z"]).status == 0)
+        for (range, expected) in [(["--to", between], tenant2OldNotes), (["--from", between], tenant2Later)] {
+            let part = try fixture.retention(["report", "--tenant", "2", "--state-dir", fixture.stateDirectory] + range)
+            let json = try JSONSerialization.jsonObject(with: Data(part.stdout.utf8)) as? [String: Any] ?? [:]
+            let oldNotes = (json["rules"] as? [[String: Any]] ?? []).first { $0["rule"] as? String == "old-notes" }
+            #expect(oldNotes?.int("rows") == expected, "\(range)")
+        }
         let result = try fixture.retention(["report", "--tenant", "2", "--state-dir", fixture.stateDirectory, "--policy", policy])
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
