@@ -72,10 +72,19 @@ struct PurgeFilesTests {
         let backups = try BackupDirectory(fixture)
         try backups.file("nested/deep.dump", days: 400)
         try backups.file("top.dump", days: 400)
+        try FileManager.default.createDirectory(atPath: backups.path + "/.snapshots", withIntermediateDirectories: true)
+        try backups.file(".snapshots/hidden.dump", days: 400)
+        let outside = fixture.directory + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try Data([1]).write(to: URL(fileURLWithPath: outside + "/victim.dump"))
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 0)], ofItemAtPath: outside + "/victim.dump")
+        try FileManager.default.createSymbolicLink(atPath: backups.path + "/linked", withDestinationPath: outside)
         try fixture.writePolicy(purgePolicy(backups.path, glob: "**/*.dump"))
         let run = try fixture.retention(["run", "--as-of", BackupDirectory.asOf])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!backups.exists("nested/deep.dump") && !backups.exists("top.dump"))
+        #expect(backups.exists(".snapshots/hidden.dump"))
+        #expect(FileManager.default.fileExists(atPath: outside + "/victim.dump"), "a linked directory is never entered")
         #expect(run.stderr.contains("no backup left"))
     }
 
@@ -113,7 +122,7 @@ struct PurgeFilesTests {
 
     @Test("a relative directory, \"/\" and \"..\" are refused before anything runs")
     func refusedPaths() throws {
-        for (directory, glob) in [("backups", "*.dump"), ("/", "*.dump"), ("/var/backups/../etc", "*"), ("/var/backups", "../*")] {
+        for (directory, glob) in [("backups", "*.dump"), ("/", "*.dump"), ("/.", "**/*.dump"), ("/./.", "*"), ("/var/backups/../etc", "*"), ("/var/backups", "../*")] {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("purge-\(UUID()).json").path
             try purgePolicy(directory, glob: glob).write(toFile: path, atomically: true, encoding: .utf8)
             let result = try CommandRunner.run(["validate", "--policy", path])

@@ -95,9 +95,10 @@ final class Worker {
         result.files = outcome.files
         result.bytesFreed = outcome.bytesFreed
         result.warnings = outcome.warnings + outcome.skippedLinks.map { "left symbolic link \"\($0)\" alone" }
-        if !outcome.failures.isEmpty {
+        let problems = outcome.failures.map { "\($0.name) (\($0.error ?? "?"))" } + outcome.directoryErrors
+        if !problems.isEmpty {
             result.status = .failed
-            result.error = "\(outcome.failures.count) files could not be removed: " + outcome.failures.map { "\($0.name) (\($0.error ?? "?"))" }.joined(separator: ", ")
+            result.error = "\(problems.count) files or directories could not be handled: " + problems.joined(separator: ", ")
         }
         result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
         try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }

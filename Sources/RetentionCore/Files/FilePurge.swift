@@ -3,9 +3,10 @@ import Foundation
 /// `purge-files`: removes the files under a directory that match a glob and are older than the
 /// period, so that no backup older than it remains (a hard maximum age, not "keep at least").
 ///
-/// Safety: never follows a symbolic link (neither the directory nor a file), never leaves the
-/// directory, recurses only when the glob has a `/` in it, refuses relative paths and `/`, and
-/// reports a file it could not remove without stopping on it.
+/// Safety: never follows a symbolic link (neither the directory nor a file nor a subdirectory),
+/// never leaves the directory, recurses only when the glob has a `/` in it (and never into hidden
+/// directories), refuses relative paths and `/`, and reports a file or directory it could not
+/// handle without stopping on it.
 public struct FilePurge: Sendable {
     public let spec: FileSpec
     /// Files modified before this instant (seconds since 1970) are due.
@@ -35,6 +36,8 @@ public struct FilePurge: Sendable {
         public var kept: Int
         /// Matching entries that are symbolic links, left alone.
         public var skippedLinks: [String]
+        /// Directories that could not be read; what is in them was not looked at.
+        public var directoryErrors: [String] = []
         public var warnings: [String]
 
         public var matched: Int64 { Int64(files.count) }
@@ -48,38 +51,53 @@ public struct FilePurge: Sendable {
     }
 
     public func run(now: Double = Date().timeIntervalSince1970) throws -> Outcome {
-        let directory = spec.directory.hasSuffix("/") && spec.directory.count > 1 ? String(spec.directory.dropLast()) : spec.directory
-        guard directory.hasPrefix("/"), directory != "/", !directory.split(separator: "/").contains("..") else {
+        let parts = spec.directory.split(separator: "/").filter { $0 != "." }
+        guard spec.directory.hasPrefix("/"), !parts.isEmpty, !parts.contains("..") else {
             throw PurgeError(description: "refusing to purge in \"\(spec.directory)\": the directory must be an absolute path other than \"/\"")
         }
-        var status = stat()
-        guard lstat(directory, &status) == 0 else {
-            throw PurgeError(description: "could not open directory \"\(directory)\": \(String(cString: strerror(errno)))")
+        let directory = "/" + parts.joined(separator: "/")
+        // Every step below works relative to an open directory, never following a link, so that
+        // swapping a directory for a symbolic link between a check and a removal leads nowhere.
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = errno == ELOOP || errno == ENOTDIR ? "is a symbolic link or not a directory; name the real backup directory" : String(cString: strerror(errno))
+            throw PurgeError(description: "could not open directory \"\(directory)\": \(reason)")
         }
-        guard (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw PurgeError(description: "\"\(directory)\" is \((status.st_mode & S_IFMT) == S_IFLNK ? "a symbolic link" : "not a directory"); name the real backup directory")
-        }
-        let recursive = spec.glob.contains("/")
         var outcome = Outcome(files: [], kept: 0, skippedLinks: [], warnings: [])
-        try walk(directory, relative: "", recursive: recursive, now: now, into: &outcome)
-        if outcome.kept == 0, !outcome.files.isEmpty {
-            outcome.warnings.append("no file matching \"\(spec.glob)\" in \"\(directory)\" is younger than the period: after this purge there is no backup left; check that backups are still being taken")
+        walk(descriptor, relative: "", recursive: spec.glob.contains("/"), now: now, into: &outcome)
+        if outcome.kept == 0 {
+            outcome.warnings.append("no file matching \"\(spec.glob)\" in \"\(directory)\" is younger than the period: \(outcome.files.isEmpty ? "there is no recent backup" : "after this purge there is no backup left"); check that backups are still being taken")
         }
         return outcome
     }
 
-    private func walk(_ path: String, relative: String, recursive: Bool, now: Double, into outcome: inout Outcome) throws {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            throw PurgeError(description: "could not list directory \"\(path)\"")
+    /// Walks one open directory (and closes it): regular files that match and are old enough are
+    /// removed with `unlinkat`; links are listed and left; hidden directories are not entered.
+    private func walk(_ directory: Int32, relative: String, recursive: Bool, now: Double, into outcome: inout Outcome) {
+        guard let stream = fdopendir(directory) else {
+            close(directory)
+            outcome.directoryErrors.append("\(relative.isEmpty ? "." : relative): could not list directory: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
         }
         for name in names.sorted() {
-            let full = path + "/" + name
             let relativeName = relative.isEmpty ? name : relative + "/" + name
             var status = stat()
-            guard lstat(full, &status) == 0 else { continue }
+            guard fstatat(directory, name, &status, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
-                if recursive { try walk(full, relative: relativeName, recursive: true, now: now, into: &outcome) }
+                guard recursive, !name.hasPrefix(".") else { continue }
+                let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                if child < 0 {
+                    outcome.directoryErrors.append("\(relativeName): could not open directory: \(String(cString: strerror(errno)))")
+                    continue
+                }
+                walk(child, relative: relativeName, recursive: true, now: now, into: &outcome)
             case S_IFLNK:
                 if matches(relativeName) { outcome.skippedLinks.append(relativeName) }
             case S_IFREG:
@@ -92,7 +110,7 @@ public struct FilePurge: Sendable {
                 var file = FileOutcome(name: relativeName, bytes: Int64(status.st_size), ageDays: (now - modified) / 86400,
                                        state: .due, error: nil)
                 if !dryRun {
-                    if unlink(full) == 0 {
+                    if unlinkat(directory, name, 0) == 0 {
                         file.state = .removed
                     } else {
                         file.state = .failed

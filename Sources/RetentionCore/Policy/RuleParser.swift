@@ -175,7 +175,7 @@ enum RuleParser {
         if let directory {
             if !directory.hasPrefix("/") {
                 reader.problem("directory", "\"\(directory)\" is not an absolute path; write the full path")
-            } else if directory.split(separator: "/").isEmpty {
+            } else if directory.split(separator: "/").filter({ $0 != "." }).isEmpty {
                 reader.problem("directory", "refusing to purge files under \"/\"; name the backup directory itself")
             } else if directory.split(separator: "/").contains("..") {
                 reader.problem("directory", "\"\(directory)\" contains \"..\"; write the directory's real path")
