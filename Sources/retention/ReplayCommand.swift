@@ -28,6 +28,10 @@ enum ReplayCommand {
             Output.error(error.description)
             return error.exitCode
         }
+        if !outcome.damagedLines.isEmpty {
+            Output.warning("erasure ledger lines \(outcome.damagedLines.map(String.init).joined(separator: ", ")) are damaged and were skipped")
+        }
+        for failure in outcome.failures { Output.error("replay for tenant \(failure.tenant) failed: \(failure.error)") }
         for entry in outcome.unknownRules {
             Output.warning("ledger entry for rule \"\(entry.rule)\" (tenant \(entry.tenant), run \(entry.runID)) not replayed: the policy has no such rule")
         }
@@ -38,7 +42,7 @@ enum ReplayCommand {
             let matched = report.rules.reduce(0) { $0 + $1.matched }
             Output.out("  tenant \(tenant): \(report.replayed.count) entries, rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(matched), affected \(affected), \(report.status.rawValue) (report \(path))")
         }
-        let failed = outcome.reports.contains { $0.report.status != .ok } || !outcome.unknownRules.isEmpty
+        let failed = outcome.reports.contains { $0.report.status != .ok } || !outcome.unknownRules.isEmpty || !outcome.failures.isEmpty
         return failed ? .failure : .success
     }
 }

@@ -17,7 +17,15 @@ enum ReportCommand {
         guard try connection.execute("SELECT to_regclass('retention.run_rules') IS NOT NULL").requiredScalar() == "t" else {
             throw RunError.notMigrated
         }
-        let plan = try policy.map { try TerminationPlan.make(policy: $0, tenant: tenant, terminateAt: nil, connection: connection) }
+        // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
+        var plan: TerminationPlan?
+        if let policy {
+            do {
+                plan = try TerminationPlan.make(policy: policy, tenant: tenant, terminateAt: nil, connection: connection)
+            } catch RunError.unknownTenant {
+                plan = nil
+            }
+        }
         let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
         let report = try ComplianceReport.build(tenant: tenant, from: from, to: to, connection: connection, store: store, plan: plan)
         let text = switch format {

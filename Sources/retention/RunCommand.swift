@@ -31,6 +31,14 @@ enum RunCommand {
         } catch let error as RunError {
             throw UsageError(message: error.description, command: "run")
         }
+        // Files the run writes after changing data are checked before it changes anything.
+        for option in ["report", "metrics-file"] {
+            guard let path = arguments.value(option) else { continue }
+            let directory = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
+                throw UsageError(message: "cannot write --\(option) \"\(path)\": directory \"\(directory)\" does not exist or is not writable", command: "run")
+            }
+        }
         let stop = StopSignal(maxRuntime: runOptions.maxRuntime)
         stop.handleSignals()
         var runner = Runner(policy: policy, options: runOptions,

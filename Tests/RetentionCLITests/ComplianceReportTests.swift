@@ -82,7 +82,8 @@ struct ComplianceReportTests {
         #expect(broken.stdout.contains("NOT INTACT"))
         #expect(broken.stdout.contains("(\(names[1])) was changed after it was written"))
         #expect(broken.stdout.contains("does not follow \(names[1])"))
-        let firstRun = String(names[0].split(separator: "-", maxSplits: 1)[1].dropLast(5))
+        #expect(broken.stdout.contains("report \(names[1]), the oldest here, follows a report"))
+        let firstRun = String(names[0].dropLast(5).suffix(36))
         #expect(broken.stdout.contains("the report of run \(firstRun)"), "\(broken.stdout)")
         #expect(broken.stderr.contains("retention: warning:"))
     }

@@ -9,11 +9,13 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case notMigrated
     /// A usage problem found once connected (exit 2).
     case usage(String)
+    /// `--tenant` names a tenant the tenants table does not have (exit 2).
+    case unknownTenant(String, table: String)
 
     public var exitCode: ExitCode {
         switch self {
         case .locked: return .locked
-        case .notMigrated, .usage: return .usage
+        case .notMigrated, .usage, .unknownTenant: return .usage
         }
     }
 
@@ -22,6 +24,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case let .locked(policy): return "another run of policy \"\(policy)\" holds the lock on this database; nothing was done"
         case .notMigrated: return "the \"retention\" schema is missing or out of date; run \"retention migrate\" first"
         case let .usage(message): return message
+        case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \"\(table)\""
         }
     }
 }
@@ -77,7 +80,7 @@ public struct Runner {
         }
         if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
             let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
-            guard exists == "t" else { throw RunError.usage("tenant \"\(tenant)\" (--tenant) does not exist in \"\(tenants.table)\"") }
+            guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
         }
         let runID = UUID().uuidString.lowercased()
         let clock = "to_char(%@ AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -107,7 +110,11 @@ public struct Runner {
         report = report.withPrevious(from: written.path)
         if !options.dryRun {
             try RunLedger.finish(runID: runID, status: status.rawValue, reportSHA256: written.sha256, connection: control)
-            try state.ledger.compact(before: ledgerHorizon)
+            do {
+                try state.ledger.compact(before: ledgerHorizon)
+            } catch {
+                report.warnings.append("the erasure ledger was not compacted: \(error)")
+            }
         }
         return (report, written.path)
     }

@@ -17,28 +17,41 @@ public struct ErasureLedger: Sendable {
         guard !entries.isEmpty else { return }
         let text = entries.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
         try withLock { _ in
-            let descriptor = open(path, O_CREAT | O_WRONLY | O_APPEND, 0o640)
+            let descriptor = open(path, O_CREAT | O_RDWR | O_APPEND, 0o640)
             guard descriptor >= 0 else { throw LedgerError(description: "could not open erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
             defer { close(descriptor) }
-            let bytes = Array(text.utf8)
+            // A line cut short by an earlier crash is ended first, so new lines stay whole.
+            let size = lseek(descriptor, 0, SEEK_END)
+            var last: UInt8 = 0x0A
+            if size > 0 { _ = pread(descriptor, &last, 1, size - 1) }
+            let bytes = Array(((last == 0x0A ? "" : "\n") + text).utf8)
             let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
             guard written == bytes.count, fsync(descriptor) == 0 else {
-                throw LedgerError(description: "could not write erasure ledger \"\(path)\": \(String(cString: strerror(errno)))")
+                let reason = String(cString: strerror(errno))
+                if size >= 0 { _ = ftruncate(descriptor, size) }
+                throw LedgerError(description: "could not write erasure ledger \"\(path)\": \(reason)")
             }
         }
     }
 
-    /// Every entry, in the order written. A line that is not a valid entry is an error.
-    public func entries() throws -> [ErasureEntry] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    /// Every entry, in the order written.
+    public func entries() throws -> [ErasureEntry] { try read().entries }
+
+    /// The entries, and the numbers of lines that are not valid entries (a line cut short by a
+    /// crash or a full disk): those are skipped, so that one damaged line never stops a replay.
+    public func read() throws -> (entries: [ErasureEntry], damagedLines: [Int]) {
+        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
         var entries: [ErasureEntry] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+        var damaged: [Int] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !line.isEmpty else { continue }
             guard let value = try? JSONParser.parse(String(line)), let entry = ErasureEntry(json: value) else {
-                throw LedgerError(description: "line \(number + 1) of erasure ledger \"\(path)\" is not a valid entry")
+                damaged.append(number + 1)
+                continue
             }
             entries.append(entry)
         }
-        return entries
+        return (entries, damaged)
     }
 
     /// Removes the entries recorded before `horizon`: no backup that old is kept, so no restore

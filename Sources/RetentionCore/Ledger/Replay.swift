@@ -23,14 +23,25 @@ public struct Replay {
         /// Entries whose rule the policy no longer has: not replayed.
         public var unknownRules: [ErasureEntry]
         public var entries: Int
+        /// Tenants whose replay failed, with the reason; the others were still replayed.
+        public var failures: [(tenant: String, error: String)]
+        /// Ledger lines that are not valid entries (skipped).
+        public var damagedLines: [Int]
     }
 
     public func run(since: String) throws -> Outcome {
         guard let sinceDate = Timestamps.date(since) else { throw RunError.usage("invalid --since \"\(since)\"") }
         let policy = base.policy
         let horizon = sinceDate.addingTimeInterval(-Replay.margin)
-        let recorded = try base.state.ledger.entries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon }
+        let ledger = try base.state.ledger.read()
+        let recorded = ledger.entries.filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon }
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
+        // Refuse before anything runs: every rule the ledger names must be runnable (its key given).
+        var everything = base.options
+        everything.ruleNames = Array(Set(known.map(\.rule))).sorted()
+        everything.tenant = nil
+        try Runner.checkOptions(policy, everything)
+        var failures: [(tenant: String, error: String)] = []
         var tenants: [String] = []
         for entry in known where !tenants.contains(entry.tenant) { tenants.append(entry.tenant) }
         var reports: [(report: RunReport, path: String)] = []
@@ -42,8 +53,13 @@ public struct Replay {
             runner.options.ruleNames = policy.rules.map(\.name).filter { name in entries.contains { $0.rule == name } }
             runner.options.asOf = entries.map(\.asOf).max()
             runner.options.replay = entries
-            reports.append(try runner.run())
+            do {
+                reports.append(try runner.run())
+            } catch {
+                failures.append((tenant, "\(error)"))
+            }
         }
-        return Outcome(reports: reports, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count)
+        return Outcome(reports: reports, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count,
+                       failures: failures, damagedLines: ledger.damagedLines)
     }
 }

@@ -39,13 +39,13 @@ extension TerminationPlan {
         for rule in rules {
             for entry in rule.entries {
                 let item = TimelineItem(rule: rule.rule, action: rule.action, table: rule.table, rows: entry.rows,
-                                        year: entry.year, overdue: entry.overdue, dueAt: entry.dueAt, held: rule.held)
+                                        year: entry.year, overdue: entry.overdue, dueAt: entry.dueAt, date: entry.date, held: rule.held)
                 byDate[entry.overdue ? "" : entry.date, default: []].append(item)
             }
         }
         return byDate.keys.sorted().map { key in
             let items = byDate[key]!
-            return (key.isEmpty ? (items.map(\.dueAt).min().map { String($0.prefix(10)) } ?? "") : key, items)
+            return (key.isEmpty ? (items.map(\.date).min() ?? "") : key, items)
         }
     }
 
@@ -91,6 +91,8 @@ public struct TimelineItem: Sendable {
     public var year: String?
     public var overdue: Bool
     public var dueAt: String
+    /// `dueAt`'s date in the policy's time zone.
+    public var date: String
     public var held: Bool
 }
 

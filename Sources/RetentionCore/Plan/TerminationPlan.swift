@@ -60,7 +60,7 @@ extension TerminationPlan {
                 FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key))::text = $1
                 """, [tenant, terminateAt])
             guard let row = found.rows.first else {
-                throw RunError.usage("tenant \"\(tenant)\" (--tenant) does not exist in \"\(tenants.table)\"")
+                throw RunError.unknownTenant(tenant, table: tenants.table.description)
             }
             let recorded = row[0]
             let asOf = try row.text(1)
@@ -117,7 +117,9 @@ extension TerminationPlan {
             SELECT \(RuleStart.isoUTC("min(s.due_at)")), min(to_char(s.due_at, 'YYYY-MM-DD')),
                    \(rule.due.align == nil ? "NULL::text, NULL::text" : "to_char(\(yearStart), 'YYYY'), to_char(\(yearStart) + interval '1 year' - interval '1 day', 'YY')"),
                    s.due_at <= \(asOfParameter)::timestamptz, count(*)
-            FROM (SELECT CASE WHEN (a.anchor + \(after) + interval '1 microsecond') - \(after) > a.anchor
+            FROM (SELECT CASE WHEN a.anchor = '-infinity' THEN \(asOfParameter)::timestamptz
+                              WHEN a.anchor = 'infinity' THEN NULL
+                              WHEN (a.anchor + \(after) + interval '1 microsecond') - \(after) > a.anchor
                               THEN a.anchor + \(after) + interval '1 microsecond'
                               ELSE date_trunc('month', a.anchor + \(after)) + interval '1 month' END AS due_at
                   FROM (SELECT \(anchor) AS anchor FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND "))) a) s

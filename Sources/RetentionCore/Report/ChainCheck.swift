@@ -40,6 +40,8 @@ public struct ChainCheck: Sendable {
             switch (linked, previous) {
             case (nil, _):
                 problems.append("report \(name) is not valid JSON")
+            case let (.some(link?), nil):
+                problems.append("report \(name), the oldest here, follows a report (SHA-256 \(link.prefix(12))…) that is no longer in the directory")
             case let (.some(link), .some(before)) where link != before.sha256:
                 problems.append("report \(name) does not follow \(before.name): its previousReportSha256 does not match; a report between them is missing or \(before.name) was changed")
             default:

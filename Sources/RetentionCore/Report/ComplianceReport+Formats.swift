@@ -75,19 +75,36 @@ extension ComplianceReport {
         }
     }
 
+    /// Text from the policy, the database or a person (tenant keys, basis texts, hold reasons)
+    /// as Markdown that can only be read as text: no HTML, no line breaks, no emphasis.
+    private func md(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            switch character {
+            case "\n", "\r", "\t": escaped.append(" ")
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "&": escaped += "&amp;"
+            case "\\", "`", "*", "_", "[", "]", "|", "#": escaped += "\\" + String(character)
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
     public func markdown() -> String {
-        var lines = ["# Data retention report for tenant \(tenant)", "",
+        var lines = ["# Data retention report for tenant \(md(tenant))", "",
                      "Generated \(generatedAt), covering \(periodText) (\(runsText)). Counts only: this report contains no personal data.", ""]
         lines.append("## What was removed")
         if rules.allSatisfy({ $0.total == 0 }) { lines.append(""); lines.append("Nothing was removed in this period.") }
         for category in Array(Set(rules.map(\.category))).sorted() {
             lines.append("")
-            lines.append("### \(category)")
+            lines.append("### \(md(category))")
             for rule in rules where rule.category == category && rule.total > 0 {
                 lines.append("")
-                lines.append("**\(rule.rule)**: \(grouped(rule.total)) rows of \(rule.table ?? "-") \(verbPast(rule.action)).")
-                if let basis = rule.basis { lines.append("Basis: \(basis)") }
-                if let columns = columnsText(rule) { lines.append(columns) }
+                lines.append("**\(md(rule.rule))**: \(grouped(rule.total)) rows of \(md(rule.table ?? "-")) \(verbPast(rule.action)).")
+                if let basis = rule.basis { lines.append("Basis: \(md(basis))") }
+                if let columns = columnsText(rule) { lines.append(md(columns)) }
                 lines.append("")
                 lines.append("| date | rows |")
                 lines.append("| --- | ---: |")
@@ -97,21 +114,21 @@ extension ComplianceReport {
         if !blockedText.isEmpty {
             lines.append("")
             lines.append("## Kept because other records need them")
-            for entry in blockedText { lines.append("- \(entry.rule): \(entry.text)") }
+            for entry in blockedText { lines.append("- \(md(entry.rule)): \(md(entry.text))") }
         }
         lines.append("")
         lines.append("## Legal holds")
         if holds.isEmpty { lines.append(""); lines.append("No legal hold was ever placed on this tenant.") }
         for hold in holds {
             let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
-            lines.append("- Hold \(hold.id) (\(hold.rule.map { "rule \($0)" } ?? "every rule")): placed \(hold.placedAt) by \(hold.placedBy), \(released). Reason: \(hold.reason)")
+            lines.append("- Hold \(hold.id) (\(md(hold.rule.map { "rule \($0)" } ?? "every rule"))): placed \(hold.placedAt) by \(md(hold.placedBy)), \(md(released)). Reason: \(md(hold.reason))")
         }
         if let scheduled {
             lines.append("")
             lines.append("## Scheduled next")
             if scheduled.isEmpty { lines.append(""); lines.append("Nothing of this tenant is scheduled.") }
             for day in scheduled {
-                lines.append("- \(day.date): " + day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }.joined(separator: "; "))
+                lines.append("- \(day.date): " + md(day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }.joined(separator: "; ")))
             }
         }
         lines.append("")
@@ -119,8 +136,8 @@ extension ComplianceReport {
         lines.append("")
         lines.append(integrity.isIntact ? "Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged."
                                         : "NOT INTACT: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports.")
-        for problem in integrity.problems { lines.append("- \(problem)") }
-        for note in integrity.notes { lines.append("- Note: \(note)") }
+        for problem in integrity.problems { lines.append("- \(md(problem))") }
+        for note in integrity.notes { lines.append("- Note: \(md(note))") }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -67,14 +67,17 @@ public struct ComplianceReport: Sendable {
                                             columns: pseudonymisedColumns(row[5]), byDate: [entry], blocked: 0, blockedBy: []))
             }
             // What the latest run of each rule kept because other rows still reference it.
+            // The latest run of each rule that covered this tenant's rules at all; no row for the
+            // tenant there means nothing of it was kept back.
             let blocked = try connection.execute("""
-                SELECT DISTINCT ON (t.rule) t.rule, t.blocked, r.details::text, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name
-                FROM retention.rule_tenant_results t
-                JOIN retention.runs ru ON ru.run_id = t.run_id
-                JOIN retention.rule_results r ON r.run_id = t.run_id AND r.rule = t.rule
-                LEFT JOIN retention.run_rules rr ON rr.run_id = t.run_id AND rr.rule = t.rule
-                WHERE t.tenant = $1
-                ORDER BY t.rule, ru.started_at DESC
+                SELECT latest.rule, coalesce(t.blocked, 0), latest.details::text, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name
+                FROM (SELECT DISTINCT ON (r.rule) r.run_id, r.rule, r.details
+                      FROM retention.rule_results r JOIN retention.runs ru ON ru.run_id = r.run_id
+                      WHERE r.status IN ('ok', 'interrupted')
+                        AND EXISTS (SELECT 1 FROM retention.run_rules x WHERE x.run_id = r.run_id AND x.rule = r.rule AND x.definition->>'tenantColumn' IS NOT NULL)
+                      ORDER BY r.rule, ru.started_at DESC) latest
+                LEFT JOIN retention.rule_tenant_results t ON t.run_id = latest.run_id AND t.rule = latest.rule AND t.tenant = $1
+                LEFT JOIN retention.run_rules rr ON rr.run_id = latest.run_id AND rr.rule = latest.rule
                 """, [tenant]).rows
             for row in blocked {
                 let count = try row.int64(1)

@@ -36,13 +36,16 @@ public struct ReportStore: Sendable {
         defer { close(lockDescriptor) }
         guard flock(lockDescriptor, LOCK_EX) == 0 else { throw ReportStoreError("could not lock \"\(lockPath)\"") }
         var chained = report
-        if let previous = try reportFiles().last, let data = FileManager.default.contents(atPath: previous) {
+        let previous = try reportFiles().last
+        if let previous, let data = FileManager.default.contents(atPath: previous) {
             chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
         }
         let bytes = Array(JSONWriter.write(chained.json()).utf8)
-        // Named by the time of writing, under the lock, so that names sort in the order of the chain.
+        // Numbered in the order of the chain (under the lock), so that a clock that steps back
+        // cannot reorder the files; the time of writing and the run follow for people.
+        let lastNumber = previous.flatMap { Int(URL(fileURLWithPath: $0).lastPathComponent.prefix { $0.isNumber }) } ?? 0
         let stamp = Timestamps.now().filter { $0.isNumber || $0 == "T" || $0 == "Z" }
-        let path = "\(directory)/\(stamp)-\(chained.runID).json"
+        let path = "\(directory)/\(String(format: "%08d", lastNumber + 1))-\(stamp)-\(chained.runID).json"
         try Self.atomicWrite(bytes, to: path)
         return (SHA256.hash(bytes).hexString, path)
     }
