@@ -43,5 +43,8 @@ struct PeriodTests {
         #expect(TimeText.instant("2026-03-15") == nil)
         #expect(TimeText.instant("yesterday") == nil)
         #expect(TimeText.instant("2026-13-45T00:00:00Z") == nil)
+        #expect(TimeText.instant("2026-03-15 02:00Z") == "2026-03-15T02:00:00Z")
+        #expect(TimeText.instant("2026-03-15T01:00:00.250000+0100") == "2026-03-15T01:00:00.250000+01:00")
+        #expect(TimeText.instant("2026-03-15T01:00+01") == "2026-03-15T01:00:00+01:00")
     }
 }

@@ -3,19 +3,20 @@ import Foundation
 /// Reads the times and durations of the command line (DESIGN.md, "Command line").
 public enum TimeText {
     /// Parses an ISO 8601 time with an offset or `Z`, such as `2026-03-15T00:00:00Z` or
-    /// `2026-03-15T01:00:00.5+01:00`. Returns the text normalised for PostgreSQL, or nil.
+    /// `2026-03-15T01:00:00.5+01:00`. Returns it normalised to `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`,
+    /// which PostgreSQL and `Timestamps.date` both read, or nil.
     public static func instant(_ text: String) -> String? {
-        let pattern = #"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$"#
-        guard text.range(of: pattern, options: .regularExpression) != nil else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var probe = text.replacingOccurrences(of: " ", with: "T")
-        if probe.range(of: #"T\d{2}:\d{2}(Z|[+-])"#, options: .regularExpression) != nil {
-            probe = probe.replacingOccurrences(of: #"T(\d{2}):(\d{2})"#, with: "T$1:$2:00", options: .regularExpression)
+        let pattern = #"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)$"#
+        guard let match = try? NSRegularExpression(pattern: pattern).firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        func group(_ index: Int) -> String? { Range(match.range(at: index), in: text).map { String(text[$0]) } }
+        var zone = group(5) ?? "Z"
+        if zone != "Z" {
+            let digits = zone.dropFirst().filter(\.isNumber)
+            zone = String(zone.prefix(1)) + String(digits.prefix(2)) + ":" + (digits.count > 2 ? String(digits.suffix(2)) : "00")
         }
-        let plain = ISO8601DateFormatter()
-        guard formatter.date(from: probe) != nil || plain.date(from: probe) != nil else { return nil }
-        return text
+        let normalised = "\(group(1)!)T\(group(2)!)\(group(3) ?? ":00")\(zone)"
+        guard Timestamps.date(normalised) != nil else { return nil }
+        return normalised
     }
 
     /// Parses `90s`, `30m`, `2h`, `1d`, or ISO 8601 `PT2H`, `PT30M`, `P1DT2H`, into seconds.
