@@ -89,6 +89,14 @@ enum Commands {
         }
     }
 
+    /// Opens the command's connection and checks that the engine's schema is migrated and
+    /// current, exactly as `run` does.
+    static func connectMigrated(_ arguments: Arguments) throws -> Connection {
+        let connection = try connect(arguments)
+        guard try Migrator(files: migrations(arguments)).requireCurrent(connection) else { throw RunError.notMigrated }
+        return connection
+    }
+
     /// Opens the command's connection, turning a failure into one clear message.
     static func connect(_ arguments: Arguments) throws -> Connection {
         try ConnectionSource.resolve(databaseURL: arguments.value("database-url")).connect()

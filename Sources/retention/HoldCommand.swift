@@ -23,21 +23,13 @@ enum HoldCommand {
         return arguments.value("by") ?? environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
     }
 
-    private static func connect(_ arguments: Arguments) throws -> Connection {
-        let connection = try Commands.connect(arguments)
-        guard try connection.execute("SELECT to_regclass('retention.legal_holds') IS NOT NULL").requiredScalar() == "t" else {
-            throw RunError.notMigrated
-        }
-        return connection
-    }
-
     private static func add(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(command: "hold add", raw, options: [.value("tenant"), .value("reason"), .value("rule"), .value("by"),
                                                                           .value("policy"), .value("database-url")])
         let tenant = try arguments.required("tenant")
         let reason = try arguments.required("reason")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
-        let connection = try connect(arguments)
+        let connection = try Commands.connectMigrated(arguments)
         do {
             let id = try HoldBook(connection: connection).add(tenant: tenant, reason: reason, rule: arguments.value("rule"),
                                                               by: person(arguments), policy: policy)
@@ -53,7 +45,7 @@ enum HoldCommand {
         let arguments = try Arguments(command: "hold release", raw, options: [.value("by"), .value("database-url")], positionals: 1)
         guard let text = arguments.positionals.first else { throw UsageError(message: "hold release needs the hold's id", command: "hold release") }
         guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid hold id \"\(text)\"", command: "hold release") }
-        let connection = try connect(arguments)
+        let connection = try Commands.connectMigrated(arguments)
         do {
             try HoldBook(connection: connection).release(id: id, by: person(arguments))
             Output.out("released legal hold \(id)")
@@ -67,7 +59,7 @@ enum HoldCommand {
     private static func list(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(command: "hold list", raw, options: [.flag("all"), .value("format"), .value("database-url")])
         let format = try arguments.choice("format", ["text", "json"], default: "text")
-        let connection = try connect(arguments)
+        let connection = try Commands.connectMigrated(arguments)
         let holds = arguments.flag("all") ? try LegalHold.all(connection) : try LegalHold.active(connection)
         if format == "json" {
             Output.out(JSONWriter.write(.array(holds.map(\.json))), terminator: "")

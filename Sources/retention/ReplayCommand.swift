@@ -38,9 +38,8 @@ enum ReplayCommand {
         Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.reports.count) tenants")
         for (report, path) in outcome.reports {
             let tenant = report.replayed.first?.tenant ?? "?"
-            let affected = report.rules.reduce(0) { $0 + $1.affected }
-            let matched = report.rules.reduce(0) { $0 + $1.matched }
-            Output.out("  tenant \(tenant): \(report.replayed.count) entries, rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(matched), affected \(affected), \(report.status.rawValue) (report \(path))")
+            let totals = report.totals
+            Output.out("  tenant \(tenant): \(report.replayed.count) entries, rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(totals.matched), affected \(totals.affected), \(report.status.rawValue) (report \(path))")
         }
         let failed = outcome.reports.contains { $0.report.status != .ok } || !outcome.unknownRules.isEmpty || !outcome.failures.isEmpty
         return failed ? .failure : .success

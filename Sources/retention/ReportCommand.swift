@@ -13,10 +13,7 @@ enum ReportCommand {
         let to = try arguments.instant("to")
         let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
         let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
-        let connection = try Commands.connect(arguments)
-        guard try connection.execute("SELECT to_regclass('retention.run_rules') IS NOT NULL").requiredScalar() == "t" else {
-            throw RunError.notMigrated
-        }
+        let connection = try Commands.connectMigrated(arguments)
         // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
         var plan: TerminationPlan?
         if let policy {

@@ -3,15 +3,10 @@ import Postgres
 /// What a rule fixes when it starts: its cutoff, the tenants terminated before it, and the
 /// heap pages its batches will walk.
 enum RuleStart {
-    /// ISO 8601 in UTC with microseconds: the form every instant travels in.
-    static func isoUTC(_ expression: String) -> String {
-        "to_char((\(expression)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-    }
-
     static func bounds(for plan: RulePlan, context: RunContext, connection: Connection) throws -> RuleBounds {
         let rule = plan.rule
         let query = CutoffQuery.sql(align: rule.due.align, financialYearStartMonth: context.policy.financialYearStartMonth)
-        let row = try connection.execute("SELECT \(isoUTC("q.cutoff")), \(isoUTC("q.anchor_cutoff")) FROM (\(query)) AS q(cutoff, anchor_cutoff)",
+        let row = try connection.execute("SELECT \(SQLTime.isoUTC("q.cutoff")), \(SQLTime.isoUTC("q.anchor_cutoff")) FROM (\(query)) AS q(cutoff, anchor_cutoff)",
                                          [context.asOf, rule.due.after.intervalText]).rows[0]
         let cutoff = try row.text(0)
         let anchorCutoff = try row.text(1)
@@ -129,7 +124,7 @@ extension RuleStart {
         var terminationTimes: [String: String] = [:]
         if byTermination, let source = context.policy.tenants {
             for row in try connection.execute("""
-                SELECT t.\(Identifier.quote(source.key))::text, \(isoUTC("t.\(Identifier.quote(source.terminatedAt))::timestamptz"))
+                SELECT t.\(Identifier.quote(source.key))::text, \(SQLTime.isoUTC("t.\(Identifier.quote(source.terminatedAt))::timestamptz"))
                 FROM \(source.table.sql) t WHERE t.\(Identifier.quote(source.key))::text = ANY($1::text[])
                 """, [textArrayLiteral(tenants)]).rows {
                 if let key = row[0], let time = row[1] { terminationTimes[key] = time }

@@ -23,7 +23,6 @@ enum RunLedger {
     }
 
     static func recordRule(_ result: RuleResult, runID: String, connection: Connection) throws {
-        guard !connection.isReadOnlySession else { return }
         let details = JSONWriter.write(.members([
             ("blockedBy", .array(result.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
             ("longestBatchMs", .number(String(format: "%.1f", result.longestBatchMs))),
@@ -51,12 +50,5 @@ enum RunLedger {
     static func finish(runID: String, status: String, reportSHA256: String?, connection: Connection) throws {
         try connection.execute("UPDATE retention.runs SET status = $2, finished_at = clock_timestamp(), report_sha256 = $3 WHERE run_id = $1::uuid",
                                [runID, status, reportSHA256])
-    }
-}
-
-extension Connection {
-    /// Whether this session's transactions are READ ONLY by default (a dry run's sessions).
-    var isReadOnlySession: Bool {
-        (try? execute("SHOW default_transaction_read_only").scalar()) == "on"
     }
 }

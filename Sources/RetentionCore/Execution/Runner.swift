@@ -83,8 +83,7 @@ public struct Runner {
             guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
         }
         let runID = UUID().uuidString.lowercased()
-        let clock = "to_char(%@ AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-        let times = try control.execute("SELECT \(String(format: clock, "coalesce($1::timestamptz, now())")), \(String(format: clock, "clock_timestamp()"))",
+        let times = try control.execute("SELECT \(SQLTime.isoUTC("coalesce($1::timestamptz, now())")), \(SQLTime.isoUTC("clock_timestamp()"))",
                                         [options.asOf]).rows[0]
         let asOf = try times.text(0)
         let startedAt = try times.text(1)
@@ -103,7 +102,7 @@ public struct Runner {
             : results.contains { $0.status != .ok } ? .interrupted : .ok
         var report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
                                asOf: asOf, startedAt: startedAt,
-                               finishedAt: try control.execute("SELECT \(String(format: clock, "clock_timestamp()"))").requiredScalar(),
+                               finishedAt: try control.execute("SELECT \(SQLTime.isoUTC("clock_timestamp()"))").requiredScalar(),
                                status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results,
                                warnings: validation.warnings.map(\.description), replayed: options.replay)
         let written = try state.reports.write(report)

@@ -82,7 +82,7 @@ final class Worker {
         let started = Date()
         let row = try withRetry { connection in
             try connection.execute("""
-                SELECT \(RuleStart.isoUTC("$1::timestamptz - $2::interval")), extract(epoch FROM $1::timestamptz - $2::interval)::float8
+                SELECT \(SQLTime.isoUTC("$1::timestamptz - $2::interval")), extract(epoch FROM $1::timestamptz - $2::interval)::float8
                 """, [context.asOf, rule.due.after.intervalText]).rows[0]
         }
         let cutoff = try row.text(0)
@@ -101,7 +101,9 @@ final class Worker {
             result.error = "\(problems.count) files or directories could not be handled: " + problems.joined(separator: ", ")
         }
         result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
-        try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+        if !context.options.dryRun {
+            try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+        }
         return result
     }
 

@@ -16,7 +16,7 @@ public struct ErasureLedger: Sendable {
     public func append(_ entries: [ErasureEntry]) throws {
         guard !entries.isEmpty else { return }
         let text = entries.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
-        try withLock { _ in
+        try withFileLock(path + ".lock") {
             let descriptor = open(path, O_CREAT | O_RDWR | O_APPEND, 0o640)
             guard descriptor >= 0 else { throw LedgerError(description: "could not open erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
             defer { close(descriptor) }
@@ -57,22 +57,13 @@ public struct ErasureLedger: Sendable {
     /// Removes the entries recorded before `horizon`: no backup that old is kept, so no restore
     /// can need them. The file is rewritten atomically.
     public func compact(before horizon: Date) throws {
-        try withLock { _ in
+        try withFileLock(path + ".lock") {
             let all = try entries()
             let kept = all.filter { (Timestamps.date($0.recordedAt) ?? .distantFuture) >= horizon }
             guard kept.count < all.count else { return }
             let text = kept.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
             try ReportStore.atomicWrite(Array(text.utf8), to: path)
         }
-    }
-
-    private func withLock<T>(_ body: (Int32) throws -> T) throws -> T {
-        let lockPath = path + ".lock"
-        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o640)
-        guard descriptor >= 0 else { throw LedgerError(description: "could not open \"\(lockPath)\": \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
-        guard flock(descriptor, LOCK_EX) == 0 else { throw LedgerError(description: "could not lock \"\(lockPath)\"") }
-        return try body(descriptor)
     }
 }
 

@@ -55,8 +55,8 @@ extension TerminationPlan {
         return try connection.transaction(readOnly: true) {
             try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
             let found = try connection.execute("""
-                SELECT \(RuleStart.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(RuleStart.isoUTC("now()")),
-                       \(RuleStart.isoUTC("coalesce($2::timestamptz, now())"))
+                SELECT \(SQLTime.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(SQLTime.isoUTC("now()")),
+                       \(SQLTime.isoUTC("coalesce($2::timestamptz, now())"))
                 FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key))::text = $1
                 """, [tenant, terminateAt])
             guard let row = found.rows.first else {
@@ -114,7 +114,7 @@ extension TerminationPlan {
         let asOfParameter = builder.bind(asOf)
         // One group per date (rows due already form one group: the next run acts on them).
         let sql = """
-            SELECT \(RuleStart.isoUTC("min(s.due_at)")), min(to_char(s.due_at, 'YYYY-MM-DD')),
+            SELECT \(SQLTime.isoUTC("min(s.due_at)")), min(to_char(s.due_at, 'YYYY-MM-DD')),
                    \(rule.due.align == nil ? "NULL::text, NULL::text" : "to_char(\(yearStart), 'YYYY'), to_char(\(yearStart) + interval '1 year' - interval '1 day', 'YY')"),
                    s.due_at <= \(asOfParameter)::timestamptz, count(*)
             FROM (SELECT CASE WHEN a.anchor = '-infinity' THEN \(asOfParameter)::timestamptz

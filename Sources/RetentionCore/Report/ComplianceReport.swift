@@ -45,7 +45,7 @@ public struct ComplianceReport: Sendable {
     public static func build(tenant: String, from: String?, to: String?, connection: Connection, store: ReportStore,
                              plan: TerminationPlan?) throws -> ComplianceReport {
         try connection.transaction(readOnly: true) {
-            let generatedAt = try connection.execute("SELECT \(RuleStart.isoUTC("now()"))").requiredScalar()
+            let generatedAt = try connection.execute("SELECT \(SQLTime.isoUTC("now()"))").requiredScalar()
             let period = "($2::timestamptz IS NULL OR b.recorded_at >= $2::timestamptz) AND ($3::timestamptz IS NULL OR b.recorded_at < $3::timestamptz)"
             let rows = try connection.execute("""
                 SELECT rr.rule, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name, rr.definition::text,
@@ -93,7 +93,7 @@ public struct ComplianceReport: Sendable {
                 }
             }
             let recordedRuns = try connection.execute("""
-                SELECT run_id::text, status, report_sha256, \(RuleStart.isoUTC("started_at")) FROM retention.runs
+                SELECT run_id::text, status, report_sha256, \(SQLTime.isoUTC("started_at")) FROM retention.runs
                 WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
                 ORDER BY started_at
                 """, [from, to]).rows.map { RecordedRun(id: try $0.text(0), status: try $0.text(1), reportSHA256: $0[2], startedAt: try $0.text(3)) }

@@ -30,24 +30,21 @@ public struct ReportStore: Sendable {
     @discardableResult
     public func write(_ report: RunReport) throws -> (sha256: String, path: String) {
         try prepare()
-        let lockPath = directory + "/.lock"
-        let lockDescriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
-        guard lockDescriptor >= 0 else { throw ReportStoreError("could not open \"\(lockPath)\"") }
-        defer { close(lockDescriptor) }
-        guard flock(lockDescriptor, LOCK_EX) == 0 else { throw ReportStoreError("could not lock \"\(lockPath)\"") }
-        var chained = report
-        let previous = try reportFiles().last
-        if let previous, let data = FileManager.default.contents(atPath: previous) {
-            chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
+        return try withFileLock(directory + "/.lock") {
+            var chained = report
+            let previous = try reportFiles().last
+            if let previous, let data = FileManager.default.contents(atPath: previous) {
+                chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
+            }
+            let bytes = Array(JSONWriter.write(chained.json()).utf8)
+            // Numbered in the order of the chain (under the lock), so that a clock that steps back
+            // cannot reorder the files; the time of writing and the run follow for people.
+            let lastNumber = previous.flatMap { Int(URL(fileURLWithPath: $0).lastPathComponent.prefix { $0.isNumber }) } ?? 0
+            let stamp = Timestamps.now().filter { $0.isNumber || $0 == "T" || $0 == "Z" }
+            let path = "\(directory)/\(String(format: "%08d", lastNumber + 1))-\(stamp)-\(chained.runID).json"
+            try Self.atomicWrite(bytes, to: path)
+            return (SHA256.hash(bytes).hexString, path)
         }
-        let bytes = Array(JSONWriter.write(chained.json()).utf8)
-        // Numbered in the order of the chain (under the lock), so that a clock that steps back
-        // cannot reorder the files; the time of writing and the run follow for people.
-        let lastNumber = previous.flatMap { Int(URL(fileURLWithPath: $0).lastPathComponent.prefix { $0.isNumber }) } ?? 0
-        let stamp = Timestamps.now().filter { $0.isNumber || $0 == "T" || $0 == "Z" }
-        let path = "\(directory)/\(String(format: "%08d", lastNumber + 1))-\(stamp)-\(chained.runID).json"
-        try Self.atomicWrite(bytes, to: path)
-        return (SHA256.hash(bytes).hexString, path)
     }
 
     /// Writes a file under a temporary name, flushes it to disk and renames it into place.
