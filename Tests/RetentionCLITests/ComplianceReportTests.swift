@@ -123,16 +123,8 @@ struct HTMLReportBrowserTests {
         #expect(try fixture.retention(["run", "--as-of", "2025-02-15T00:00:00Z"]).status == 0)
         let out = fixture.directory + "/report.html"
         #expect(try fixture.retention(["report", "--tenant", "1", "--format", "html", "--out", out, "--state-dir", fixture.stateDirectory]).status == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: HTMLReportBrowserTests.chromium!)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let dom = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, dom) = try TestProcess.run(HTMLReportBrowserTests.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out])
+        #expect(status == 0)
         #expect(dom.contains("Data retention report for tenant 1"))
         #expect(dom.contains("<svg"))
         #expect(dom.contains("Integrity of the audit trail"))

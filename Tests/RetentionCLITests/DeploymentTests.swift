@@ -18,16 +18,8 @@ struct DeploymentTests {
             try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
             paths.append(directory + "/" + name)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DeploymentTests.analyzer!)
-        process.arguments = ["verify"] + paths
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try TestProcess.run(DeploymentTests.analyzer!, ["verify"] + paths)
+        #expect(status == 0, "\(text)")
         #expect(!text.contains("retention"), "systemd-analyze complained: \(text)")
     }
 

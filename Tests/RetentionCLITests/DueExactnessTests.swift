@@ -65,7 +65,7 @@ struct DueExactnessTests {
         let result = try fixture.retention(["run", "--as-of", "2026-11-25T00:00:00Z"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try fixture.database.count("SELECT count(*) FROM users") == expectedKept)
-        #expect(try fixture.database.count("SELECT count(*) FROM expected e FULL JOIN users u USING (id) WHERE e.id IS NULL OR u.id IS NULL") == 0)
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "users", key: "id") == 0)
         let report = try fixture.ruleReport("users")
         let tenants = report["tenants"] as? [[String: Any]] ?? []
         let perTenant = try fixture.database.connect().execute("""
@@ -95,7 +95,7 @@ struct DueExactnessTests {
             """)
         let result = try fixture.retention(["run", "--as-of", asOf])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(try fixture.database.count("SELECT count(*) FROM expected e FULL JOIN invoices i USING (id) WHERE e.id IS NULL OR i.id IS NULL") == 0)
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "invoices", key: "id") == 0)
     }
 
     @Test("calendar-year alignment on a timestamp column, both sides of the year end")

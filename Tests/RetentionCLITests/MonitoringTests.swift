@@ -65,15 +65,8 @@ struct MonitoringTests {
         let command = ([Repository.binary, "run", "--policy", fixture.directory + "/policy.json", "--database-url", fixture.database.url,
                         "--state-dir", fixture.stateDirectory, "--as-of", "2024-01-12T00:00:00Z", "--batch-size", "500", "--pause", "100"])
             .map { "'\($0)'" }.joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        process.arguments = ["-qec", command, "/dev/null"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try TestProcess.run("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("rows/s"), "\(text)")
     }
 }

@@ -97,19 +97,9 @@ struct PurgeFilesTests {
         try backups.file("b.dump", days: 200)
         try backups.file("c.dump", days: 200)
         try backups.file("young.dump", days: 2)
-        let immutable = Process()
-        immutable.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
-        immutable.arguments = ["+i", backups.path + "/b.dump"]
-        try immutable.run()
-        immutable.waitUntilExit()
-        #expect(immutable.terminationStatus == 0, "chattr +i is needed to make a file that root cannot remove")
-        defer {
-            let undo = Process()
-            undo.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
-            undo.arguments = ["-i", backups.path + "/b.dump"]
-            try? undo.run()
-            undo.waitUntilExit()
-        }
+        #expect(try TestProcess.run("/usr/bin/chattr", ["+i", backups.path + "/b.dump"]).status == 0,
+                "chattr +i is needed to make a file that root cannot remove")
+        defer { _ = try? TestProcess.run("/usr/bin/chattr", ["-i", backups.path + "/b.dump"]) }
         try fixture.writePolicy(purgePolicy(backups.path))
         let run = try fixture.retention(["run", "--as-of", BackupDirectory.asOf])
         #expect(run.status == 1)

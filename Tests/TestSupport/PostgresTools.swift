@@ -5,13 +5,7 @@ public enum PostgresTools {
     public static func run(_ name: String, _ arguments: [String]) throws -> Int32 {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         let newest = versions.compactMap(Int.init).max().map(String.init) ?? "15"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/lib/postgresql/\(newest)/bin/\(name)")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return try TestProcess.run("/usr/lib/postgresql/\(newest)/bin/\(name)", arguments).status
     }
 
     /// Runs a SQL file with psql, stopping at the first error.

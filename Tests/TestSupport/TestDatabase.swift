@@ -47,6 +47,13 @@ public struct TestDatabase: Sendable {
         try connect().execute("SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY \(orderBy)), '')) FROM \(table) t").requiredScalar()
     }
 
+    /// How many keys are in one of `expected` and `actual` but not in the other (0: the same rows
+    /// survived), matched on the columns `key` (such as `id` or `org, member`).
+    public func keyDifferences(expected: String, actual: String, key: String) throws -> Int64 {
+        let first = key.split(separator: ",")[0].trimmingCharacters(in: .whitespaces)
+        return try count("SELECT count(*) FROM \(expected) e FULL JOIN \(actual) a USING (\(key)) WHERE e.\(first) IS NULL OR a.\(first) IS NULL")
+    }
+
     /// The single integer that `sql` returns.
     public func count(_ sql: String, _ parameters: [String?] = []) throws -> Int64 {
         try connect().execute(sql, parameters).int64()
