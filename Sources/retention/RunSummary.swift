@@ -8,11 +8,11 @@ enum RunSummary {
         for rule in report.rules {
             Output.event(rule.status == .ok ? "info" : "error", "rule \(rule.status.rawValue)", [
                 ("policy", .string(report.policy)), ("run", .string(report.runID)), ("rule", .string(rule.name)),
-                ("action", .string(rule.action)), ("table", .optionalString(rule.table)), ("cutoff", .optionalString(rule.cutoff)),
+                ("action", .string(rule.action.rawValue)), ("table", .optionalString(rule.table)), ("cutoff", .optionalString(rule.cutoff)),
                 ("matched", .int(rule.matched)), ("affected", .int(rule.affected)), ("heldBack", .int(rule.heldBack)),
                 ("blocked", .int(rule.blocked)), ("durationMs", .int(rule.durationMs)), ("error", .optionalString(rule.error)),
             ])
-            var line = "  \(rule.name): \(rule.action) \(rule.table ?? "-"), cutoff \(rule.cutoff ?? "-"), matched \(rule.matched), "
+            var line = "  \(rule.name): \(rule.action.rawValue) \(rule.table ?? "-"), cutoff \(rule.cutoff ?? "-"), matched \(rule.matched), "
             line += report.dryRun ? "would act on \(rule.matched - rule.heldBack - rule.blocked)" : "affected \(rule.affected)"
             if rule.heldBack > 0 { line += ", held back \(rule.heldBack)" }
             if rule.blocked > 0 { line += ", blocked \(rule.blocked)" }

@@ -7,18 +7,11 @@ import TestSupport
 /// is not part of the repository: the suite runs when `PAGILA_DIR` or `../shared/datasets/pagila`
 /// has it and is skipped otherwise. What it guards (keys declared on partitions, unindexed keys)
 /// is also covered with the project's own schema in `ForeignKeyAndScopeTests`.
-@Suite("Pagila", .enabled(if: PagilaTests.dataset != nil, "the Pagila dataset is not here (set PAGILA_DIR or put it in ../shared/datasets/pagila)"))
+@Suite("Pagila", .enabled(if: PagilaDataset.folder != nil, "the Pagila dataset is not here (set PAGILA_DIR or put it in ../shared/datasets/pagila)"))
 struct PagilaTests {
-    /// The folder holding `pagila-schema.sql` and `pagila-data.sql`, when there is one.
-    static let dataset: String? = {
-        let environment = ProcessInfo.processInfo.environment["PAGILA_DIR"].map { [$0] } ?? []
-        let candidates = environment + [Repository.root + "/../shared/datasets/pagila"]
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0 + "/pagila-schema.sql") }
-    }()
-
     static func loadPagila(_ fixture: EngineFixture) throws {
         let (status, output) = try TestProcess.run("/bin/bash", [Repository.root + "/Deploy/pagila-load.sh", fixture.database.url],
-                                                    environment: ["PAGILA_DIR": dataset ?? ""])
+                                                    environment: ["PAGILA_DIR": PagilaDataset.folder ?? ""])
         #expect(status == 0, "Deploy/pagila-load.sh failed: \(output)")
     }
 
@@ -57,4 +50,14 @@ struct PagilaTests {
         #expect(try fixture.database.count("SELECT count(*) FROM payment") == 0)
         #expect(try fixture.database.count("SELECT count(*) FROM rental") == 0)
     }
+}
+
+/// Where the Pagila dataset is, when it is here at all.
+enum PagilaDataset {
+    /// The folder holding `pagila-schema.sql` and `pagila-data.sql`: `PAGILA_DIR`, else `../shared/datasets/pagila`.
+    static let folder: String? = {
+        let environment = ProcessInfo.processInfo.environment["PAGILA_DIR"].map { [$0] } ?? []
+        let candidates = environment + [Repository.root + "/../shared/datasets/pagila"]
+        return candidates.first { FileManager.default.isReadableFile(atPath: $0 + "/pagila-schema.sql") }
+    }()
 }

@@ -73,7 +73,7 @@ struct PlanningUnitTests {
     func mergedKeys() {
         func key(_ name: String, _ partition: String) -> ForeignKey {
             ForeignKey(name: name, referencing: Identifier("public", partition), referencingRoot: Identifier("public", "payment"),
-                       referencingColumns: ["rental_id"], referencedColumns: ["rental_id"], onDelete: "a", referencingIndexed: false)
+                       referencingColumns: ["rental_id"], referencedColumns: ["rental_id"], onDelete: .noAction, referencingIndexed: false)
         }
         let merged = RulePlan.mergedByRoot([key("p1_fkey", "payment_p1"), key("p2_fkey", "payment_p2")])
         #expect(merged.count == 1)

@@ -44,7 +44,7 @@ struct PolicyParserTests {
         #expect(policy.name == "okrnest-2026-04-29")
         #expect(policy.financialYearStartMonth == 7)
         #expect(policy.timeZone == "Europe/Stockholm")
-        #expect(policy.rules.map(\.action.name) == ["delete", "delete", "aggregate", "delete", "pseudonymise", "purge-files"])
+        #expect(policy.rules.map(\.action.kind.rawValue) == ["delete", "delete", "aggregate", "delete", "pseudonymise", "purge-files"])
         #expect(policy.rules[0].due.anchors == [.column("removed_at"), .tenantTerminatedAt])
         #expect(policy.rules[1].table?.parts == ["public", "audit_log"])
         #expect(policy.rules[3].due == Due(after: Period(months: 84, days: 0), anchors: [.column("issued_at")], align: .financialYearEnd))

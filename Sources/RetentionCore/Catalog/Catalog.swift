@@ -107,8 +107,15 @@ public struct Catalog {
             ForeignKey(name: try row.text(0), referencing: Identifier(try row.text(1), try row.text(2)),
                        referencingRoot: Identifier(try row.text(3), try row.text(4)),
                        referencingColumns: try Catalog.names(row.text(6)), referencedColumns: try Catalog.names(row.text(7)),
-                       onDelete: try row.text(5), referencingIndexed: try row.bool(8))
+                       onDelete: try Catalog.deleteAction(row.text(5)), referencingIndexed: try row.bool(8))
         }
+    }
+
+    private static func deleteAction(_ code: String) throws -> ForeignKeyAction {
+        guard let action = ForeignKeyAction(rawValue: code) else {
+            throw PostgresError(kind: .unexpectedResult, message: "pg_constraint.confdeltype \"\(code)\" is unknown to this version of retention")
+        }
+        return action
     }
 
     private static func names(_ json: String) throws -> [String] {

@@ -56,11 +56,25 @@ public struct ForeignKey: Sendable, Equatable {
     public var referencingRoot: Identifier
     public var referencingColumns: [String]
     public var referencedColumns: [String]
-    /// `confdeltype`: `a` no action, `r` restrict, `c` cascade, `n` set null, `d` set default.
-    public var onDelete: String
+    public var onDelete: ForeignKeyAction
     /// Whether an index on the referencing table starts with the referencing columns.
     public var referencingIndexed: Bool
 
     /// Whether a referencing row stops the referenced row from being deleted.
-    public var blocksDelete: Bool { onDelete == "a" || onDelete == "r" }
+    public var blocksDelete: Bool {
+        switch onDelete {
+        case .noAction, .restrict: return true
+        case .cascade, .setNull, .setDefault: return false
+        }
+    }
+}
+
+/// What PostgreSQL does to referencing rows when the referenced row is deleted
+/// (`pg_constraint.confdeltype`).
+public enum ForeignKeyAction: String, Sendable {
+    case noAction = "a"
+    case restrict = "r"
+    case cascade = "c"
+    case setNull = "n"
+    case setDefault = "d"
 }

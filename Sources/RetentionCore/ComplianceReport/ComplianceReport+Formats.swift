@@ -8,11 +8,14 @@ extension ComplianceReport {
             ("to", .optionalString(to)),
             ("generatedAt", .string(generatedAt)),
             ("runs", .int(runs)),
-            ("rules", .array(rules.map { rule in
-                .members([
+            ("rules", .array(rules.map { rule -> JSONValue in
+                let columns: [JSONValue] = rule.columns.map { column, strategy in
+                    .members([("column", .string(column)), ("strategy", .string(strategy.rawValue))])
+                }
+                return .members([
                     ("rule", .string(rule.rule)), ("category", .string(rule.category)), ("basis", .optionalString(rule.basis)),
-                    ("action", .string(rule.action)), ("table", .optionalString(rule.table)),
-                    ("pseudonymisedColumns", .array(rule.columns.map { .members([("column", .string($0.column)), ("strategy", .string($0.strategy))]) })),
+                    ("action", .string(rule.action.rawValue)), ("table", .optionalString(rule.table)),
+                    ("pseudonymisedColumns", .array(columns)),
                     ("rows", .int(rule.total)),
                     ("byDate", .array(rule.byDate.map { .members([("date", .string($0.date)), ("rows", .int($0.rows))]) })),
                     ("blocked", .int(rule.blocked)),
@@ -23,7 +26,7 @@ extension ComplianceReport {
             ("scheduled", scheduled.map { timeline in
                 .array(timeline.map { day in
                     .members([("date", .string(day.date)), ("items", .array(day.items.map { item in
-                        .members([("rule", .string(item.rule)), ("action", .string(item.action)), ("table", .string(item.table)),
+                        .members([("rule", .string(item.rule)), ("action", .string(item.action.rawValue)), ("table", .string(item.table)),
                                   ("rows", .int(item.rows)), ("year", .optionalString(item.year)), ("held", .bool(item.held))])
                     }))])
                 })
@@ -47,25 +50,9 @@ extension ComplianceReport {
 
     private var runsText: String { runs == 1 ? "1 run" : "\(runs) runs" }
 
-    private func verbPast(_ action: String) -> String {
-        switch action {
-        case "pseudonymise": return "pseudonymised"
-        case "aggregate": return "aggregated into statistics and removed"
-        default: return "deleted"
-        }
-    }
-
     private func columnsText(_ rule: RuleSection) -> String? {
         guard !rule.columns.isEmpty else { return nil }
-        let described = rule.columns.map { column, strategy -> String in
-            switch strategy {
-            case "hmac": return "\(column) replaced by a keyed hash (HMAC-SHA256)"
-            case "null": return "\(column) erased"
-            case "redact": return "\(column) replaced by [redacted]"
-            case "truncate-ip": return "\(column) shortened to its network (IPv4 /24, IPv6 /48)"
-            default: return "\(column): \(strategy)"
-            }
-        }
+        let described = rule.columns.map { column, strategy in strategy.describe(column) }
         return "The rows were kept in this form: " + described.joined(separator: "; ") + "."
     }
 
@@ -102,7 +89,7 @@ extension ComplianceReport {
             lines.append("### \(md(category))")
             for rule in rules where rule.category == category && rule.total > 0 {
                 lines.append("")
-                lines.append("**\(md(rule.rule))**: \(grouped(rule.total)) rows of \(md(rule.table ?? "-")) \(verbPast(rule.action)).")
+                lines.append("**\(md(rule.rule))**: \(grouped(rule.total)) rows of \(md(rule.table ?? "-")) \(rule.action.pastTense).")
                 if let basis = rule.basis { lines.append("Basis: \(md(basis))") }
                 if let columns = columnsText(rule) { lines.append(md(columns)) }
                 lines.append("")
@@ -153,7 +140,7 @@ extension ComplianceReport {
             guard !inCategory.isEmpty else { continue }
             body += "<h3>\(escape(category))</h3>\n"
             for rule in inCategory {
-                body += "<section class=\"rule\"><p><strong>\(escape(rule.rule))</strong>: \(grouped(rule.total)) rows of \(escape(rule.table ?? "-")) \(verbPast(rule.action)).</p>\n"
+                body += "<section class=\"rule\"><p><strong>\(escape(rule.rule))</strong>: \(grouped(rule.total)) rows of \(escape(rule.table ?? "-")) \(rule.action.pastTense).</p>\n"
                 if let basis = rule.basis { body += "<p class=\"basis\">Basis: \(escape(basis))</p>\n" }
                 if let columns = columnsText(rule) { body += "<p>\(escape(columns))</p>\n" }
                 body += "<table><thead><tr><th>date</th><th class=\"n\">rows</th></tr></thead><tbody>\n"

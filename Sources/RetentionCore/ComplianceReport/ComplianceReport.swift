@@ -21,10 +21,10 @@ public struct ComplianceReport: Sendable {
         public var rule: String
         public var category: String
         public var basis: String?
-        public var action: String
+        public var action: ActionKind
         public var table: String?
         /// Pseudonymised columns and the strategy applied to each.
-        public var columns: [(column: String, strategy: String)]
+        public var columns: [(column: String, strategy: PseudonymStrategy)]
         /// Rows changed per UTC date.
         public var byDate: [(date: String, rows: Int64)]
         /// Rows kept at the latest run because a row that is not due still references them.
@@ -63,7 +63,7 @@ public struct ComplianceReport: Sendable {
                     sections[index].byDate.append(entry)
                     continue
                 }
-                sections.append(RuleSection(rule: rule, category: try row.text(1), basis: row[2], action: try row.text(3), table: row[4],
+                sections.append(RuleSection(rule: rule, category: try row.text(1), basis: row[2], action: try ActionKind(recorded: row.text(3)), table: row[4],
                                             columns: pseudonymisedColumns(row[5]), byDate: [entry], blocked: 0, blockedBy: []))
             }
             // What the latest run of each rule kept because other rows still reference it.
@@ -88,7 +88,7 @@ public struct ComplianceReport: Sendable {
                     sections[index].blocked = count
                     sections[index].blockedBy = names
                 } else {
-                    sections.append(RuleSection(rule: rule, category: try row.text(3), basis: row[4], action: try row.text(5), table: row[6],
+                    sections.append(RuleSection(rule: rule, category: try row.text(3), basis: row[4], action: try ActionKind(recorded: row.text(5)), table: row[6],
                                                 columns: [], byDate: [], blocked: count, blockedBy: names))
                 }
             }
@@ -104,10 +104,11 @@ public struct ComplianceReport: Sendable {
         }
     }
 
-    private static func pseudonymisedColumns(_ definition: String?) -> [(column: String, strategy: String)] {
+    private static func pseudonymisedColumns(_ definition: String?) -> [(column: String, strategy: PseudonymStrategy)] {
         guard let definition, let value = try? JSONParser.parse(definition), case let .array(columns)? = value["columns"] else { return [] }
         return columns.compactMap { entry in
-            guard case let .string(column)? = entry["column"], case let .string(strategy)? = entry["strategy"] else { return nil }
+            guard case let .string(column)? = entry["column"], case let .string(name)? = entry["strategy"],
+                  let strategy = PseudonymStrategy(rawValue: name) else { return nil }
             return (column, strategy)
         }
     }

@@ -48,7 +48,7 @@ public struct GrantScript {
             guard let table = schema.table(of: rule) else { continue }
             let relations = [table.identifier] + table.leaves.filter { $0 != table.identifier }
             relations.forEach(useSchema)
-            body.append("-- rule \"\(rule.name)\": \(rule.action.name) on \(comment(table.identifier.description))")
+            body.append("-- rule \"\(rule.name)\": \(rule.action.kind.rawValue) on \(comment(table.identifier.description))")
             switch rule.action {
             case .delete, .aggregate, .purgeFiles:
                 for relation in relations { body.append("GRANT SELECT, DELETE ON TABLE \(relation.sql) TO \(grantee);") }

@@ -83,15 +83,23 @@ public enum Action: Sendable {
     case aggregate(AggregateSpec)
     case purgeFiles(FileSpec)
 
-    /// The action's name as written in a policy.
-    public var name: String {
+    public var kind: ActionKind {
         switch self {
-        case .delete: return "delete"
-        case .pseudonymise: return "pseudonymise"
-        case .aggregate: return "aggregate"
-        case .purgeFiles: return "purge-files"
+        case .delete: return .delete
+        case .pseudonymise: return .pseudonymise
+        case .aggregate: return .aggregate
+        case .purgeFiles: return .purgeFiles
         }
     }
+}
+
+/// The kind of an action without its settings; its raw value is the name written in a policy
+/// and recorded with every run.
+public enum ActionKind: String, Sendable, CaseIterable {
+    case delete
+    case pseudonymise
+    case aggregate
+    case purgeFiles = "purge-files"
 }
 
 /// The columns to pseudonymise and the marker that records it.

@@ -1,14 +1,14 @@
 import Foundation
 import Postgres
 
-/// The state of one rule during a run, shared by the workers through the `Scheduler`
-/// (which guards every access with its lock).
-final class RuleExecution: @unchecked Sendable {
+/// The state of one rule during a run. The `Scheduler` keeps the shared copy behind its lock;
+/// a worker is handed a copy (a snapshot) and changes the shared one through the scheduler.
+struct RuleExecution: Sendable {
     enum State { case waiting, starting, running, finishing, done }
 
     /// One relation's pages (or anchor window) still to be sliced, and the size the next slice
     /// gets, adapted after each batch to the target time.
-    struct Cursor {
+    struct Cursor: Sendable {
         var relation: Identifier
         /// The anchor column for a walk in anchor order; nil for heap pages.
         var anchorColumn: String?
@@ -21,6 +21,8 @@ final class RuleExecution: @unchecked Sendable {
         var boundaries: [Int64] = []
     }
 
+    /// The rule's place in the scheduler's list.
+    let index: Int
     let rule: Rule
     let plan: RulePlan?
     var state = State.waiting
@@ -33,6 +35,10 @@ final class RuleExecution: @unchecked Sendable {
     var committedRows: Int64 = 0
     var finishedSize: Int64 = 0
     var batchDurations: [Double] = []
+    /// Seconds the batches waited for locks the application held on the table.
+    var lockWaitSeconds: Double = 0
+    /// The erasure ledger as the rule's entries were written to it; checked before every batch.
+    var ledgerFile: ErasureLedger.FileIdentity?
     /// Some slice met rows the application held and skipped them.
     var skippedLockedRows = false
     /// A slice was left unfinished because the run was asked to stop.
@@ -40,7 +46,8 @@ final class RuleExecution: @unchecked Sendable {
     var failure: String?
     var startedAt = Date()
 
-    init(rule: Rule, plan: RulePlan?) {
+    init(index: Int, rule: Rule, plan: RulePlan?) {
+        self.index = index
         self.rule = rule
         self.plan = plan
         self.result = RuleResult(rule: rule, status: .skipped)
@@ -59,7 +66,7 @@ final class RuleExecution: @unchecked Sendable {
 
     /// Cuts the next slice from the first cursor with work left. Near the end the last slices are
     /// cut in halves, so that the workers finish together instead of one waiting for the other.
-    func nextSlice() -> BatchSlice? {
+    mutating func nextSlice() -> BatchSlice? {
         guard let index = cursors.firstIndex(where: { $0.next < $0.end }) else { return nil }
         let cursor = cursors[index]
         let remaining = cursor.end - cursor.next
@@ -86,13 +93,20 @@ final class RuleExecution: @unchecked Sendable {
         return boundaries[low - 1]
     }
 
+    /// The first slice of a heap walk, in pages: small, so that the first batch of a rule (which
+    /// nothing has measured yet) stays short however wide its rows or heavy its updates.
+    static let firstSlicePages = 8.0
+    /// The first window of an anchor walk, as a fraction of the due range.
+    static let firstWindowFraction = 8192.0
+
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
-    /// by half and shrinking at most fourfold per batch; with `--batch-size`, so a slice holds
-    /// about that many actionable rows.
-    func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
+    /// twofold (by half once past half the target) and shrinking at most fourfold per batch;
+    /// with `--batch-size`, so a slice holds about that many actionable rows.
+    mutating func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
         let current = cursors[slice.cursor].sliceSize
         let size = Double(slice.size)
-        var next = min(max(size * target / max(seconds, 0.0005), current / 4), current * 1.5)
+        let growth = seconds < target / 2 ? 2.0 : 1.5
+        var next = min(max(size * target / max(seconds, 0.0005), current / 4), current * growth)
         if let batchSize, affected > 0 {
             next = min(next, Double(batchSize) * size / Double(affected))
         }

@@ -50,7 +50,7 @@ enum RuleStart {
                 let start = try row.int64(0)
                 let end = try row.int64(1)
                 var cursor = RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
-                                                  sliceSize: max(1, Double(end - start) / 256))
+                                                  sliceSize: max(1, Double(end - start) / RuleExecution.firstWindowFraction))
                 if case let .aggregate(spec) = plan.rule.action {
                     cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
                 }
@@ -66,7 +66,7 @@ enum RuleStart {
     private static func pageCursor(_ relation: Identifier, _ connection: Connection) throws -> RuleExecution.Cursor {
         let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
                                            [relation.sql]).int64()
-        return RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: 512)
+        return RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
     }
 
     /// The anchor column to walk `relation` by, or nil to walk its heap pages.
@@ -108,7 +108,7 @@ extension RuleStart {
     /// tenant that has rows to act on now.
     static func erasures(for plan: RulePlan, bounds: RuleBounds, context: RunContext, connection: Connection) throws -> [ErasureEntry] {
         let rule = plan.rule
-        guard rule.tenantColumn != nil, rule.removesRows || rule.action.name == "pseudonymise" else { return [] }
+        guard rule.tenantColumn != nil, rule.action.kind.erasesPersonalData else { return [] }
         let removalColumns = rule.due.anchors.compactMap { anchor -> String? in
             guard case let .column(name) = anchor, plan.table.column(name)?.notNull == false else { return nil }
             return name

@@ -11,18 +11,16 @@ struct RunContext: Sendable {
     let asOf: String
     let schema: Schema
     let stop: StopSignal
+    /// The run's own session and its lock, which every batch checks first.
+    let runLock: RunLock
 
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, and READ ONLY transactions for a dry run.
     func connect() throws -> Connection {
         let connection = try source.connect(applicationName: "retention worker")
-        try connection.execute("""
-            SELECT set_config('TimeZone', $1, false), set_config('lock_timeout', $2, false),
-                   set_config('statement_timeout', $3, false),
-                   set_config('idle_in_transaction_session_timeout', '60s', false),
-                   set_config('default_transaction_read_only', $4, false)
-            """, [policy.timeZone, "\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms",
-                  options.dryRun ? "on" : "off"])
+        try connection.execute(RunStatements.workerSettings,
+                               [policy.timeZone, "\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms",
+                                options.dryRun ? "on" : "off"])
         return connection
     }
 }

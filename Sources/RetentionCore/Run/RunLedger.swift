@@ -16,7 +16,7 @@ enum RunLedger {
                 try connection.execute("""
                     INSERT INTO retention.run_rules (run_id, rule, category, basis, table_name, action, definition)
                     VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb)
-                    """, [runID, rule.name, rule.category, rule.basis, rule.table?.description, rule.action.name,
+                    """, [runID, rule.name, rule.category, rule.basis, rule.table?.description, rule.action.kind.rawValue,
                           JSONWriter.write(rule.definitionJSON, pretty: false)])
             }
         }
@@ -33,7 +33,7 @@ enum RunLedger {
                     held_back, blocked, skipped, batches, duration_ms, status, error, details)
                 VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::timestamptz, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb)
                 ON CONFLICT (run_id, rule) DO NOTHING
-                """, [runID, result.name, result.category, result.basis, result.table, result.action, result.cutoff,
+                """, [runID, result.name, result.category, result.basis, result.table, result.action.rawValue, result.cutoff,
                       String(result.matched), String(result.affected), String(result.heldBack), String(result.blocked),
                       String(result.skipped), String(result.batches), String(result.durationMs), result.status.rawValue,
                       result.error, details])

@@ -21,6 +21,9 @@ public struct RunOptions: Sendable {
     public var targetBatchSeconds = 0.08
     /// `lock_timeout` of every batch: how long a batch waits for a row the application holds.
     public var lockTimeoutMilliseconds = 100
+    /// How long a batch keeps retrying while the application holds a lock on the whole table
+    /// (bounded by `--max-runtime`): 10 minutes.
+    public var lockWaitLimitSeconds = 600.0
     /// `statement_timeout` of every batch; a batch that hits it is split and retried.
     public var statementTimeoutMilliseconds = 10_000
 

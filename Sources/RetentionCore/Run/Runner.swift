@@ -11,11 +11,16 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case usage(String)
     /// `--tenant` names a tenant the tenants table does not have (exit 2).
     case unknownTenant(String, table: String)
+    /// The state directory lost the reports or the ledger of earlier runs (exit 2).
+    case stateLost(String)
+    /// The run lock's session ended and the lock could not be taken again; the run stops.
+    case lockLost(String)
 
     public var exitCode: ExitCode {
         switch self {
         case .locked: return .locked
-        case .notMigrated, .usage, .unknownTenant: return .usage
+        case .notMigrated, .usage, .unknownTenant, .stateLost: return .usage
+        case .lockLost: return .failure
         }
     }
 
@@ -25,6 +30,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case .notMigrated: return "the \"retention\" schema is missing or out of date; run \"retention migrate\" first"
         case let .usage(message): return message
         case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \"\(table)\""
+        case let .stateLost(message), let .lockLost(message): return message
         }
     }
 }
@@ -68,54 +74,76 @@ public struct Runner {
     public func run() throws -> (report: RunReport, path: String) {
         try Runner.checkOptions(policy, options)
         try state.reports.prepare()
-        let control = try source.connect()
-        try control.execute("SELECT set_config('TimeZone', $1, false), set_config('default_transaction_read_only', $2, false)",
-                            [policy.timeZone, options.dryRun ? "on" : "off"])
-        guard try Migrator(files: migrations).requireCurrent(control) else { throw RunError.notMigrated }
-        let validation = try PolicyValidation.validate(policy, connection: control)
-        guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
-        if !options.dryRun {
-            let locked = try control.execute("SELECT pg_try_advisory_lock(hashtextextended('retention run ' || $1, 0))", [policy.name]).requiredScalar()
-            guard locked == "t" else { throw RunError.locked(policy: policy.name) }
+        let runLock = try RunLock(policy: policy, source: source, dryRun: options.dryRun)
+        let validation = try runLock.withConnection { control -> PolicyValidation.Result in
+            guard try Migrator(files: migrations).requireCurrent(control) else { throw RunError.notMigrated }
+            let validation = try PolicyValidation.validate(policy, connection: control)
+            guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
+            if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
+                let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
+                guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
+            }
+            if !options.dryRun { try checkStateDirectory(control) }
+            return validation
         }
-        if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
-            let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
-            guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
-        }
+        let chainStart = try state.reports.lastLink()
         let runID = UUID().uuidString.lowercased()
-        let times = try control.execute("SELECT \(SQLTime.isoUTC("coalesce($1::timestamptz, now())")), \(SQLTime.isoUTC("clock_timestamp()"))",
-                                        [options.asOf]).rows[0]
+        let times = try runLock.withConnection { try $0.execute(RunStatements.runTimes, [options.asOf]).rows[0] }
         let asOf = try times.text(0)
         let startedAt = try times.text(1)
         let context = RunContext(policy: policy, options: options, source: source, ledger: state.ledger, runID: runID, asOf: asOf,
-                                 schema: validation.schema, stop: stop)
+                                 schema: validation.schema, stop: stop, runLock: runLock)
         if !options.dryRun {
-            try RunLedger.begin(runID: runID, policy: policy, rules: selectedRules, asOf: asOf, connection: control)
+            try state.ledger.create()
+            try runLock.withConnection { try RunLedger.begin(runID: runID, policy: policy, rules: selectedRules, asOf: asOf, connection: $0) }
         }
 
         let scheduler = try makeScheduler(schema: validation.schema)
         runWorkers(context: context, scheduler: scheduler)
 
-        let results = scheduler.executions.map(\.result)
+        let results = scheduler.results
+        var warnings = validation.warnings.map(\.description)
+        // The state directory must still hold what the run started from.
+        var stateLost = false
+        if let chainStart, !FileManager.default.fileExists(atPath: chainStart.path) {
+            warnings.append("the report this run follows (\(chainStart.path)) vanished during the run; the state directory was removed or replaced")
+            stateLost = true
+        }
+        if !options.dryRun, !state.ledger.exists {
+            warnings.append("the erasure ledger (\(state.ledger.path)) vanished during the run; rules that erase stopped erasing")
+            stateLost = true
+        }
         let stopReason = stop.stopReason
-        let status: RunReport.Status = results.contains { $0.status == .failed } ? .failed
+        let status: RunReport.Status = (stateLost || results.contains { $0.status == .failed }) ? .failed
             : results.contains { $0.status != .ok } ? .interrupted : .ok
-        var report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
-                               asOf: asOf, startedAt: startedAt,
-                               finishedAt: try control.execute("SELECT \(SQLTime.isoUTC("clock_timestamp()"))").requiredScalar(),
+        let finishedAt = (try? runLock.withConnection { try $0.execute(RunStatements.now).requiredScalar() }) ?? Timestamps.now()
+        let report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
+                               asOf: asOf, startedAt: startedAt, finishedAt: finishedAt,
                                status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results,
-                               warnings: validation.warnings.map(\.description), replayed: options.replay)
-        let written = try state.reports.write(report)
-        report = report.withPrevious(from: written.path)
+                               warnings: warnings, replayed: options.replay)
+        var written = try state.reports.write(report, after: chainStart)
         if !options.dryRun {
-            try RunLedger.finish(runID: runID, status: status.rawValue, reportSHA256: written.sha256, connection: control)
+            do {
+                try runLock.withConnection { try RunLedger.finish(runID: runID, status: status.rawValue, reportSHA256: written.sha256, connection: $0) }
+            } catch {
+                written.report.warnings.append("the run's end could not be recorded in the database: \(Worker.describe(error))")
+            }
             do {
                 try state.ledger.compact(before: ledgerHorizon)
             } catch {
-                report.warnings.append("the erasure ledger was not compacted: \(error)")
+                written.report.warnings.append("the erasure ledger was not compacted: \(error)")
             }
         }
-        return (report, written.path)
+        return (written.report, written.path)
+    }
+
+    /// Before a run changes anything: the state directory must hold the report of the last run
+    /// the database recorded, or its reports and ledger were lost (a new chain would hide that).
+    private func checkStateDirectory(_ control: Connection) throws {
+        guard let lastRun = try control.execute(RunStatements.lastReportedRun, [policy.name]).rows.first?[0] else { return }
+        guard try state.reports.hasReport(ofRun: lastRun) else {
+            throw RunError.stateLost("the state directory \"\(state.path)\" has no report of the last run (\(lastRun)) that the database recorded: its reports and erasure ledger were lost or this is another directory; restore it from its backup (or pass the right --state-dir) before running")
+        }
     }
 
     /// Ledger entries older than the longest backup period (`purge-files`) plus 30 days cannot be
@@ -142,12 +170,12 @@ public struct Runner {
             throw RunError.usage("the selected rules wait for each other through foreign keys")
         }
         let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
-        let executions = selected.map { rule in
-            RuleExecution(rule: rule, plan: schema.table(of: rule).map {
+        let rules = selected.map { rule in
+            (rule, schema.table(of: rule).map {
                 RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey, coveredTables: covered)
             })
         }
-        return Scheduler(executions: executions, waitsFor: order, stop: stop)
+        return Scheduler(rules: rules, waitsFor: order, stop: stop)
     }
 
     private func runWorkers(context: RunContext, scheduler: Scheduler) {
@@ -168,18 +196,5 @@ public struct Runner {
         } else {
             group.wait()
         }
-    }
-}
-
-extension RunReport {
-    /// The report as written, with the chain link the store filled in.
-    func withPrevious(from path: String) -> RunReport {
-        guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8),
-              let value = try? JSONParser.parse(text),
-              case let .string(previous)? = value["previousReportSha256"] else { return self }
-        var copy = self
-        copy.previousReportSHA256 = previous
-        return copy
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
+import Postgres
 
 /// Hands out work to the workers: which rule to start, which heap slice to process next,
 /// which rule to finish. A rule starts only when the rules it waits for (`RuleOrder`) are done.
-final class Scheduler: @unchecked Sendable {
+/// The rules' state lives behind one lock; each piece of work carries a snapshot of its rule.
+final class Scheduler: Sendable {
     enum Work {
         case start(RuleExecution)
         case slice(RuleExecution, BatchSlice)
@@ -10,79 +12,74 @@ final class Scheduler: @unchecked Sendable {
         case done
     }
 
-    private let condition = NSCondition()
-    let executions: [RuleExecution]
+    private let executions: Locked<[RuleExecution]>
     private let waitsFor: [String: Set<String>]
     private let stop: StopSignal
 
-    init(executions: [RuleExecution], waitsFor: [String: Set<String>], stop: StopSignal) {
-        self.executions = executions
+    init(rules: [(Rule, RulePlan?)], waitsFor: [String: Set<String>], stop: StopSignal) {
+        executions = Locked(rules.enumerated().map { RuleExecution(index: $0.offset, rule: $0.element.0, plan: $0.element.1) })
         self.waitsFor = waitsFor
         self.stop = stop
     }
 
     /// Blocks until there is work, or returns `.done` when every rule is done.
     func next() -> Work {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
+        executions.wait(checkingEvery: 0.2) { executions in
             let stopReason = stop.stopReason
-            for execution in executions where execution.state == .running {
-                if stopReason == nil, execution.failure == nil, let slice = execution.nextSlice() {
-                    execution.inFlight += 1
-                    return .slice(execution, slice)
+            for index in executions.indices where executions[index].state == .running {
+                if stopReason == nil, executions[index].failure == nil, let slice = executions[index].nextSlice() {
+                    executions[index].inFlight += 1
+                    return .slice(executions[index], slice)
                 }
-                if execution.inFlight == 0 {
-                    execution.state = .finishing
-                    return .finish(execution)
+                if executions[index].inFlight == 0 {
+                    executions[index].state = .finishing
+                    return .finish(executions[index])
                 }
             }
-            for execution in executions where execution.state == .waiting {
+            for index in executions.indices where executions[index].state == .waiting {
                 if let stopReason {
-                    execution.result.status = .skipped
-                    execution.result.error = "not started: \(stopReason)"
-                    execution.state = .done
+                    executions[index].result.status = .skipped
+                    executions[index].result.error = "not started: \(stopReason)"
+                    executions[index].state = .done
                     continue
                 }
-                let ready = (waitsFor[execution.rule.name] ?? []).allSatisfy { name in
+                let ready = (waitsFor[executions[index].rule.name] ?? []).allSatisfy { name in
                     executions.first { $0.rule.name == name }.map { $0.state == .done } ?? true
                 }
                 if ready {
-                    execution.state = .starting
-                    execution.startedAt = Date()
-                    return .start(execution)
+                    executions[index].state = .starting
+                    executions[index].startedAt = Date()
+                    return .start(executions[index])
                 }
             }
-            if executions.allSatisfy({ $0.state == .done }) {
-                condition.broadcast()
-                return .done
-            }
-            _ = condition.wait(until: Date().addingTimeInterval(0.2))
+            return executions.allSatisfy { $0.state == .done } ? .done : nil
         }
     }
 
-    /// Runs `body` under the scheduler's lock and wakes the waiting workers.
-    func update(_ body: () -> Void) {
-        condition.lock()
-        body()
-        condition.broadcast()
-        condition.unlock()
+    /// Changes the shared state of one rule and wakes the waiting workers.
+    func update(_ execution: RuleExecution, _ body: (inout RuleExecution) -> Void) {
+        executions.withLock { body(&$0[execution.index]) }
     }
 
     /// Where each running rule is.
     func progress() -> [RuleProgress] {
-        condition.lock()
-        defer { condition.unlock() }
-        return executions.filter { $0.state == .running || $0.state == .finishing }.map(\.progress)
+        executions.withLock { executions in
+            executions.filter { $0.state == .running || $0.state == .finishing }.map(\.progress)
+        }
     }
 
-    /// The bounds of rules already started, for a dry run's blocked counts.
-    func startedBounds(of names: [String]) -> [(RuleExecution, RuleBounds)] {
-        condition.lock()
-        defer { condition.unlock() }
-        return executions.compactMap { execution in
-            guard names.contains(execution.rule.name), let bounds = execution.bounds else { return nil }
-            return (execution, bounds)
+    /// Every rule's result, in policy order.
+    var results: [RuleResult] { executions.withLock { $0.map(\.result) } }
+
+    /// For a dry run's blocked counts: the rules already started that remove rows from one of
+    /// `tables`, with their bounds.
+    func startedRules(removingFrom tables: Set<Identifier>) -> [(RulePlan, RuleBounds)] {
+        executions.withLock { executions in
+            executions.compactMap { execution in
+                guard execution.rule.removesRows, let plan = execution.plan, tables.contains(plan.table.identifier),
+                      let bounds = execution.bounds else { return nil }
+                return (plan, bounds)
+            }
         }
     }
 }

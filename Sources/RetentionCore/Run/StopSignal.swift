@@ -3,11 +3,10 @@ import Foundation
 
 /// A stop request shared by every worker: set by SIGTERM or SIGINT, or when `--max-runtime`
 /// has passed. Workers finish the batch they are in and start no other.
-public final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var reason: String?
+public final class StopSignal: Sendable {
+    private let reason = Locked<String?>(nil)
     private let deadline: Date?
-    private var sources: [DispatchSourceSignal] = []
+    private let sources = Locked<[any DispatchSourceSignal]>([])
 
     public init(maxRuntime: Double? = nil) {
         deadline = maxRuntime.map { Date().addingTimeInterval($0) }
@@ -15,16 +14,19 @@ public final class StopSignal: @unchecked Sendable {
 
     /// Why the run is stopping, or nil while it may go on.
     public var stopReason: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        if reason == nil, let deadline, Date() >= deadline { reason = "--max-runtime reached" }
-        return reason
+        reason.withLock { reason in
+            if reason == nil, let deadline, Date() >= deadline { reason = "--max-runtime reached" }
+            return reason
+        }
     }
 
+    /// The seconds left before `--max-runtime`, or nil without one.
+    public var secondsLeft: Double? { deadline.map { $0.timeIntervalSinceNow } }
+
     public func requestStop(_ why: String) {
-        lock.lock()
-        if reason == nil { reason = why }
-        lock.unlock()
+        reason.withLock { reason in
+            if reason == nil { reason = why }
+        }
     }
 
     /// Routes SIGTERM and SIGINT to `requestStop` instead of ending the process.
@@ -34,7 +36,7 @@ public final class StopSignal: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in self?.requestStop("\(name) received") }
             source.resume()
-            sources.append(source)
+            sources.withLock { $0.append(source) }
         }
     }
 }

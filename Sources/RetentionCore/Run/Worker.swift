@@ -1,11 +1,15 @@
 import Foundation
 import Postgres
 
-/// One connection working through the scheduler's work until every rule is done.
+/// One connection working through the scheduler's work until every rule is done. Each piece of
+/// work comes with a snapshot of its rule; what the worker learns goes back through
+/// `scheduler.update`.
 final class Worker {
     let context: RunContext
     let scheduler: Scheduler
     private var connection: Connection?
+    /// The worker's connection was lost: the run lock is checked at once before the next batch.
+    private var reconnected = false
 
     init(context: RunContext, scheduler: Scheduler) {
         self.context = context
@@ -33,14 +37,14 @@ final class Worker {
         do {
             if case let .purgeFiles(spec) = execution.rule.action {
                 let result = try purgeFiles(execution.rule, spec)
-                scheduler.update {
-                    execution.result = result
-                    execution.state = .done
+                scheduler.update(execution) {
+                    $0.result = result
+                    $0.state = .done
                 }
                 return
             }
             guard let plan = execution.plan else {
-                throw EngineError.unsupported("action \"\(execution.rule.action.name)\" is not supported by this version")
+                throw EngineError.unsupported("rule \"\(execution.rule.name)\" has no table to act on")
             }
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
             if context.options.dryRun {
@@ -48,30 +52,31 @@ final class Worker {
                 let counts = try withRetry { connection in
                     try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
                 }
-                scheduler.update {
-                    execution.bounds = bounds
-                    execution.result.cutoff = bounds.cutoff
-                    counts.apply(to: &execution.result, affected: [:], dryRun: true)
-                    execution.result.status = .ok
-                    execution.result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
-                    execution.state = .done
+                scheduler.update(execution) {
+                    $0.bounds = bounds
+                    $0.result.cutoff = bounds.cutoff
+                    counts.apply(to: &$0.result, affected: [:], dryRun: true)
+                    $0.result.status = .ok
+                    $0.result.durationMs = Int64(Date().timeIntervalSince($0.startedAt) * 1000)
+                    $0.state = .done
                 }
                 return
             }
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
-            try context.ledger.append(erasures)
+            let ledgerFile = try context.ledger.append(erasures)
             let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, bounds: bounds, connection: connection) }
-            scheduler.update {
-                execution.bounds = bounds
-                execution.result.cutoff = bounds.cutoff
-                execution.cursors = cursors
-                execution.state = .running
+            scheduler.update(execution) {
+                $0.bounds = bounds
+                $0.result.cutoff = bounds.cutoff
+                $0.ledgerFile = ledgerFile
+                $0.cursors = cursors
+                $0.state = .running
             }
         } catch {
-            scheduler.update {
-                execution.result.status = .failed
-                execution.result.error = describe(error)
-                execution.state = .done
+            scheduler.update(execution) {
+                $0.result.status = .failed
+                $0.result.error = Worker.describe(error)
+                $0.state = .done
             }
         }
     }
@@ -81,9 +86,7 @@ final class Worker {
     private func purgeFiles(_ rule: Rule, _ spec: FileSpec) throws -> RuleResult {
         let started = Date()
         let row = try withRetry { connection in
-            try connection.execute("""
-                SELECT \(SQLTime.isoUTC("$1::timestamptz - $2::interval")), extract(epoch FROM $1::timestamptz - $2::interval)::float8
-                """, [context.asOf, rule.due.after.intervalText]).rows[0]
+            try connection.execute(RunStatements.fileCutoff, [context.asOf, rule.due.after.intervalText]).rows[0]
         }
         let cutoff = try row.text(0)
         let purge = FilePurge(spec: spec, cutoff: Double(try row.text(1)) ?? 0, dryRun: context.options.dryRun)
@@ -111,11 +114,7 @@ final class Worker {
     private func referencingRules(of plan: RulePlan) -> [Identifier: [CountStatement.ReferencingRule]] {
         let roots = Set(plan.blockingKeys.map(\.referencingRoot))
         var result: [Identifier: [CountStatement.ReferencingRule]] = [:]
-        let names = scheduler.executions.filter { execution in
-            execution.rule.removesRows && execution.plan.map { roots.contains($0.table.identifier) } == true
-        }.map(\.rule.name)
-        for (execution, bounds) in scheduler.startedBounds(of: names) {
-            guard let childPlan = execution.plan else { continue }
+        for (childPlan, bounds) in scheduler.startedRules(removingFrom: roots) {
             result[childPlan.table.identifier, default: []].append(CountStatement.ReferencingRule(plan: childPlan, bounds: bounds))
         }
         return result
@@ -127,16 +126,17 @@ final class Worker {
         guard let plan = execution.plan, let bounds = execution.bounds else { return }
         var outcome = SliceOutcome()
         do {
-            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
-                self.scheduler.update { execution.committedRows += rows }
+            try run(plan, bounds: bounds, ledgerFile: execution.ledgerFile, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
+                self.scheduler.update(execution) { $0.committedRows += rows }
             }
         } catch {
-            outcome.failure = describe(error)
+            outcome.failure = Worker.describe(error)
         }
-        scheduler.update {
+        scheduler.update(execution) { execution in
             execution.inFlight -= 1
             execution.finishedSize += slice.size
             execution.batchDurations += outcome.durations
+            execution.lockWaitSeconds += outcome.lockWaitSeconds
             execution.result.batches += outcome.durations.count
             for (tenant, affected) in outcome.affectedByTenant {
                 execution.affectedByTenant[tenant, default: 0] += affected
@@ -159,18 +159,39 @@ final class Worker {
         var skippedLocked = false
         /// The slice was left before all its batches ran (a stop request).
         var leftRows = false
+        var lockWaitSeconds: Double = 0
         var failure: String?
+    }
+
+    /// Whether a batch may start: the run still holds its lock and the erasure ledger is still
+    /// the file the rule's entries were written to. A lost lock stops the run; a lost ledger
+    /// fails the rule, so that no erasure goes unrecorded.
+    private func mayStartBatch(ledgerFile: ErasureLedger.FileIdentity?, into outcome: inout SliceOutcome) throws -> Bool {
+        if let lost = context.runLock.verify(force: reconnected) {
+            context.stop.requestStop(lost)
+        }
+        reconnected = false
+        if context.stop.stopReason != nil {
+            outcome.leftRows = true
+            return false
+        }
+        if let ledgerFile { try context.ledger.verify(ledgerFile) }
+        return true
     }
 
     /// Runs the batches of one slice: the TID range statement, or, once a row held by the
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
-    /// comes back short. A batch that hits `statement_timeout` is split in halves.
-    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice, skipLocked: Bool, depth: Int,
-                     into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
+    /// comes back short. A batch that hits `statement_timeout` is split in halves; failures are
+    /// retried as `RetryBudget` says.
+    private func run(_ plan: RulePlan, bounds: RuleBounds, ledgerFile: ErasureLedger.FileIdentity?, slice: BatchSlice,
+                     skipLocked: Bool, depth: Int, into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
-        var mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
-        var attempt = 0
-        while true {
+        var skipLocked = skipLocked
+        var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
+        var referenceRetries = 0
+        defer { outcome.lockWaitSeconds += budget.lockWaited }
+        while try mayStartBatch(ledgerFile: ledgerFile, into: &outcome) {
+            let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
             let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
             let started = Date()
             do {
@@ -186,35 +207,36 @@ final class Worker {
                 if context.options.pauseMilliseconds > 0 {
                     Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
                 }
-                if let limit, affected >= Int64(limit) {
-                    guard context.stop.stopReason == nil else {
-                        outcome.leftRows = true
-                        return
-                    }
-                    continue
-                }
+                if let limit, affected >= Int64(limit) { continue }
                 return
             } catch let error as PostgresError {
-                attempt += 1
-                if error.isConnectionLost { connection = nil }
+                if error.isConnectionLost {
+                    connection = nil
+                    reconnected = true
+                }
                 switch error.sqlState {
-                case .lockNotAvailable?:
+                case .lockNotAvailable? where !skipLocked:
+                    // A row the application holds: leave it for the next run.
                     outcome.skippedLocked = true
-                    mode = .lockedRows(limit: limit, skipLocked: true)
-                    if attempt <= 3 { continue }
+                    skipLocked = true
+                    continue
                 case .queryCanceled? where depth < 8:
                     if let (first, second) = slice.halves() {
-                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1, into: &outcome, committed: committed)
-                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1, into: &outcome, committed: committed)
+                        try run(plan, bounds: bounds, ledgerFile: ledgerFile, slice: first, skipLocked: skipLocked, depth: depth + 1,
+                                into: &outcome, committed: committed)
+                        try run(plan, bounds: bounds, ledgerFile: ledgerFile, slice: second, skipLocked: skipLocked, depth: depth + 1,
+                                into: &outcome, committed: committed)
                         return
                     }
-                case .foreignKeyViolation? where attempt <= 3:
+                case .foreignKeyViolation? where referenceRetries < 3:
+                    // A row referencing a due row was added between the check and the delete.
+                    referenceRetries += 1
                     continue
                 default:
                     break
                 }
-                guard error.isTransient, attempt <= 6 else { throw error }
-                Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
+                guard let delay = budget.delay(after: error) else { throw error }
+                Thread.sleep(forTimeInterval: delay)
             }
         }
     }
@@ -238,7 +260,8 @@ final class Worker {
 
     private func finish(_ execution: RuleExecution) {
         guard let plan = execution.plan, let bounds = execution.bounds else { return }
-        let interrupted = context.stop.stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
+        let stopReason = context.stop.stopReason
+        let interrupted = stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
         var counts = RuleCounts()
         var failure = execution.failure
         let needsCount = !plan.blockingKeys.isEmpty || execution.skippedLockedRows || (plan.rule.tenantColumn != nil && holdsInForce())
@@ -246,23 +269,23 @@ final class Worker {
             do {
                 counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
             } catch {
-                failure = describe(error)
+                failure = Worker.describe(error)
             }
         }
         // What the batches changed, as recorded with them: exact even when a commit's reply was
         // lost and the retry found the rows already gone.
         var affected = execution.affectedByTenant
         if let recorded = try? withRetry({ connection in
-            try connection.execute("SELECT tenant, sum(affected)::bigint FROM retention.batch_results WHERE run_id = $1::uuid AND rule = $2 GROUP BY tenant",
-                                   [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
+            try connection.execute(RunStatements.recordedByTenant, [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
         }) {
             affected = Dictionary(recorded, uniquingKeysWith: +)
         }
         var result = execution.result
         result.status = failure != nil ? .failed : interrupted ? .interrupted : .ok
-        result.error = failure ?? (interrupted ? "stopped before every batch ran: \(context.stop.stopReason ?? "")" : nil)
+        result.error = failure ?? (interrupted ? "stopped before every batch ran: \(stopReason ?? "")" : nil)
         counts.apply(to: &result, affected: affected, dryRun: false)
         result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
+        result.lockWaitMs = Int64(execution.lockWaitSeconds * 1000)
         let sorted = execution.batchDurations.sorted()
         result.longestBatchMs = (sorted.last ?? 0) * 1000
         result.medianBatchMs = sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1000
@@ -270,19 +293,17 @@ final class Worker {
             try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
         } catch {
             result.status = .failed
-            result.error = "could not record the rule's result: \(describe(error))"
+            result.error = "could not record the rule's result: \(Worker.describe(error))"
         }
-        scheduler.update {
-            execution.result = result
-            execution.state = .done
+        scheduler.update(execution) {
+            $0.result = result
+            $0.state = .done
         }
     }
 
     /// Whether any legal hold is in force (then a rule with a tenant column counts what it kept).
     private func holdsInForce() -> Bool {
-        (try? withRetry { connection in
-            try connection.execute("SELECT EXISTS (SELECT 1 FROM retention.legal_holds WHERE released_at IS NULL)").requiredScalar() == "t"
-        }) ?? true
+        (try? withRetry { connection in try connection.execute(RunStatements.holdsInForce).requiredScalar() == "t" }) ?? true
     }
 
     // MARK: Connection
@@ -294,41 +315,25 @@ final class Worker {
         return fresh
     }
 
-    /// Runs `body` on the worker's connection, reconnecting and retrying transient errors.
+    /// Runs `body` on the worker's connection, reconnecting and retrying as `RetryBudget` says.
     private func withRetry<T>(_ body: (Connection) throws -> T) throws -> T {
-        var attempt = 0
+        var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         while true {
             do {
                 return try body(try connectedConnection())
-            } catch let error as PostgresError where error.isTransient && attempt < 6 {
-                attempt += 1
-                if error.isConnectionLost { connection = nil }
-                Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
+            } catch let error as PostgresError {
+                if error.isConnectionLost {
+                    connection = nil
+                    reconnected = true
+                }
+                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error) else { throw error }
+                Thread.sleep(forTimeInterval: delay)
             }
         }
     }
 
-    private func describe(_ error: Error) -> String {
+    static func describe(_ error: Error) -> String {
         if let error = error as? PostgresError { return error.description }
         return "\(error)"
-    }
-}
-
-/// Back-off between retries of a transient failure: 50 ms doubling, with jitter, at most 3.2 s.
-enum Retry {
-    static func backoff(attempt: Int) -> Double {
-        let base = 0.05 * Double(1 << min(attempt - 1, 6))
-        return base * Double.random(in: 0.5...1.0)
-    }
-}
-
-/// Errors of the engine itself, with the rule they concern.
-public enum EngineError: Error, Sendable, CustomStringConvertible {
-    case unsupported(String)
-
-    public var description: String {
-        switch self {
-        case let .unsupported(message): return message
-        }
     }
 }

@@ -23,7 +23,7 @@ public enum PrometheusMetrics {
         metric("retention_run_timestamp_seconds", "When the last run ended, in seconds since 1970.", [("\(policy),mode=\"\(mode)\"", String(format: "%.3f", now))])
         metric("retention_run_duration_seconds", "How long the last run took.", [("\(policy),mode=\"\(mode)\"", String(format: "%.3f", durationSeconds))])
         func perRule(_ value: (RuleResult) -> String) -> [(labels: String, value: String)] {
-            report.rules.map { ("\(policy),rule=\"\(escape($0.name))\",action=\"\($0.action)\"", value($0)) }
+            report.rules.map { ("\(policy),rule=\"\(escape($0.name))\",action=\"\($0.action.rawValue)\"", value($0)) }
         }
         metric("retention_rule_rows_matched", "Rows (or files) due when the rule ran.", perRule { String($0.matched) })
         metric("retention_rule_rows_affected", "Rows deleted, pseudonymised or aggregated (files removed).", perRule { String($0.affected) })

@@ -8,7 +8,7 @@ public struct RuleResult: Sendable {
     public var category: String?
     public var basis: String?
     public var table: String?
-    public var action: String
+    public var action: ActionKind
     /// `asOf - after`, as PostgreSQL prints a timestamptz; nil when the rule never started.
     public var cutoff: String?
     /// Due rows found when the rule ran: affected + held back + blocked + skipped.
@@ -20,6 +20,8 @@ public struct RuleResult: Sendable {
     public var skipped: Int64 = 0
     public var batches = 0
     public var durationMs: Int64 = 0
+    /// Of `durationMs`, the time batches waited for locks the application held.
+    public var lockWaitMs: Int64 = 0
     public var status: Status
     public var error: String?
     public var tenants: [TenantResult] = []
@@ -39,7 +41,7 @@ public struct RuleResult: Sendable {
         category = rule.category
         basis = rule.basis
         table = rule.table?.description
-        action = rule.action.name
+        action = rule.action.kind
         self.status = status
     }
 }

@@ -59,7 +59,7 @@ public struct RunReport: Sendable {
             ("category", .optionalString(rule.category)),
             ("basis", .optionalString(rule.basis)),
             ("table", .optionalString(rule.table)),
-            ("action", .string(rule.action)),
+            ("action", .string(rule.action.rawValue)),
             ("cutoff", .optionalString(rule.cutoff)),
             ("matched", .int(rule.matched)),
             ("affected", .int(rule.affected)),
@@ -75,6 +75,7 @@ public struct RunReport: Sendable {
             ("bytesFreed", .int(rule.bytesFreed)),
             ("warnings", .array(rule.warnings.map(JSONValue.string))),
             ("durationMs", .int(rule.durationMs)),
+            ("lockWaitMs", .int(rule.lockWaitMs)),
             ("status", .string(rule.status.rawValue)),
             ("error", .optionalString(rule.error)),
             ("tenants", .array(rule.tenants.map { tenant in

@@ -23,7 +23,7 @@ public struct RulePlan: Sendable {
         self.table = table
         self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
         let blocking = table.referencedBy.filter { key in
-            key.blocksDelete || (key.onDelete == "c" && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
+            key.blocksDelete || (key.onDelete == .cascade && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
         }
         self.blockingKeys = rule.removesRows ? RulePlan.mergedByRoot(blocking) : []
         if case let .aggregate(spec) = rule.action {

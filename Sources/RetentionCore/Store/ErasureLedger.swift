@@ -12,14 +12,44 @@ public struct ErasureLedger: Sendable {
         public let description: String
     }
 
-    /// Appends entries and flushes them to disk before returning.
-    public func append(_ entries: [ErasureEntry]) throws {
-        guard !entries.isEmpty else { return }
+    /// A file as the file system knows it: the ledger at `path` must stay this file while a
+    /// rule erases, or the erasures would be recorded where no replay finds them.
+    public struct FileIdentity: Sendable, Equatable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    /// Creates an empty ledger when there is none, so that a missing one later means it was lost.
+    public func create() throws {
+        let descriptor = open(path, O_CREAT | O_RDWR | O_APPEND, 0o640)
+        guard descriptor >= 0 else { throw LedgerError(description: "could not create erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
+        close(descriptor)
+    }
+
+    /// Whether the ledger file exists.
+    public var exists: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Throws unless the file at `path` is still `identity`.
+    public func verify(_ identity: FileIdentity) throws {
+        var status = stat()
+        guard stat(path, &status) == 0, FileIdentity(status) == identity else {
+            throw LedgerError(description: "the erasure ledger \"\(path)\" was removed or replaced during the run; no more rows are erased, so that every erasure stays recorded (restore the state directory, then run again)")
+        }
+    }
+
+    /// Appends entries and flushes them to disk before returning; returns the file written to,
+    /// or nil when there was nothing to write.
+    @discardableResult
+    public func append(_ entries: [ErasureEntry]) throws -> FileIdentity? {
+        guard !entries.isEmpty else { return nil }
         let text = entries.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
-        try withFileLock(path + ".lock") {
+        return try withFileLock(path + ".lock") {
             let descriptor = open(path, O_CREAT | O_RDWR | O_APPEND, 0o640)
             guard descriptor >= 0 else { throw LedgerError(description: "could not open erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
             defer { close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { throw LedgerError(description: "could not read erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
+            let identity = FileIdentity(status)
             // A line cut short by an earlier crash is ended first, so new lines stay whole.
             let size = lseek(descriptor, 0, SEEK_END)
             var last: UInt8 = 0x0A
@@ -31,6 +61,8 @@ public struct ErasureLedger: Sendable {
                 if size >= 0 { _ = ftruncate(descriptor, size) }
                 throw LedgerError(description: "could not write erasure ledger \"\(path)\": \(reason)")
             }
+            try verify(identity)
+            return identity
         }
     }
 
@@ -64,6 +96,13 @@ public struct ErasureLedger: Sendable {
             let text = kept.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
             try ReportStore.atomicWrite(Array(text.utf8), to: path)
         }
+    }
+}
+
+extension ErasureLedger.FileIdentity {
+    init(_ status: stat) {
+        device = UInt64(status.st_dev)
+        inode = UInt64(status.st_ino)
     }
 }
 

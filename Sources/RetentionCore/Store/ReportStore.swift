@@ -25,16 +25,40 @@ public struct ReportStore: Sendable {
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 }
     }
 
-    /// Writes `report` as the newest link of the chain; returns the bytes' SHA-256 and the path.
-    /// Holds an exclusive lock on the directory while it reads the previous report and writes.
+    /// A report file and the SHA-256 of its bytes: what the next report names as its predecessor.
+    public struct ChainLink: Sendable, Equatable {
+        public let path: String
+        public let sha256: String
+    }
+
+    /// The newest report, or nil when there is none.
+    public func lastLink() throws -> ChainLink? {
+        guard let path = try reportFiles().last, let data = FileManager.default.contents(atPath: path) else { return nil }
+        return ChainLink(path: path, sha256: SHA256.hash(Array(data)).hexString)
+    }
+
+    /// Whether a report of run `runID` is in the directory (report names end with the run).
+    public func hasReport(ofRun runID: String) throws -> Bool {
+        try reportFiles().contains { $0.hasSuffix("-\(runID).json") }
+    }
+
+    /// Writes `report` as the newest link of the chain; returns it as written (with its
+    /// predecessor named), the bytes' SHA-256 and the path. `after` is the newest report when the
+    /// run started: should it have vanished meanwhile, the report still names it, so the chain
+    /// shows the gap instead of starting again. Holds an exclusive lock on the directory while it
+    /// reads the previous report and writes.
     @discardableResult
-    public func write(_ report: RunReport) throws -> (sha256: String, path: String) {
+    public func write(_ report: RunReport, after expected: ChainLink? = nil) throws -> (report: RunReport, sha256: String, path: String) {
         try prepare()
         return try withFileLock(directory + "/.lock") {
             var chained = report
-            let previous = try reportFiles().last
+            var previous = try reportFiles().last
             if let previous, let data = FileManager.default.contents(atPath: previous) {
                 chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
+            }
+            if let expected, !FileManager.default.fileExists(atPath: expected.path), previous == nil || previous! < expected.path {
+                chained.previousReportSHA256 = expected.sha256
+                previous = expected.path
             }
             let bytes = Array(JSONWriter.write(chained.json()).utf8)
             // Numbered in the order of the chain (under the lock), so that a clock that steps back
@@ -43,7 +67,7 @@ public struct ReportStore: Sendable {
             let stamp = Timestamps.now().filter { $0.isNumber || $0 == "T" || $0 == "Z" }
             let path = "\(directory)/\(String(format: "%08d", lastNumber + 1))-\(stamp)-\(chained.runID).json"
             try Self.atomicWrite(bytes, to: path)
-            return (SHA256.hash(bytes).hexString, path)
+            return (chained, SHA256.hash(bytes).hexString, path)
         }
     }
 

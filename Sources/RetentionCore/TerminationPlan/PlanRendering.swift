@@ -15,14 +15,14 @@ extension TerminationPlan {
         for (date, items) in timeline {
             let label = items.first?.overdue == true ? "next run (due since \(date))" : date
             let parts = items.map { item in
-                "\(verb(item.action)) \(grouped(item.rows)) \(item.table)\(item.year.map { " (\($0))" } ?? "")\(item.held ? " [held]" : "")"
+                "\(item.action.verb) \(grouped(item.rows)) \(item.table)\(item.year.map { " (\($0))" } ?? "")\(item.held ? " [held]" : "")"
             }
             lines.append("  \(label): \(parts.joined(separator: ", "))")
         }
         lines.append("")
         lines.append("Rules:")
         for rule in rules {
-            lines.append("  \(rule.rule)\(rule.category.map { " (\($0))" } ?? ""): \(rule.action) on \(rule.table), \(grouped(rule.total)) rows scheduled")
+            lines.append("  \(rule.rule)\(rule.category.map { " (\($0))" } ?? ""): \(rule.action.rawValue) on \(rule.table), \(grouped(rule.total)) rows scheduled")
             if let basis = rule.basis { lines.append("    basis: \(basis)") }
             if rule.neverDue > 0 { lines.append("    kept: \(grouped(rule.neverDue)) rows that this rule never makes due (no anchor set)") }
             if rule.held { lines.append("    kept while held: a legal hold covers this rule") }
@@ -61,7 +61,7 @@ extension TerminationPlan {
             ("rules", .array(rules.map { rule in
                 .members([
                     ("name", .string(rule.rule)), ("category", .optionalString(rule.category)), ("basis", .optionalString(rule.basis)),
-                    ("action", .string(rule.action)), ("table", .string(rule.table)), ("held", .bool(rule.held)),
+                    ("action", .string(rule.action.rawValue)), ("table", .string(rule.table)), ("held", .bool(rule.held)),
                     ("scheduled", .array(rule.entries.map { entry in
                         .members([("dueAt", .string(entry.dueAt)), ("date", .string(entry.date)), ("year", .optionalString(entry.year)),
                                   ("rows", .int(entry.rows)), ("overdue", .bool(entry.overdue))])
@@ -72,20 +72,12 @@ extension TerminationPlan {
             ("notInPlan", .array(otherRules.map(JSONValue.string))),
         ])
     }
-
-    private func verb(_ action: String) -> String {
-        switch action {
-        case "pseudonymise": return "pseudonymise"
-        case "aggregate": return "aggregate"
-        default: return "delete"
-        }
-    }
 }
 
 /// One rule's rows on one date of the timeline.
 public struct TimelineItem: Sendable {
     public var rule: String
-    public var action: String
+    public var action: ActionKind
     public var table: String
     public var rows: Int64
     public var year: String?

@@ -22,7 +22,7 @@ public struct RuleSchedule: Sendable {
     public var rule: String
     public var category: String?
     public var basis: String?
-    public var action: String
+    public var action: ActionKind
     public var table: String
     public var entries: [ScheduledRows]
     /// Rows that no anchor ever makes due under this rule (all anchors NULL).
@@ -141,7 +141,7 @@ extension TerminationPlan {
             }
             entries.append(ScheduledRows(dueAt: dueAt, date: try row.text(1), year: year, rows: rows, overdue: try row.bool(4)))
         }
-        return RuleSchedule(rule: rule.name, category: rule.category, basis: rule.basis, action: rule.action.name,
+        return RuleSchedule(rule: rule.name, category: rule.category, basis: rule.basis, action: rule.action.kind,
                             table: plan.table.identifier.description, entries: entries, neverDue: neverDue, held: held)
     }
 }

@@ -203,7 +203,7 @@ extension SchemaCheck {
         }
         for rule in policy.rules where rule.removesRows {
             guard let table = schema.table(of: rule) else { continue }
-            for key in table.referencedBy where key.onDelete == "c" && key.referencingRoot != table.identifier
+            for key in table.referencedBy where key.onDelete == .cascade && key.referencingRoot != table.identifier
                 && !policy.rules.contains(where: { $0.removesRows && schema.table(of: $0)?.identifier == key.referencingRoot }) {
                 warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \"\(table.identifier)\" also deletes the rows of \"\(key.referencing)\" that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
             }
