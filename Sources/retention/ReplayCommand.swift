@@ -31,17 +31,19 @@ enum ReplayCommand {
         if !outcome.damagedLines.isEmpty {
             Output.warning("erasure ledger lines \(outcome.damagedLines.map(String.init).joined(separator: ", ")) are damaged and were skipped")
         }
-        for failure in outcome.failures { Output.error("replay for tenant \(failure.tenant) failed: \(failure.error)") }
         for entry in outcome.unknownRules {
             Output.warning("ledger entry for rule \"\(entry.rule)\" (tenant \(entry.tenant), run \(entry.runID)) not replayed: the policy has no such rule")
         }
-        Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.reports.count) tenants")
-        for (report, path) in outcome.reports {
-            let tenant = report.replayed.first?.tenant ?? "?"
-            let totals = report.totals
-            Output.out("  tenant \(tenant): \(report.replayed.count) entries, rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(totals.matched), affected \(totals.affected), \(report.status.rawValue) (report \(path))")
+        Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.tenants.count) tenants")
+        if !outcome.tenants.isEmpty {
+            let shown = outcome.tenants.prefix(20).joined(separator: ", ")
+            Output.out("  tenants: \(shown)\(outcome.tenants.count > 20 ? " and \(outcome.tenants.count - 20) more" : "")")
         }
-        let failed = outcome.reports.contains { $0.report.status != .ok } || !outcome.unknownRules.isEmpty || !outcome.failures.isEmpty
+        if let (report, path) = outcome.run {
+            let totals = report.totals
+            Output.out("  rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(totals.matched), affected \(totals.affected), \(report.status.rawValue) (report \(path))")
+        }
+        let failed = outcome.run.map { $0.report.status != .ok } == true || !outcome.unknownRules.isEmpty
         return failed ? .failure : .success
     }
 }

@@ -98,7 +98,7 @@ struct InterruptionTests {
         var terminated: Int64 = 0
         for _ in 0..<4 {
             Thread.sleep(forTimeInterval: 0.4)
-            terminated += try admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'retention worker'").int64()
+            terminated += try admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'retention worker' AND datname = current_database()").int64()
         }
         let result = running.wait()
         #expect(terminated > 0)

@@ -138,11 +138,15 @@ public struct Runner {
     }
 
     /// Before a run changes anything: the state directory must hold the report of the last run
-    /// the database recorded, or its reports and ledger were lost (a new chain would hide that).
+    /// the database recorded, and the erasure ledger, or they were lost (a new report chain and
+    /// an empty ledger would hide that, and a restore would then bring erased rows back).
     private func checkStateDirectory(_ control: Connection) throws {
         guard let lastRun = try control.execute(RunStatements.lastReportedRun, [policy.name]).rows.first?[0] else { return }
         guard try state.reports.hasReport(ofRun: lastRun) else {
-            throw RunError.stateLost("the state directory \"\(state.path)\" has no report of the last run (\(lastRun)) that the database recorded: its reports and erasure ledger were lost or this is another directory; restore it from its backup (or pass the right --state-dir) before running")
+            throw RunError.stateLost("the state directory \"\(state.path)\" has no report of the last run (\(lastRun)) that the database recorded: its reports and erasure ledger were lost, or this is another directory; restore it from its backup (or pass the right --state-dir) before running")
+        }
+        guard state.ledger.exists else {
+            throw RunError.stateLost("the erasure ledger \"\(state.ledger.path)\" is missing although earlier runs were recorded; restore it from the state directory's backup (if no run ever erased anything, create it empty: touch \(state.ledger.path))")
         }
     }
 

@@ -10,6 +10,8 @@ final class Worker {
     private var connection: Connection?
     /// The worker's connection was lost: the run lock is checked at once before the next batch.
     private var reconnected = false
+    /// Seconds `withRetry` waited for locks the application held, not yet added to a rule.
+    private var lockWaited: Double = 0
 
     init(context: RunContext, scheduler: Scheduler) {
         self.context = context
@@ -65,7 +67,9 @@ final class Worker {
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
             let ledgerFile = try context.ledger.append(erasures)
             let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, bounds: bounds, connection: connection) }
+            let waited = takeLockWaited()
             scheduler.update(execution) {
+                $0.lockWaitSeconds += waited
                 $0.bounds = bounds
                 $0.result.cutoff = bounds.cutoff
                 $0.ledgerFile = ledgerFile
@@ -315,9 +319,16 @@ final class Worker {
         return fresh
     }
 
+    /// The lock waits of `withRetry` since the last call.
+    private func takeLockWaited() -> Double {
+        defer { lockWaited = 0 }
+        return lockWaited
+    }
+
     /// Runs `body` on the worker's connection, reconnecting and retrying as `RetryBudget` says.
     private func withRetry<T>(_ body: (Connection) throws -> T) throws -> T {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
+        defer { lockWaited += budget.lockWaited }
         while true {
             do {
                 return try body(try connectedConnection())
