@@ -61,6 +61,29 @@ public final class Connection {
         try consume(PQexec(handle, sql))
     }
 
+    /// Runs a `COPY … FROM STDIN` statement and sends `data` as its whole input (`PQexec`, then
+    /// `PQputCopyData`, `PQputCopyEnd` and `PQgetResult` until it returns NULL). The server logs
+    /// the statement but never the data, so this is how a secret reaches a session.
+    public func copyIn(_ sql: String, data: [UInt8]) throws {
+        guard let started = PQexec(handle, sql) else { throw lostConnectionError() }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            defer { PQclear(started) }
+            if PQresultStatus(started) == PGRES_FATAL_ERROR { throw serverError(started) }
+            throw PostgresError(kind: .unexpectedResult, message: "the statement given to copyIn is not COPY FROM STDIN")
+        }
+        PQclear(started)
+        let sent = data.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+        }
+        guard sent == 1, PQputCopyEnd(handle, nil) == 1 else { throw lostConnectionError() }
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            if failure == nil, PQresultStatus(result) != PGRES_COMMAND_OK { failure = serverError(result) }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+    }
+
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
     @discardableResult
     public func transaction<T>(readOnly: Bool = false, _ body: () throws -> T) throws -> T {

@@ -144,7 +144,7 @@ public struct Runner {
         let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
         let executions = selected.map { rule in
             RuleExecution(rule: rule, plan: schema.table(of: rule).map {
-                RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey, coveredTables: covered)
+                RulePlan(rule: rule, table: $0, schema: schema, coveredTables: covered)
             })
         }
         return Scheduler(executions: executions, waitsFor: order, stop: stop)
