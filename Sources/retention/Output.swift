@@ -26,12 +26,14 @@ enum Output {
         return arguments.contains("--log-format=json")
     }()
 
+    /// One line: control characters in `message` are escaped.
     static func error(_ message: String) {
-        jsonLogs ? event("error", message, []) : err("retention: error: \(message)")
+        jsonLogs ? event("error", message, []) : err("retention: error: \(message.escapingControlCharacters)")
     }
 
+    /// One line: control characters in `message` are escaped.
     static func warning(_ message: String) {
-        jsonLogs ? event("warning", message, []) : err("retention: warning: \(message)")
+        jsonLogs ? event("warning", message, []) : err("retention: warning: \(message.escapingControlCharacters)")
     }
 
     /// A structured log line in JSON mode; nothing in text mode (stdout has the summary).
