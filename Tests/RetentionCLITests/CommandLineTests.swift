@@ -21,6 +21,13 @@ struct CommandLineTests {
         }
     }
 
+    @Test("every command's help warns that a password in --database-url is visible to other users and names the alternatives",
+          arguments: ["validate", "migrate", "run", "plan", "report", "hold", "replay"])
+    func passwordWarning(_ command: String) throws {
+        let help = try CommandRunner.run([command, "--help"]).stdout
+        for word in ["/proc", "PGPASSFILE", "service file", "LoadCredential="] { #expect(help.contains(word), "\(command): \(word)") }
+    }
+
     @Test("usage errors are one line naming the flag, then a pointer to --help; exit 2", arguments: [
         (["run", "--policy"], "option --policy requires a value"),
         (["run", "--polcy", "x"], "unrecognized option \"--polcy\""),
