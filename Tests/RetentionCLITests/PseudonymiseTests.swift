@@ -117,6 +117,31 @@ struct PseudonymiseTests {
         for secret in secrets { #expect(!text.contains(secret), "the server log holds \(secret.prefix(8))…") }
     }
 
+    @Test("a worker whose connection is terminated reconnects with the pads loaded again, and every pseudonym is right")
+    func reconnectReloadsPads() throws {
+        let fixture = try EngineFixture.make("pseudore", schemaSQL: contactsSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(contactsPolicy)
+        let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
+        let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
+        let asOf = "2026-03-01T00:00:00Z"
+        try fixture.database.connect().executeScript("""
+            CREATE TABLE expected AS SELECT id, encode(hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea, 'sha256'), 'hex') AS email
+            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
+            """)
+        let running = try fixture.start(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "40", "--pause", "30", "--concurrency", "2"])
+        let admin = try fixture.database.connect()
+        var terminated: Int64 = 0
+        for _ in 0..<4 {
+            Thread.sleep(forTimeInterval: 0.3)
+            terminated += try admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'retention worker' AND datname = $1", [fixture.database.name]).int64()
+        }
+        let result = running.wait()
+        #expect(terminated > 0)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM contacts c JOIN expected e USING (id) WHERE c.email IS DISTINCT FROM e.email") == 0)
+    }
+
     @Test("a missing, short or unreadable key is one clear line, exit 2, nothing changed")
     func badKeys() throws {
         let fixture = try EngineFixture.make("pseudokey", schemaSQL: contactsSchema)
