@@ -32,6 +32,7 @@ trap pg_throwaway_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 echo "test.sh: tests run on $("$PGTHROWAWAY_BINDIR/postgres" --version)"
-export PGPORT="$PGTHROWAWAY_PORT" RETENTION_BIN="$repo/.build/debug/retention"
+# Tests that check what the server logs read its log (written by postgres; root can read it).
+export PGPORT="$PGTHROWAWAY_PORT" RETENTION_BIN="$repo/.build/debug/retention" PGTHROWAWAY_LOG="$PGTHROWAWAY_DIR/server.log"
 unset DATABASE_URL
 swift test --skip-build "$@"

@@ -17,10 +17,11 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: "could not allocate a connection")
         }
         guard PQstatus(handle) == CONNECTION_OK else {
+            // libpq gives no SQLSTATE for a failed connection; the kind says what happened.
             let message = Connection.redacting(conninfo, in: Connection.trimmed(PQerrorMessage(handle)))
+            let target = Connection.target(of: handle)
             PQfinish(handle)
-            throw PostgresError(kind: .connection, sqlState: .connectionFailure,
-                                message: "could not connect to database: \(message)")
+            throw PostgresError(kind: .connection, message: "could not connect to \(target): \(message)")
         }
         self.handle = handle
         // Server notices (NOTICE, WARNING) are not for stdout; the engine reports what matters itself.
@@ -29,12 +30,15 @@ public final class Connection {
 
     deinit { PQfinish(handle) }
 
-    /// The server's target as host, port and database: safe to print, never a password.
-    public var target: String {
-        let host = String(cString: PQhost(handle))
-        let port = String(cString: PQport(handle))
-        let database = String(cString: PQdb(handle))
-        return "database \"\(database)\" on \(host.hasPrefix("/") ? "socket \(host)" : "host \(host)") port \(port)"
+    /// The server's target as database, host and port: safe to print, never a password.
+    public var target: String { Connection.target(of: handle) }
+
+    /// `database "x" on host "h" port p` (or `on socket "/dir"`) from `PQdb`, `PQhost`, `PQport`,
+    /// which also answer for a connection that failed.
+    private static func target(of handle: OpaquePointer) -> String {
+        func text(_ value: UnsafeMutablePointer<CChar>?) -> String { value.map { String(cString: $0) } ?? "" }
+        let host = text(PQhost(handle))
+        return "database \"\(text(PQdb(handle)))\" on \(host.hasPrefix("/") ? "socket" : "host") \"\(host)\" port \(text(PQport(handle)))"
     }
 
     /// The server process serving this connection (`PQbackendPID`).
@@ -59,6 +63,29 @@ public final class Connection {
     @discardableResult
     public func executeScript(_ sql: String) throws -> QueryResult {
         try consume(PQexec(handle, sql))
+    }
+
+    /// Runs a `COPY … FROM STDIN` statement and sends `data` as its whole input (`PQexec`, then
+    /// `PQputCopyData`, `PQputCopyEnd` and `PQgetResult` until it returns NULL). The server logs
+    /// the statement but never the data, so this is how a secret reaches a session.
+    public func copyIn(_ sql: String, data: [UInt8]) throws {
+        guard let started = PQexec(handle, sql) else { throw lostConnectionError() }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            defer { PQclear(started) }
+            if PQresultStatus(started) == PGRES_FATAL_ERROR { throw serverError(started) }
+            throw PostgresError(kind: .unexpectedResult, message: "the statement given to copyIn is not COPY FROM STDIN")
+        }
+        PQclear(started)
+        let sent = data.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+        }
+        guard sent == 1, PQputCopyEnd(handle, nil) == 1 else { throw lostConnectionError() }
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            if failure == nil, PQresultStatus(result) != PGRES_COMMAND_OK { failure = serverError(result) }
+            PQclear(result)
+        }
+        if let failure { throw failure }
     }
 
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
@@ -99,8 +126,7 @@ public final class Connection {
     }
 
     private func lostConnectionError() -> PostgresError {
-        PostgresError(kind: .connection, sqlState: .connectionFailure,
-                      message: "connection lost: \(Connection.trimmed(PQerrorMessage(handle)))")
+        PostgresError(kind: .connection, message: "connection lost: \(Connection.trimmed(PQerrorMessage(handle)))")
     }
 
     private func serverError(_ result: OpaquePointer) -> PostgresError {
@@ -111,10 +137,10 @@ public final class Connection {
         let state = field(Int32(UInt8(ascii: "C"))).map(SQLState.init(rawValue:))
         let message = field(Int32(UInt8(ascii: "M"))) ?? Connection.trimmed(PQresultErrorMessage(result))
         let kind: PostgresError.Kind = (state == nil && !isOpen) ? .connection : .server
-        return PostgresError(kind: kind, sqlState: state ?? (kind == .connection ? .connectionFailure : nil),
-                             message: message,
-                             detail: field(Int32(UInt8(ascii: "D"))),
-                             hint: field(Int32(UInt8(ascii: "H"))))
+        return PostgresError(kind: kind, sqlState: state, message: message,
+                             detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),
+                             schema: field(Int32(UInt8(ascii: "s"))), table: field(Int32(UInt8(ascii: "t"))),
+                             column: field(Int32(UInt8(ascii: "c"))), constraint: field(Int32(UInt8(ascii: "n"))))
     }
 
     private static func rows(of result: OpaquePointer) -> QueryResult {

@@ -19,8 +19,8 @@ struct OptionSpec {
     static func flag(_ name: String) -> OptionSpec { OptionSpec(name: name, takesValue: false, repeatable: false) }
 }
 
-/// Parsed options of one command. Strict: an unknown option, a missing value, a repeated
-/// option that may appear once, or a stray argument is a `UsageError`.
+/// Parsed options of one command. Strict: an unknown option, a missing or empty value, a
+/// repeated option that may appear once, or a stray argument is a `UsageError`.
 struct Arguments {
     let command: String
     private var values: [String: [String]] = [:]
@@ -62,6 +62,8 @@ struct Arguments {
                     value = arguments[index]
                     index += 1
                 }
+                // An empty path, time or name is never meant: `--state-dir=` would write to `/reports`.
+                guard !value.isEmpty else { throw UsageError(message: "option --\(name) requires a non-empty value", command: command) }
                 values[name, default: []].append(value)
             } else {
                 guard inlineValue == nil else { throw UsageError(message: "option --\(name) takes no value", command: command) }
@@ -91,7 +93,7 @@ struct Arguments {
     func instant(_ name: String) throws -> String? {
         guard let text = value(name) else { return nil }
         guard let instant = TimeText.instant(text) else {
-            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write ISO 8601 with an offset, such as 2026-03-15T00:00:00Z", command: command)
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write a real date and time from year 1 on in ISO 8601 with an offset up to ±15:59, such as 2026-03-15T00:00:00Z", command: command)
         }
         return instant
     }

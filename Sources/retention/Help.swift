@@ -5,6 +5,11 @@ enum Help {
     static let connectionOptions = """
         Connection options:
           --database-url=URL       connection URL (default: $DATABASE_URL, else libpq's PG* variables)
+
+        A password written in --database-url can be read by other users of the machine in
+        /proc/PID/cmdline for as long as the command runs. Keep it out of the command line:
+        use a password file (PGPASSFILE, ~/.pgpass), a service file (PGSERVICE), or systemd's
+        LoadCredential= as the shipped unit in Deploy/systemd does.
         """
 
     static let exitCodes = """

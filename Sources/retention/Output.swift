@@ -26,17 +26,14 @@ enum Output {
         return arguments.contains("--log-format=json")
     }()
 
-    static func error(_ message: String, detail: String? = nil, hint: String? = nil) {
-        guard !jsonLogs else {
-            return event("error", message, [("detail", .optionalString(detail)), ("hint", .optionalString(hint))])
-        }
-        err("retention: error: \(message)")
-        if let detail { err("retention: detail: \(detail)") }
-        if let hint { err("retention: hint: \(hint)") }
+    /// One line: control characters in `message` are escaped.
+    static func error(_ message: String) {
+        jsonLogs ? event("error", message, []) : err("retention: error: \(message.escapingControlCharacters)")
     }
 
+    /// One line: control characters in `message` are escaped.
     static func warning(_ message: String) {
-        jsonLogs ? event("warning", message, []) : err("retention: warning: \(message)")
+        jsonLogs ? event("warning", message, []) : err("retention: warning: \(message.escapingControlCharacters)")
     }
 
     /// A structured log line in JSON mode; nothing in text mode (stdout has the summary).
@@ -46,8 +43,9 @@ enum Output {
         err(JSONWriter.write(.members(members + fields.filter { $0.1 != .null }), pretty: false))
     }
 
-    /// Prints a database error with the server's detail and hint.
+    /// Prints a database error as its safe description: never the server's detail or hint,
+    /// which may quote the row concerned.
     static func error(_ failure: PostgresError, doing action: String) {
-        error("\(action): \(failure)", detail: failure.detail, hint: failure.hint)
+        error("\(action): \(failure)")
     }
 }

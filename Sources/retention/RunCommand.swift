@@ -24,20 +24,24 @@ enum RunCommand {
         runOptions.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
         runOptions.maxRuntime = try arguments.duration("max-runtime")
         runOptions.pauseMilliseconds = try arguments.integer("pause", range: 0...600_000) ?? 0
+        // Files the run writes after changing data are checked before it changes anything.
+        for option in ["report", "metrics-file"] {
+            guard let path = arguments.value(option) else { continue }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw UsageError(message: "cannot write --\(option) \"\(path)\": it is a directory; name a file", command: "run")
+            }
+            let directory = (path as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
+                throw UsageError(message: "cannot write --\(option) \"\(path)\": directory \"\(directory)\" does not exist or is not writable", command: "run")
+            }
+        }
         let policy = try PolicyParser.load(path: policyPath)
         runOptions.pseudonymKey = try Commands.pseudonymKey(arguments)
         do {
             try Runner.checkOptions(policy, runOptions)
         } catch let error as RunError {
             throw UsageError(message: error.description, command: "run")
-        }
-        // Files the run writes after changing data are checked before it changes anything.
-        for option in ["report", "metrics-file"] {
-            guard let path = arguments.value(option) else { continue }
-            let directory = (path as NSString).deletingLastPathComponent
-            guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
-                throw UsageError(message: "cannot write --\(option) \"\(path)\": directory \"\(directory)\" does not exist or is not writable", command: "run")
-            }
         }
         let stop = StopSignal(maxRuntime: runOptions.maxRuntime)
         stop.handleSignals()

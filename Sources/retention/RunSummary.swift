@@ -18,13 +18,13 @@ enum RunSummary {
             if rule.blocked > 0 { line += ", blocked \(rule.blocked)" }
             if rule.skipped > 0 { line += ", skipped \(rule.skipped)" }
             line += ", \(rule.batches) batches, \(rule.durationMs) ms"
-            if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0)" } ?? "")]" }
+            if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0.escapingControlCharacters)" } ?? "")]" }
             Output.out(line)
         }
         for warning in report.warnings { Output.warning(warning) }
         for rule in report.rules {
             for file in rule.files {
-                Output.out("    \(file.state.rawValue) \(file.name): \(file.bytes) bytes, \(Int(file.ageDays)) days old\(file.error.map { " (\($0))" } ?? "")")
+                Output.out("    \(file.state.rawValue) \(file.name.escapingControlCharacters): \(file.bytes) bytes, \(Int(file.ageDays)) days old\(file.error.map { " (\($0))" } ?? "")")
             }
             for warning in rule.warnings { Output.warning("rule \"\(rule.name)\": \(warning)") }
         }

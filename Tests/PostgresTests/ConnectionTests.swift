@@ -20,6 +20,46 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a server error's description keeps the SQLSTATE and the object names, never a value the message or detail quotes")
+    func safeDescriptions() throws {
+        let database = try TestDatabase.create("conn", sql: """
+            CREATE TABLE people (id int PRIMARY KEY, email text CONSTRAINT email_has_at CHECK (email LIKE '%@%'));
+            CREATE FUNCTION shout(text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no %', $1; END $$;
+            """)
+        defer { database.drop() }
+        let connection = try database.connect()
+        func failure(_ sql: String, _ parameters: [String?]) -> PostgresError? {
+            do { try connection.execute(sql, parameters); return nil } catch { return error as? PostgresError }
+        }
+        let check = try #require(failure("INSERT INTO people VALUES (1, $1)", ["anna-at-example.se"]))
+        #expect(check.sqlState == SQLState(rawValue: "23514"))
+        #expect(check.detail?.contains("anna-at-example.se") == true)
+        #expect(check.description == "new row for relation \"people\" violates check constraint \"email_has_at\" (SQLSTATE 23514) on table \"public.people\", constraint \"email_has_at\"")
+        for (sql, value, state) in [("SELECT $1::int", "anna@example.se", "22P02"), ("SELECT shout($1)", "anna@example.se", "P0001")] {
+            let error = try #require(failure(sql, [value]))
+            #expect(error.sqlState == SQLState(rawValue: state))
+            #expect(error.message.contains(value))
+            #expect(!error.description.contains(value), "\(error.description)")
+            #expect(error.description.contains("(SQLSTATE \(state))"), "\(error.description)")
+        }
+    }
+
+    @Test("a failed connection names the database, host and port, and invents no SQLSTATE")
+    func connectionFailureNamesTarget() {
+        do {
+            _ = try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/nosuchdb_conn")
+            Issue.record("connected to a database that does not exist")
+        } catch let error as PostgresError {
+            #expect(error.kind == .connection)
+            #expect(error.sqlState == nil)
+            #expect(error.isTransient && error.isConnectionLost)
+            #expect(error.description.hasPrefix("could not connect to database \"nosuchdb_conn\" on host \"127.0.0.1\" port \(TestDatabase.port): "), "\(error.description)")
+            #expect(!error.description.contains("SQLSTATE"))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
     @Test("odd text round-trips through parameters unchanged")
     func parameterRoundTrip() throws {
         let database = try TestDatabase.create("conn")

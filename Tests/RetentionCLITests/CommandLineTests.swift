@@ -21,6 +21,13 @@ struct CommandLineTests {
         }
     }
 
+    @Test("every command's help warns that a password in --database-url is visible to other users and names the alternatives",
+          arguments: ["validate", "migrate", "run", "plan", "report", "hold", "replay"])
+    func passwordWarning(_ command: String) throws {
+        let help = try CommandRunner.run([command, "--help"]).stdout
+        for word in ["/proc", "PGPASSFILE", "service file", "LoadCredential="] { #expect(help.contains(word), "\(command): \(word)") }
+    }
+
     @Test("usage errors are one line naming the flag, then a pointer to --help; exit 2", arguments: [
         (["run", "--policy"], "option --policy requires a value"),
         (["run", "--polcy", "x"], "unrecognized option \"--polcy\""),
@@ -31,6 +38,18 @@ struct CommandLineTests {
         (["run", "--dry-run"], "option --policy is required"),
         (["frobnicate"], "unknown command \"frobnicate\""),
         (["validate", "--policy", "a", "--policy", "b"], "option --policy given more than once"),
+        (["run", "--policy", "p.json", "--state-dir="], "option --state-dir requires a non-empty value"),
+        (["run", "--policy", "p.json", "--report="], "option --report requires a non-empty value"),
+        (["run", "--policy", "p.json", "--report", "/tmp"], "cannot write --report \"/tmp\": it is a directory"),
+        (["run", "--policy", "p.json", "--as-of", "2026-02-30T00:00:00Z"], "invalid value \"2026-02-30T00:00:00Z\" for option --as-of"),
+        (["run", "--policy", "p.json", "--as-of", "2026-03-01T00:00:00+25:00"], "invalid value \"2026-03-01T00:00:00+25:00\" for option --as-of"),
+        (["run", "--policy", "p.json", "--as-of", "2026-03-01T00:00:00+16:00"], "invalid value \"2026-03-01T00:00:00+16:00\" for option --as-of"),
+        (["run", "--policy", "p.json", "--as-of", "2026-03-01T24:00:00Z"], "invalid value \"2026-03-01T24:00:00Z\" for option --as-of"),
+        (["run", "--policy", "p.json", "--as-of", "0000-12-31T00:00:00Z"], "invalid value \"0000-12-31T00:00:00Z\" for option --as-of"),
+        (["replay", "--policy", "p.json", "--since", "2025-02-29T00:00:00Z"], "invalid value \"2025-02-29T00:00:00Z\" for option --since"),
+        (["plan", "--policy", "p.json", "--tenant", "1", "--terminate-at", "2026-04-31T00:00:00Z"], "invalid value \"2026-04-31T00:00:00Z\" for option --terminate-at"),
+        (["report", "--tenant", "1", "--from", "2026-01-01T00:00:00-16:30"], "invalid value \"2026-01-01T00:00:00-16:30\" for option --from"),
+        (["report", "--tenant", "1", "--to", "2026-13-01T00:00:00Z"], "invalid value \"2026-13-01T00:00:00Z\" for option --to"),
     ])
     func usageErrors(_ arguments: [String], _ message: String) throws {
         let result = try CommandRunner.run(arguments)
@@ -39,6 +58,16 @@ struct CommandLineTests {
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.first == "retention: error: \(message)" || lines.first?.hasPrefix("retention: error: \(message)") == true, "\(result.stderr)")
         #expect(lines.last?.hasPrefix("Try \"retention") == true)
+    }
+
+    @Test("instants at the edges of what PostgreSQL accepts are taken", arguments: [
+        "2024-02-29T00:00:00Z", "2026-03-01T00:00:00+15:59", "2026-03-01T00:00:00-1559", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
+    ])
+    func acceptedInstants(_ instant: String) throws {
+        // The instant is accepted, so the command goes on to the policy file, which is missing.
+        let result = try CommandRunner.run(["run", "--policy", "/nonexistent/policy.json", "--as-of", instant])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("could not read file \"/nonexistent/policy.json\""), "\(result.stderr)")
     }
 
     @Test("a missing policy file and invalid JSON are one clear line, exit 2")

@@ -40,6 +40,26 @@ struct DueExactnessTests {
         #expect(try fixture.database.connect().execute("SELECT string_agg(id::text, ',' ORDER BY id) FROM logs").scalar() == kept)
     }
 
+    @Test("a cutoff before year 1 keeps its era: only rows before 1 December 1 BC go, and the report says BC")
+    func beforeChrist() throws {
+        let fixture = try EngineFixture.make("era", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE logs (id int PRIMARY KEY, created_at timestamptz);
+            INSERT INTO logs VALUES (1, '0001-06-01 00:00:00+00'), (2, '0001-01-01 00:00:00+00'), (3, '0001-12-15 00:00:00+00 BC'),
+              (4, '0001-12-01 00:00:00+00 BC'), (5, '0001-11-30 23:59:59+00 BC'), (6, '0002-05-01 00:00:00+00 BC'), (7, '0001-12-02 00:00:00+00');
+            CREATE TABLE expected AS SELECT id FROM logs WHERE NOT created_at < timestamptz '0001-01-01 00:00:00+00' - interval '1 month';
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy(#"{"policy": "e", "rules": [{"name": "logs", "table": "logs", "due": {"after": "1 month", "from": "created_at"}, "action": "delete"}]}"#)
+        #expect(try fixture.database.count("SELECT count(*) FROM expected") == 5)
+        let result = try fixture.retention(["run", "--as-of", "0001-01-01T00:00:00Z"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "logs", key: "id") == 0)
+        let cutoff = try #require(try fixture.ruleReport("logs")["cutoff"] as? String)
+        #expect(cutoff.hasSuffix(" BC"), "\(cutoff)")
+        #expect(try fixture.database.count("SELECT count(*) WHERE $1::timestamptz = timestamptz '0001-01-01 00:00:00+00' - interval '1 month'", [cutoff]) == 1)
+    }
+
     @Test("the earliest of a removal column and the tenant's termination counts; all-NULL is never due")
     func anchorListWithTenant() throws {
         let fixture = try EngineFixture.make("anchors", schemaSQL: """

@@ -81,6 +81,67 @@ struct PseudonymiseTests {
         #expect(try fixture.ruleReport("unsubscribed").int("matched") == 0)
     }
 
+    @Test("the key and its HMAC pads reach no server log, even with every statement and its parameters logged",
+          .enabled(if: ProcessInfo.processInfo.environment["PGTHROWAWAY_LOG"] != nil, "PGTHROWAWAY_LOG is not set: run the tests with Deploy/test.sh"))
+    func keyNeverLogged() throws {
+        let logPath = ProcessInfo.processInfo.environment["PGTHROWAWAY_LOG"]!
+        let fixture = try EngineFixture.make("pseudolog", schemaSQL: contactsSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(contactsPolicy)
+        let key = (0..<40).map { _ in UInt8.random(in: 0...255) }
+        let keyPath = try PseudonymiseTests.keyFile(fixture, key)
+        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
+        let block = key + [UInt8](repeating: 0, count: 64 - key.count)
+        let secrets = [hex(key), hex(block.map { $0 ^ 0x36 }), hex(block.map { $0 ^ 0x5c })].flatMap { [$0, $0.uppercased()] }
+        let asOf = "2026-03-01T00:00:00Z"
+        // The expected pseudonyms are computed on a session that logs nothing, as it holds the key.
+        let quiet = try fixture.database.connect()
+        try quiet.execute("SET log_statement = 'none'")
+        try quiet.execute("SET log_min_duration_statement = -1")
+        try quiet.executeScript("""
+            CREATE TABLE expected AS SELECT id, encode(hmac(convert_to(email, 'UTF8'), '\\x\(hex(key))'::bytea, 'sha256'), 'hex') AS email
+            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
+            ALTER DATABASE \(fixture.database.name) SET log_statement = 'all';
+            ALTER DATABASE \(fixture.database.name) SET log_min_duration_statement = 0;
+            """)
+        let logStart = (try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? NSNumber)?.intValue ?? 0
+        let result = try fixture.retention(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "500"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM expected") > 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM contacts c JOIN expected e USING (id) WHERE c.email IS DISTINCT FROM e.email") == 0)
+        let log = try #require(FileManager.default.contents(atPath: logPath)).dropFirst(logStart)
+        let text = String(decoding: log, as: UTF8.self)
+        // The log did record the run's statements, so the absence below means something.
+        #expect(text.contains("@\(fixture.database.name) ") && text.contains("UPDATE"), "the server log holds none of the run's statements")
+        #expect(log.range(of: Data(key)) == nil, "the key's bytes are in the server log")
+        for secret in secrets { #expect(!text.contains(secret), "the server log holds \(secret.prefix(8))…") }
+    }
+
+    @Test("a worker whose connection is terminated reconnects with the pads loaded again, and every pseudonym is right")
+    func reconnectReloadsPads() throws {
+        let fixture = try EngineFixture.make("pseudore", schemaSQL: contactsSchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(contactsPolicy)
+        let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
+        let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
+        let asOf = "2026-03-01T00:00:00Z"
+        try fixture.database.connect().executeScript("""
+            CREATE TABLE expected AS SELECT id, encode(hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea, 'sha256'), 'hex') AS email
+            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
+            """)
+        let running = try fixture.start(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "40", "--pause", "30", "--concurrency", "2"])
+        let admin = try fixture.database.connect()
+        var terminated: Int64 = 0
+        for _ in 0..<4 {
+            Thread.sleep(forTimeInterval: 0.3)
+            terminated += try admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'retention worker' AND datname = $1", [fixture.database.name]).int64()
+        }
+        let result = running.wait()
+        #expect(terminated > 0)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM contacts c JOIN expected e USING (id) WHERE c.email IS DISTINCT FROM e.email") == 0)
+    }
+
     @Test("a missing, short or unreadable key is one clear line, exit 2, nothing changed")
     func badKeys() throws {
         let fixture = try EngineFixture.make("pseudokey", schemaSQL: contactsSchema)

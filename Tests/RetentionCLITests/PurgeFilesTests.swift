@@ -110,6 +110,29 @@ struct PurgeFilesTests {
         #expect(rule.int("affected") == 2)
     }
 
+    @Test("names with a newline or other control characters are printed escaped; the report keeps them exact")
+    func controlCharactersEscaped() throws {
+        let fixture = try EngineFixture.make("purgectl", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        let backups = try BackupDirectory(fixture)
+        try backups.file("old\nremoved fake.dump", days: 200)
+        try backups.file("tab\there\u{1b}[31m.dump", days: 200)
+        try backups.file("young.dump", days: 2)
+        try FileManager.default.createSymbolicLink(atPath: backups.path + "/link\nx.dump", withDestinationPath: backups.path + "/young.dump")
+        try fixture.writePolicy(purgePolicy(backups.path))
+        let run = try fixture.retention(["run", "--as-of", BackupDirectory.asOf])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!backups.exists("old\nremoved fake.dump") && !backups.exists("tab\there\u{1b}[31m.dump"))
+        let output = run.stdout + run.stderr
+        #expect(!output.contains("\u{1b}") && !output.contains("\t"), "\(output)")
+        #expect(!output.split(separator: "\n").contains { $0.hasPrefix("removed fake.dump") || $0.hasPrefix("x.dump") }, "\(output)")
+        #expect(run.stdout.contains("removed old\\nremoved fake.dump:"), "\(run.stdout)")
+        #expect(run.stdout.contains("tab\\there\\u001b[31m.dump"), "\(run.stdout)")
+        #expect(run.stderr.contains("link\\nx.dump"), "\(run.stderr)")
+        let files = (try fixture.ruleReport("backups")["files"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }.sorted()
+        #expect(files == ["old\nremoved fake.dump", "tab\there\u{1b}[31m.dump"])
+    }
+
     @Test("a relative directory, \"/\" and \"..\" are refused before anything runs")
     func refusedPaths() throws {
         for (directory, glob) in [("backups", "*.dump"), ("/", "*.dump"), ("/.", "**/*.dump"), ("/./.", "*"), ("/var/backups/../etc", "*"), ("/var/backups", "../*")] {

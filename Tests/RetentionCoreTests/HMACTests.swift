@@ -35,9 +35,8 @@ struct HMACTests {
     func rfc4231(_ key: String, _ message: String, _ expected: String) throws {
         let database = try TestDatabase.create("hmac")
         defer { database.drop() }
-        var builder = SQLBuilder()
-        let messageParameter = builder.bind("\\x" + message)
-        let sql = HMACPads(key: HMACTests.bytes(key)).sql(message: "\(messageParameter)::bytea", &builder)
-        #expect(try database.connect().execute("SELECT \(sql)", builder.parameters).scalar() == expected)
+        let connection = try database.connect()
+        try HMACPads(key: HMACTests.bytes(key)).load(into: connection)
+        #expect(try connection.execute("SELECT \(HMACPads.sql(message: "$1::bytea"))", ["\\x" + message]).scalar() == expected)
     }
 }

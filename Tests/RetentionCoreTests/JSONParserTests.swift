@@ -20,6 +20,22 @@ struct JSONParserTests {
         }
     }
 
+    @Test("an object of 200,000 keys parses in linear time; a duplicate among them is still named with its line")
+    func largeObject() throws {
+        let count = 200_000
+        let members = (0..<count).map { "\"key\($0)\": \($0)" }
+        let started = ContinuousClock.now
+        let value = try JSONParser.parse("{" + members.joined(separator: ",\n") + "}")
+        #expect(ContinuousClock.now - started < .seconds(5))
+        guard case let .object(parsed) = value else { Issue.record("not an object"); return }
+        #expect(parsed.count == count)
+        #expect(parsed.last?.key == "key\(count - 1)")
+        #expect { try JSONParser.parse("{" + (members + ["\"key123456\": 0"]).joined(separator: ",\n") + "}") } throws: { error in
+            let syntax = error as? JSONParser.SyntaxError
+            return syntax?.line == count + 1 && syntax?.reason == "duplicate key \"key123456\""
+        }
+    }
+
     @Test("malformed documents are rejected", arguments: ["", "{", "{\"a\" 1}", "[1,]", "{\"a\":1,}", "01", "\"\\x\"", "tru", "{} {}", "\"a\u{01}\""])
     func malformed(_ text: String) {
         #expect(throws: JSONParser.SyntaxError.self) { try JSONParser.parse(text) }

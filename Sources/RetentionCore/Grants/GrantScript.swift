@@ -29,6 +29,13 @@ public struct GrantScript {
             "DO $$ BEGIN CREATE ROLE \(grantee) LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
             "GRANT CONNECT ON DATABASE \(Identifier.quote(database)) TO \(grantee);",
         ]
+        let needsKey = policy.rules.contains { rule in
+            if case let .pseudonymise(spec) = rule.action { return spec.needsKey }
+            return false
+        }
+        if needsKey {
+            lines.append("GRANT TEMPORARY ON DATABASE \(Identifier.quote(database)) TO \(grantee); -- hmac: each session receives the pseudonym pads in a temporary table")
+        }
         var schemas: [String] = []
         var body: [String] = []
         func useSchema(_ table: Identifier) {

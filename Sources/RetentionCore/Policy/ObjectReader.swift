@@ -4,6 +4,8 @@ struct ObjectReader {
     let rule: String?
     let path: String
     private let members: [(key: String, value: JSONValue)]
+    /// The value of each key, so that reading a key of a large object does not scan it.
+    private let values: [String: JSONValue]
     private var readKeys: Set<String> = []
     private(set) var problems: [PolicyProblem] = []
 
@@ -13,6 +15,7 @@ struct ObjectReader {
         self.rule = rule
         self.path = path
         self.members = members
+        values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 
     func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
@@ -25,10 +28,10 @@ struct ObjectReader {
 
     mutating func value(_ key: String) -> JSONValue? {
         readKeys.insert(key)
-        return members.first { $0.key == key }?.value
+        return values[key]
     }
 
-    mutating func has(_ key: String) -> Bool { members.contains { $0.key == key } }
+    mutating func has(_ key: String) -> Bool { values[key] != nil }
 
     mutating func string(_ key: String, required: Bool) -> String? {
         guard let value = value(key) else {
@@ -82,12 +85,13 @@ struct ObjectReader {
             return nil
         }
         var result: [String] = []
+        var seen: Set<String> = []
         for element in elements {
             guard case let .string(text) = element, !text.trimmingWhitespace.isEmpty else {
                 problem(key, "must contain only non-empty strings")
                 return nil
             }
-            guard !result.contains(text) else {
+            guard seen.insert(text).inserted else {
                 problem(key, "lists \"\(text)\" twice")
                 return nil
             }

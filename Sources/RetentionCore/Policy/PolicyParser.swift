@@ -41,13 +41,14 @@ public enum PolicyParser {
             root.problem("timeZone", "\"\(timeZone)\" is not an IANA time zone; use a name such as \"UTC\" or \"Europe/Stockholm\"")
         }
         var rules: [Rule] = []
+        var names: Set<String> = []
         if let value = root.value("rules") {
             if case let .array(elements) = value, !elements.isEmpty {
                 for (index, element) in elements.enumerated() {
                     let (rule, problems) = RuleParser.parse(element, index: index, policyHasTenants: tenants != nil)
                     root.absorb(problems)
                     if let rule {
-                        if rules.contains(where: { $0.name == rule.name }) {
+                        if !names.insert(rule.name).inserted {
                             root.absorb([PolicyProblem(rule: rule.name, key: "name", message: "is used by an earlier rule; rule names must be unique")])
                         }
                         rules.append(rule)

@@ -15,9 +15,14 @@ struct RunContext: Sendable {
     let runLock: RunLock
 
     /// Opens a worker connection with the run's session settings: the policy's time zone,
-    /// short lock and statement timeouts, and READ ONLY transactions for a dry run.
+    /// short lock and statement timeouts, READ ONLY transactions for a dry run, and the pseudonym
+    /// pads when the run changes data with a key. A reconnect comes here too, so a new session
+    /// always has its pads.
     func connect() throws -> Connection {
         let connection = try source.connect(applicationName: "retention worker")
+        if !options.dryRun, let key = options.pseudonymKey {
+            try HMACPads(key: key.bytes).load(into: connection)
+        }
         try connection.execute(RunStatements.workerSettings,
                                [policy.timeZone, "\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms",
                                 options.dryRun ? "on" : "off"])

@@ -176,7 +176,7 @@ public struct Runner {
         let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
         let rules = selected.map { rule in
             (rule, schema.table(of: rule).map {
-                RulePlan(rule: rule, table: $0, schema: schema, pseudonymKey: options.pseudonymKey, coveredTables: covered)
+                RulePlan(rule: rule, table: $0, schema: schema, coveredTables: covered)
             })
         }
         return Scheduler(rules: rules, waitsFor: order, stop: stop)

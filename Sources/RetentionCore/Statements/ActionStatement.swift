@@ -9,14 +9,14 @@ struct ActionStatement {
     /// Extra `name AS (...),` fragments placed after `counted`; empty or ending with a comma.
     let extraCTEs: String
 
-    static func change(_ plan: RulePlan, target: String, whereClause: String, returning: Bool, _ builder: inout SQLBuilder) -> ActionStatement {
+    static func change(_ plan: RulePlan, target: String, whereClause: String, returning: Bool) -> ActionStatement {
         let tenant = "\(plan.tenantText("r")) AS tenant"
         switch plan.rule.action {
         case .delete, .purgeFiles:
             return ActionStatement(sql: "DELETE FROM \(target) WHERE \(whereClause)\(returning ? " RETURNING \(tenant)" : "")", extraCTEs: "")
         case let .pseudonymise(spec):
             let assignments = spec.columns.map { entry in
-                "\(Identifier.quote(entry.column)) = \(pseudonym(entry, plan: plan, &builder))"
+                "\(Identifier.quote(entry.column)) = \(pseudonym(entry, plan: plan))"
             } + ["\(Identifier.quote(spec.marker)) = now()"]
             return ActionStatement(sql: "UPDATE \(target) SET \(assignments.joined(separator: ", ")) WHERE \(whereClause)\(returning ? " RETURNING \(tenant)" : "")",
                                    extraCTEs: "")
@@ -26,7 +26,7 @@ struct ActionStatement {
     }
 
     /// The new value of one pseudonymised column; NULL stays NULL under every strategy.
-    private static func pseudonym(_ entry: ColumnStrategy, plan: RulePlan, _ builder: inout SQLBuilder) -> String {
+    private static func pseudonym(_ entry: ColumnStrategy, plan: RulePlan) -> String {
         let value = plan.column(entry.column, "r")
         switch entry.strategy {
         case .null:
@@ -34,8 +34,7 @@ struct ActionStatement {
         case .redact:
             return "CASE WHEN \(value) IS NULL THEN NULL ELSE '[redacted]' END"
         case .hmac:
-            guard let pads = plan.pseudonymPads else { fatalError("an hmac rule is planned without a key; Runner.checkOptions refuses that") }
-            return pads.sql(message: "convert_to(\(value)::text, 'UTF8')", &builder)
+            return HMACPads.sql(message: "convert_to(\(value)::text, 'UTF8')")
         case .truncateIP:
             if plan.table.column(entry.column)?.baseType == "inet" {
                 return "host(network(set_masklen(\(value), CASE WHEN family(\(value)) = 4 THEN 24 ELSE 48 END)))::inet"

@@ -41,7 +41,7 @@ public struct BatchStatement: Sendable {
             whereClause = "r.ctid = ANY(ARRAY(\(inner))) AND \(actionable)"
         }
         let countsByTenant = plan.rule.tenantColumn != nil || plan.needsReturning
-        let change = ActionStatement.change(plan, target: target, whereClause: whereClause, returning: countsByTenant, &builder)
+        let change = ActionStatement.change(plan, target: target, whereClause: whereClause, returning: countsByTenant)
         guard countsByTenant else {
             return BatchStatement(sql: change.sql, parameters: builder.parameters, countsByTenant: false)
         }

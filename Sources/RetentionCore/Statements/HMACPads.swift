@@ -4,6 +4,10 @@
 ///
 /// `HMAC(K, m) = SHA256((K' ^ opad) || SHA256((K' ^ ipad) || m))`, where `K'` is the key, or its
 /// SHA-256 when it is longer than the 64-byte block, padded with zeros to 64 bytes.
+///
+/// Either pad gives the key away (`K' = pad ^ 0x36…`), so they never appear in a statement or
+/// a parameter, which the server may log or show in `pg_stat_activity`: each session receives
+/// them once through `COPY` into a temporary table (`SessionPads`), and statements read them there.
 public struct HMACPads: Sendable {
     /// `K' ^ 0x36…`, lower-case hex.
     public let inner: String
@@ -17,11 +21,12 @@ public struct HMACPads: Sendable {
         outer = block.map { $0 ^ 0x5c }.hexString
     }
 
-    /// The SQL of the HMAC of `message` (a bytea expression) as lower-case hex, with the pads
-    /// bound as parameters.
-    public func sql(message: String, _ builder: inout SQLBuilder) -> String {
-        let innerPad = builder.bind("\\x" + inner)
-        let outerPad = builder.bind("\\x" + outer)
-        return "encode(sha256(\(outerPad)::bytea || sha256(\(innerPad)::bytea || \(message))), 'hex')"
+    /// The session's temporary table of the pads: one row, `inner_pad` and `outer_pad`.
+    static let table = "pg_temp.retention_pseudonym_pads"
+
+    /// The SQL of the HMAC of `message` (a bytea expression) as lower-case hex, with the pads read
+    /// from the session's table.
+    public static func sql(message: String) -> String {
+        "encode(sha256((SELECT outer_pad FROM \(table)) || sha256((SELECT inner_pad FROM \(table)) || \(message))), 'hex')"
     }
 }

@@ -12,13 +12,11 @@ public struct RulePlan: Sendable {
 
     /// The declared type of an aggregate's bucket column.
     public let aggregateBucketType: String?
-    /// The HMAC pads of the pseudonym key, for `hmac` columns.
-    public let pseudonymPads: HMACPads?
 
     /// `coveredTables`: the tables that rules of the policy remove rows from. A key from one of
     /// them declared ON DELETE CASCADE blocks like any other: cascading would delete rows of that
     /// table before its own rule makes them due.
-    public init(rule: Rule, table: TableInfo, schema: Schema, pseudonymKey: PseudonymKey? = nil, coveredTables: Set<Identifier> = []) {
+    public init(rule: Rule, table: TableInfo, schema: Schema, coveredTables: Set<Identifier> = []) {
         self.rule = rule
         self.table = table
         self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
@@ -31,7 +29,6 @@ public struct RulePlan: Sendable {
         } else {
             aggregateBucketType = nil
         }
-        pseudonymPads = pseudonymKey.map { HMACPads(key: $0.bytes) }
     }
 
     /// Whether the action's statement needs the changed rows themselves (an aggregate's roll-up).

@@ -1,4 +1,5 @@
-/// Parses JSON text (RFC 8259) into a `JSONValue`, rejecting duplicate keys.
+/// Parses JSON text (RFC 8259) into a `JSONValue`, rejecting duplicate keys. Linear in the size
+/// of the document: each object remembers its keys in a set.
 public struct JSONParser {
     /// A syntax error with the 1-based line and column where it was found.
     public struct SyntaxError: Error, Sendable, CustomStringConvertible {
@@ -40,6 +41,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
         position += 1
         var members: [(key: String, value: JSONValue)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { position += 1; return .object(members) }
         while true {
@@ -47,7 +49,7 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a key in double quotes") }
             let keyStart = position
             let key = try parseString()
-            if members.contains(where: { $0.key == key }) {
+            guard keys.insert(key).inserted else {
                 position = keyStart
                 throw error("duplicate key \"\(key)\"")
             }
