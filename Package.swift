@@ -16,12 +16,13 @@ let package = Package(
         ),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "RetentionCore", dependencies: ["Postgres"]),
-        .executableTarget(name: "retention", dependencies: ["RetentionCore", "Postgres"]),
+        .target(name: "RetentionCLI", dependencies: ["RetentionCore", "Postgres"]),
+        .executableTarget(name: "retention", dependencies: ["RetentionCLI"]),
         .executableTarget(name: "retention-bench", dependencies: ["RetentionCore", "Postgres"]),
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "RetentionCoreTests", dependencies: ["RetentionCore", "Postgres", "TestSupport"]),
-        .testTarget(name: "RetentionCLITests", dependencies: ["RetentionCore", "Postgres", "TestSupport"]),
+        .testTarget(name: "RetentionCLITests", dependencies: ["RetentionCLI", "RetentionCore", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,4 @@
 import Foundation
-import RetentionCore
+import RetentionCLI
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-exit(Commands.dispatch(arguments).rawValue)
+exit(Commands.dispatch(Array(CommandLine.arguments.dropFirst())).rawValue)

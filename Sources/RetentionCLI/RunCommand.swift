@@ -4,17 +4,39 @@ import RetentionCore
 
 /// `retention run`: parses the options, runs the policy, prints one line per rule.
 enum RunCommand {
-    static let options: [OptionSpec] = [
-        .value("policy"), .value("database-url"), .flag("dry-run"), .value("as-of"), .value("rule", repeatable: true),
-        .value("tenant"), .value("report"), .value("state-dir"), .value("batch-size"), .value("concurrency"),
-        .value("max-runtime"), .value("pause"), .value("pseudonym-key-file"), .value("migrations-dir"),
-        .value("metrics-file"), .value("log-format"),
-    ]
+    static let spec = CommandSpec(
+        name: "run",
+        summary: """
+            retention run enforces a policy: rows that are due are deleted, pseudonymised or
+            aggregated in short batches, legal holds are respected, and a report is written.
+            """,
+        usage: ["retention run --policy=FILE [OPTION]..."],
+        options: [
+            .value("as-of", "TIME", "compute cutoffs as of TIME (ISO 8601; default: the database's now())"),
+            .value("batch-size", "N", "at most N rows in one batch (default: sized to a short transaction)"),
+            CommonOptions.concurrency,
+            .flag("dry-run", "count what is due in READ ONLY transactions; change nothing"),
+            .value("log-format", "FORMAT", "text or json: log lines on stderr as JSON objects (journald)"),
+            .value("max-runtime", "DURATION", "stop starting batches after DURATION (90s, 30m, 2h, PT2H)"),
+            .value("metrics-file", "FILE", "write Prometheus metrics to FILE (node exporter textfile collector)"),
+            CommonOptions.migrationsDir,
+            .value("pause", "MS", "sleep MS milliseconds between batches"),
+            CommonOptions.policy, CommonOptions.pseudonymKeyFile,
+            .value("report", "FILE", "also write the JSON report to FILE"),
+            .value("rule", "NAME", "run only rule NAME (repeatable)", repeatable: true),
+            CommonOptions.stateDir,
+            .value("tenant", "ID", "touch only the rows of tenant ID (rules tied to tenants only)"),
+            CommonOptions.databaseURL,
+        ],
+        notes: """
+            A table the application holds locked (LOCK TABLE, a migration) is waited for with
+            back-off for up to 10 minutes (within --max-runtime); the report gives the wait as lockWaitMs.
+            """)
 
     static func run(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "run", raw, options: options)
+        let arguments = try Arguments(spec, raw)
         let policyPath = try arguments.required("policy")
-        _ = try arguments.choice("log-format", ["text", "json"], default: "text")
+        Output.jsonLogs = try arguments.choice("log-format", ["text", "json"], default: "text") == "json"
         var runOptions = RunOptions()
         runOptions.dryRun = arguments.flag("dry-run")
         runOptions.asOf = try arguments.instant("as-of")

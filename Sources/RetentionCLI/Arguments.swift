@@ -6,19 +6,6 @@ struct UsageError: Error {
     let command: String?
 }
 
-/// The options a command accepts: each `--name` with a value or as a flag.
-struct OptionSpec {
-    let name: String
-    let takesValue: Bool
-    let repeatable: Bool
-
-    static func value(_ name: String, repeatable: Bool = false) -> OptionSpec {
-        OptionSpec(name: name, takesValue: true, repeatable: repeatable)
-    }
-
-    static func flag(_ name: String) -> OptionSpec { OptionSpec(name: name, takesValue: false, repeatable: false) }
-}
-
 /// Parsed options of one command. Strict: an unknown option, a missing or empty value, a
 /// repeated option that may appear once, or a stray argument is a `UsageError`.
 struct Arguments {
@@ -26,7 +13,11 @@ struct Arguments {
     private var values: [String: [String]] = [:]
     private(set) var positionals: [String] = []
 
-    init(command: String, _ arguments: [String], options: [OptionSpec], positionals allowed: Int = 0) throws {
+    /// Parses `arguments` by the options of `spec`, the same table its `--help` is made from.
+    init(_ spec: CommandSpec, _ arguments: [String]) throws {
+        let command = spec.name
+        let options = spec.options
+        let allowed = spec.positionals
         self.command = command
         var index = 0
         while index < arguments.count {

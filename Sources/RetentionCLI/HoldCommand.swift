@@ -4,6 +4,35 @@ import RetentionCore
 
 /// `retention hold add|release|list`: legal holds.
 enum HoldCommand {
+    static let addSpec = CommandSpec(
+        name: "hold add", summary: "retention hold add places a legal hold.",
+        usage: ["retention hold add --tenant=ID --reason=TEXT --policy=FILE [--rule=NAME] [--by=NAME]"],
+        options: [
+            .value("tenant", "ID", "the tenant to hold"),
+            .value("reason", "TEXT", "why the data is held: a case number, a decision"),
+            .value("rule", "NAME", "hold only this rule (default: every rule)"),
+            by, .value("policy", "FILE", "the policy whose tenants table the tenant must exist in"),
+            CommonOptions.migrationsDir, CommonOptions.databaseURL,
+        ])
+    static let releaseSpec = CommandSpec(
+        name: "hold release", summary: "retention hold release releases a legal hold.",
+        usage: ["retention hold release ID [--by=NAME]"],
+        options: [by, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+    static let listSpec = CommandSpec(
+        name: "hold list", summary: "retention hold list lists the legal holds.",
+        usage: ["retention hold list [--all] [--format=text|json]"],
+        options: [.flag("all", "list released holds too"), .value("format", "FORMAT", "text or json (default: text)"),
+                  CommonOptions.migrationsDir, CommonOptions.databaseURL])
+    static let spec = CommandSpec.merged(
+        name: "hold",
+        summary: """
+            retention hold places, releases and lists legal holds. A held tenant's rows are kept
+            from every rule (or the one named) until the hold is released. Holds are never deleted.
+            """,
+        notes: "`hold add` prints the new hold's id alone on stdout.",
+        [addSpec, releaseSpec, listSpec])
+    private static let by = OptionSpec.value("by", "NAME", "who places or releases the hold (default: the login name)")
+
     static func run(_ raw: [String]) throws -> ExitCode {
         guard let verb = raw.first else {
             throw UsageError(message: "hold needs a verb: add, release or list", command: "hold")
@@ -24,8 +53,7 @@ enum HoldCommand {
     }
 
     private static func add(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "hold add", raw, options: [.value("tenant"), .value("reason"), .value("rule"), .value("by"),
-                                                                          .value("policy"), .value("database-url")])
+        let arguments = try Arguments(addSpec, raw)
         let tenant = try arguments.required("tenant")
         let reason = try arguments.required("reason")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
@@ -42,7 +70,7 @@ enum HoldCommand {
     }
 
     private static func release(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "hold release", raw, options: [.value("by"), .value("database-url")], positionals: 1)
+        let arguments = try Arguments(releaseSpec, raw)
         guard let text = arguments.positionals.first else { throw UsageError(message: "hold release needs the hold's id", command: "hold release") }
         guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid hold id \"\(text)\"", command: "hold release") }
         let connection = try Commands.connectMigrated(arguments)
@@ -57,7 +85,7 @@ enum HoldCommand {
     }
 
     private static func list(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "hold list", raw, options: [.flag("all"), .value("format"), .value("database-url")])
+        let arguments = try Arguments(listSpec, raw)
         let format = try arguments.choice("format", ["text", "json"], default: "text")
         let connection = try Commands.connectMigrated(arguments)
         let holds = arguments.flag("all") ? try LegalHold.all(connection) : try LegalHold.active(connection)

@@ -3,11 +3,28 @@ import RetentionCore
 
 /// `retention report`: the compliance report for one tenant's Owner.
 enum ReportCommand {
-    static func run(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "report", raw, options: [
-            .value("tenant"), .value("from"), .value("to"), .value("format"), .value("out"), .value("policy"),
-            .value("state-dir"), .value("database-url"),
+    static let spec = CommandSpec(
+        name: "report",
+        summary: """
+            retention report writes the compliance report for one tenant's Owner from the recorded
+            runs: what was removed, under which rule and basis, when; the legal holds; what is kept
+            because other records need it; what is scheduled next; and whether the audit trail of
+            run reports is whole. It contains counts only, never personal data.
+            """,
+        usage: ["retention report --tenant=ID [OPTION]..."],
+        options: [
+            .value("format", "FORMAT", "json, md or html (default: json)"),
+            .value("from", "TIME", "only batches at or after TIME (ISO 8601)"),
+            CommonOptions.out,
+            .value("policy", "FILE", "also show what is scheduled next for the tenant"),
+            .value("state-dir", "DIR", "where the run reports are (default: $STATE_DIRECTORY, else /var/lib/retention)"),
+            CommonOptions.tenant,
+            .value("to", "TIME", "only batches before TIME (ISO 8601)"),
+            CommonOptions.migrationsDir, CommonOptions.databaseURL,
         ])
+
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(spec, raw)
         let tenant = try arguments.required("tenant")
         let from = try arguments.instant("from")
         let to = try arguments.instant("to")

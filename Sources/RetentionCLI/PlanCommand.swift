@@ -3,9 +3,23 @@ import RetentionCore
 
 /// `retention plan`: what a termination will do to one tenant's data. Read-only.
 enum PlanCommand {
+    static let spec = CommandSpec(
+        name: "plan",
+        summary: """
+            retention plan shows what a contract termination will do to one tenant's data: for each
+            rule, how many rows are deleted, pseudonymised or aggregated and on which date, what is
+            kept and why, and the legal holds in force. It only reads.
+            """,
+        usage: ["retention plan --policy=FILE --tenant=ID [OPTION]..."],
+        options: [
+            .value("format", "FORMAT", "text or json (default: text)"),
+            CommonOptions.out, CommonOptions.policy, CommonOptions.tenant,
+            .value("terminate-at", "TIME", "plan as if terminated at TIME (default: now; a recorded termination always wins)"),
+            CommonOptions.migrationsDir, CommonOptions.databaseURL,
+        ])
+
     static func run(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "plan", raw, options: [.value("policy"), .value("tenant"), .value("terminate-at"),
-                                                                      .value("format"), .value("out"), .value("database-url")])
+        let arguments = try Arguments(spec, raw)
         let policyPath = try arguments.required("policy")
         let tenant = try arguments.required("tenant")
         let terminateAt = try arguments.instant("terminate-at")

@@ -4,11 +4,25 @@ import RetentionCore
 
 /// `retention replay`: re-applies the erasures recorded since a backup was taken.
 enum ReplayCommand {
-    static func run(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "replay", raw, options: [
-            .value("policy"), .value("since"), .flag("dry-run"), .value("database-url"), .value("state-dir"),
-            .value("pseudonym-key-file"), .value("concurrency"), .value("migrations-dir"),
+    static let spec = CommandSpec(
+        name: "replay",
+        summary: """
+            retention replay re-applies, after a database restore, every erasure recorded in the
+            erasure ledger since the backup was taken, in one run: the same rules, whatever the
+            restored rows say. Run it after every restore, before the application is let back in.
+            """,
+        usage: ["retention replay --policy=FILE --since=TIME [OPTION]..."],
+        options: [
+            CommonOptions.concurrency,
+            .flag("dry-run", "count what would be erased again; change nothing"),
+            CommonOptions.migrationsDir, CommonOptions.policy, CommonOptions.pseudonymKeyFile,
+            .value("since", "TIME", "when the restored backup was taken (ISO 8601)"),
+            .value("state-dir", "DIR", "where erasures.jsonl is (default: $STATE_DIRECTORY, else /var/lib/retention)"),
+            CommonOptions.databaseURL,
         ])
+
+    static func run(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(spec, raw)
         let policyPath = try arguments.required("policy")
         guard let since = try arguments.instant("since") else { throw UsageError(message: "option --since is required", command: "replay") }
         var options = RunOptions()

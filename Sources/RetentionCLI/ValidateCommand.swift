@@ -3,8 +3,17 @@ import RetentionCore
 
 /// `retention validate`: the policy file alone, and the live schema when a connection is configured.
 enum ValidateCommand {
+    static let spec = CommandSpec(
+        name: "validate",
+        summary: """
+            retention validate checks a policy file: its format, and, when a connection is
+            configured, every rule against the live schema. Nothing is changed.
+            """,
+        usage: ["retention validate --policy=FILE [OPTION]..."],
+        options: [CommonOptions.policy, CommonOptions.databaseURL])
+
     static func run(_ raw: [String]) throws -> ExitCode {
-        let arguments = try Arguments(command: "validate", raw, options: [.value("policy"), .value("database-url")])
+        let arguments = try Arguments(spec, raw)
         let path = try arguments.required("policy")
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {

@@ -3,8 +3,14 @@ import Postgres
 import RetentionCore
 
 /// Routes a command line to its command and turns errors into messages and exit codes.
-enum Commands {
-    static func dispatch(_ arguments: [String]) -> ExitCode {
+public enum Commands {
+    /// Every command's table, for `--help`.
+    static let specs: [CommandSpec] = [
+        ValidateCommand.spec, MigrateCommand.spec, RunCommand.spec, HoldCommand.spec, PlanCommand.spec,
+        ReportCommand.spec, ReplayCommand.spec, GrantsCommand.spec,
+    ]
+
+    public static func dispatch(_ arguments: [String]) -> ExitCode {
         guard let command = arguments.first else {
             Output.err(Help.main)
             return .usage

@@ -18,13 +18,14 @@ enum Output {
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
-    /// `--log-format json`: one JSON object per line on stderr (journald-friendly), decided once
-    /// from the command line before any command runs.
-    static let jsonLogs: Bool = {
-        let arguments = CommandLine.arguments
-        if let index = arguments.firstIndex(of: "--log-format"), index + 1 < arguments.count { return arguments[index + 1] == "json" }
-        return arguments.contains("--log-format=json")
-    }()
+    /// `--log-format json`: one JSON object per line on stderr (journald-friendly); set by `run`
+    /// once its options are parsed, before anything is logged.
+    static var jsonLogs: Bool {
+        get { logFormatJSON.withLock { $0 } }
+        set { logFormatJSON.withLock { $0 = newValue } }
+    }
+
+    private static let logFormatJSON = Locked(false)
 
     /// One line: control characters in `message` are escaped.
     static func error(_ message: String) {
