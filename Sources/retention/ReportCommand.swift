@@ -16,7 +16,9 @@ enum ReportCommand {
         let connection = try Commands.connectMigrated(arguments)
         // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
         var plan: TerminationPlan?
+        var key: TenantKey?
         if let policy {
+            key = try policy.tenants.map { try TenantKey.load($0, connection: connection) }
             do {
                 plan = try TerminationPlan.make(policy: policy, tenant: tenant, terminateAt: nil, connection: connection)
             } catch RunError.unknownTenant {
@@ -24,7 +26,7 @@ enum ReportCommand {
             }
         }
         let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
-        let report = try ComplianceReport.build(tenant: tenant, from: from, to: to, connection: connection, store: store, plan: plan)
+        let report = try ComplianceReport.build(tenant: tenant, key: key, from: from, to: to, connection: connection, store: store, plan: plan)
         let text = switch format {
         case "md": report.markdown()
         case "html": report.html()

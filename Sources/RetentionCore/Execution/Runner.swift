@@ -79,8 +79,7 @@ public struct Runner {
             guard locked == "t" else { throw RunError.locked(policy: policy.name) }
         }
         if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
-            let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
-            guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
+            guard try TenantKey(source: tenants, schema: validation.schema).exists(tenant, connection: control) else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
         }
         let runID = UUID().uuidString.lowercased()
         let times = try control.execute("SELECT \(SQLTime.isoUTC("coalesce($1::timestamptz, now())")), \(SQLTime.isoUTC("clock_timestamp()"))",

@@ -31,9 +31,7 @@ public struct HoldBook {
         guard !reason.trimmingWhitespace.isEmpty else { throw HoldError.emptyReason }
         if let rule, policy.rule(named: rule) == nil { throw HoldError.unknownRule(rule) }
         if let tenants = policy.tenants {
-            let exists = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)",
-                                                [tenant]).requiredScalar()
-            guard exists == "t" else { throw HoldError.unknownTenant(tenant, table: tenants.table.description) }
+            guard try TenantKey.load(tenants, connection: connection).exists(tenant, connection: connection) else { throw HoldError.unknownTenant(tenant, table: tenants.table.description) }
         }
         return try connection.execute("""
             INSERT INTO retention.legal_holds (tenant, rule, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING hold_id
