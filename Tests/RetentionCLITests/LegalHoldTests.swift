@@ -94,6 +94,39 @@ struct LegalHoldTests {
     }
 }
 
+extension LegalHoldTests {
+    @Test("a hold on a rule without tenantColumn is refused, exit 2, one line; nothing is recorded")
+    func ruleWithoutTenantColumn() throws {
+        let fixture = try EngineFixture.make("holdnotenant", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "holds", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "logs", "table": "logs", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let result = try fixture.retention(["hold", "add", "--tenant", "1", "--rule", "logs", "--reason", "dispute", "--policy", policy])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("rule \"logs\" (--rule) has no \"tenantColumn\""), "\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_holds") == 0)
+    }
+
+    @Test("without USER and LOGNAME, placed_by and released_by are the process's login name")
+    func personFromProcess() throws {
+        let fixture = try EngineFixture.make("holdperson", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(holdPolicy)
+        let login = try TestProcess.run("/usr/bin/id", ["-un"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bare = ["-u", "USER", "-u", "LOGNAME", "-u", "SUDO_USER", Repository.binary]
+        let added = try TestProcess.run("/usr/bin/env", bare + ["hold", "add", "--tenant", "1", "--reason", "dispute", "--policy", policy,
+                                                                "--database-url", fixture.database.url])
+        #expect(added.status == 0, "\(added.output)")
+        let id = added.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let released = try TestProcess.run("/usr/bin/env", bare + ["hold", "release", id, "--database-url", fixture.database.url])
+        #expect(released.status == 0, "\(released.output)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_holds WHERE placed_by = $1 AND released_by = $1", [login]) == 1)
+    }
+}
+
 @Suite("A hold placed while a run goes on")
 struct HoldDuringRunTests {
     @Test("protects the tenant from the next batch on")

@@ -10,6 +10,8 @@ public struct HoldBook {
     public enum HoldError: Error, Sendable, CustomStringConvertible {
         case unknownTenant(String, table: String)
         case unknownRule(String)
+        /// The rule has no `tenantColumn`, so a hold on a tenant cannot keep any of its rows.
+        case ruleWithoutTenants(String)
         case emptyReason
         case noSuchHold(Int64)
         case alreadyReleased(Int64, at: String)
@@ -18,6 +20,7 @@ public struct HoldBook {
             switch self {
             case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" does not exist in \"\(table)\"; check --tenant"
             case let .unknownRule(rule): return "the policy has no rule \"\(rule)\" (--rule)"
+            case let .ruleWithoutTenants(rule): return "rule \"\(rule)\" (--rule) has no \"tenantColumn\", so a hold on a tenant can keep none of its rows; name a rule tied to tenants, or add \"tenantColumn\" to the rule"
             case .emptyReason: return "--reason must say why the data is held (a case number, a decision)"
             case let .noSuchHold(id): return "there is no legal hold \(id); see \"retention hold list --all\""
             case let .alreadyReleased(id, at): return "legal hold \(id) was already released at \(at)"
@@ -29,7 +32,10 @@ public struct HoldBook {
     /// in the policy's tenants table. Returns the new hold's id.
     public func add(tenant: String, reason: String, rule: String?, by person: String, policy: Policy) throws -> Int64 {
         guard !reason.trimmingWhitespace.isEmpty else { throw HoldError.emptyReason }
-        if let rule, policy.rule(named: rule) == nil { throw HoldError.unknownRule(rule) }
+        if let name = rule {
+            guard let found = policy.rule(named: name) else { throw HoldError.unknownRule(name) }
+            guard found.tenantColumn != nil else { throw HoldError.ruleWithoutTenants(name) }
+        }
         if let tenants = policy.tenants {
             guard try TenantKey.load(tenants, connection: connection).exists(tenant, connection: connection) else { throw HoldError.unknownTenant(tenant, table: tenants.table.description) }
         }
