@@ -18,6 +18,8 @@ private let schema = """
     CREATE TABLE daily_nokey (day date, organization_id bigint, kind text, n bigint);
     CREATE TABLE logs (id bigint, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
     CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+    CREATE SCHEMA retention_archive;
+    CREATE TABLE retention_archive.logs_2020 (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
     """
 
 private func policy(_ rule: String, tenants: String = #""tenants": {"table": "organizations", "key": "id", "terminatedAt": "terminated_at"},"#) -> String {
@@ -49,6 +51,11 @@ struct ValidateCommandTests {
         (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"label": "total"}}"#, "aggregate.sums.label", "only numeric"),
         (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "dai", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n"}"#, "aggregate.bucket.column", "has no column"),
         (#""table": "organizations", "due": {"after": "30 days", "from": "terminated_at"}, "action": "delete""#, "table", "foreign key \"invoices_organization_id_fkey\""),
+        (#""table": "retention.runs", "due": {"after": "1 day", "from": "started_at"}, "action": "delete""#, "table", "in schema retention, which holds the engine's own records"),
+        (#""table": "retention_archive.logs_2020", "due": {"after": "1 day", "from": "created_at"}, "action": "delete""#, "table", "in schema retention_archive"),
+        (#""table": "pg_class", "due": {"after": "1 day", "from": "relname"}, "action": "delete""#, "table", "in schema pg_catalog, which holds the system catalog"),
+        (#""table": "information_schema.tables", "due": {"after": "1 day", "from": "x"}, "action": "delete""#, "table", "in schema information_schema"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "retention.batch_results", "bucket": {"column": "recorded_at", "unit": "day"}, "dimensions": ["rule"], "count": "affected"}"#, "aggregate.into", "in schema retention,"),
     ])
     func oneProblem(_ rule: String, _ key: String, _ fragment: String) throws {
         let fixture = try EngineFixture.make("validate", schemaSQL: schema)
@@ -75,6 +82,7 @@ struct ValidateCommandTests {
             (#""tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"},"#, "tenants.table"),
             (#""tenants": {"table": "organizations", "key": "uid", "terminatedAt": "terminated_at"},"#, "tenants.key"),
             (#""tenants": {"table": "organizations", "key": "id", "terminatedAt": "name"},"#, "tenants.terminatedAt"),
+            (#""tenants": {"table": "retention.legal_holds", "key": "tenant", "terminatedAt": "placed_at"},"#, "tenants.table"),
         ] {
             let result = try fixture.retention(["validate", "--policy", try fixture.writePolicy(policy(rule, tenants: tenants))])
             #expect(result.status == 2)
@@ -113,5 +121,16 @@ struct ValidateCommandTests {
         let fileOnly = try CommandRunner.run(["validate", "--policy", path])
         #expect(fileOnly.status == 0)
         #expect(fileOnly.stdout.contains("file only"))
+    }
+
+    @Test("grants refuses a policy with a rule on the engine's own tables and prints no GRANT")
+    func grantsRefusesEngineTables() throws {
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(policy(#""table": "retention.runs", "due": {"after": "1 day", "from": "started_at"}, "action": "delete""#))
+        let result = try fixture.retention(["grants", "--policy", path, "--role", "nobody_here"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("rule \"r1\", key \"table\""), "\(result.stderr)")
+        #expect(!result.stdout.contains("GRANT"))
     }
 }

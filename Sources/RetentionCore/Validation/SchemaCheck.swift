@@ -11,7 +11,9 @@ public enum SchemaCheck {
             problems.append(PolicyProblem(rule: nil, key: "timeZone", message: "the server does not know time zone \"\(policy.timeZone)\"; use a name from pg_timezone_names"))
         }
         var tenantKey: ColumnInfo?
-        if let tenants = policy.tenants {
+        if let tenants = policy.tenants, let reserved = ReservedSchema.problem(tenants.table, resolved: schema.tables[tenants.table]) {
+            problems.append(PolicyProblem(rule: nil, key: "tenants.table", message: reserved))
+        } else if let tenants = policy.tenants {
             if let table = schema.tables[tenants.table] {
                 tenantKey = table.column(tenants.key)
                 if tenantKey == nil {
@@ -65,6 +67,10 @@ struct RuleSchemaCheck {
 
     private mutating func run() {
         guard let name = rule.table else { return }
+        if let reserved = ReservedSchema.problem(name, resolved: schema.tables[name]) {
+            problem("table", reserved)
+            return
+        }
         guard let table = schema.tables[name] else {
             problem("table", "table \"\(name)\" does not exist; check the name and the search_path")
             return
@@ -151,6 +157,10 @@ struct RuleSchemaCheck {
     }
 
     private mutating func checkAggregate(_ spec: AggregateSpec, _ table: TableInfo) {
+        if let reserved = ReservedSchema.problem(spec.into, resolved: schema.tables[spec.into]) {
+            problem("aggregate.into", reserved)
+            return
+        }
         guard let target = schema.tables[spec.into] else {
             problem("aggregate.into", "table \"\(spec.into)\" does not exist; create the roll-up table first")
             return
