@@ -3,7 +3,7 @@ import Postgres
 /// Reads table definitions from the live catalog (`pg_class`, `pg_attribute`, `pg_index`,
 /// `pg_constraint`, `pg_partition_tree`).
 public struct Catalog {
-    private let connection: Connection
+    let connection: Connection
 
     public init(connection: Connection) { self.connection = connection }
 
