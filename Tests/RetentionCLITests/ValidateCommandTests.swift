@@ -12,9 +12,11 @@ private let schema = """
     CREATE TABLE invoices (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations, issued_at date NOT NULL);
     CREATE TABLE nokey (created_at timestamptz);
     CREATE VIEW users_view AS SELECT * FROM users;
-    CREATE TABLE events (id bigint PRIMARY KEY, organization_id bigint, kind text, amount numeric, label text, occurred_at timestamptz NOT NULL);
+    CREATE TABLE events (id bigint PRIMARY KEY, organization_id bigint, kind text, amount numeric, label text, occurred_at timestamptz NOT NULL,
+                         price numeric(10,2), qty int, big bigint, ratio double precision);
     CREATE TABLE daily (day date NOT NULL, organization_id bigint NOT NULL, kind text NOT NULL, n bigint NOT NULL, total numeric NOT NULL,
-                        label text, PRIMARY KEY (day, organization_id, kind));
+                        label text, total_int8 bigint, total_int4 int, total_2 numeric(14,2), total_1 numeric(14,1), total_real real, total_float double precision,
+                        n_int4 int, PRIMARY KEY (day, organization_id, kind));
     CREATE TABLE daily_nokey (day date, organization_id bigint, kind text, n bigint);
     CREATE TABLE logs (id bigint, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
     CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -51,6 +53,13 @@ struct ValidateCommandTests {
         (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"label": "total"}}"#, "aggregate.sums.label", "only numeric"),
         (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "dai", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n"}"#, "aggregate.bucket.column", "has no column"),
         (#""table": "organizations", "due": {"after": "30 days", "from": "terminated_at"}, "action": "delete""#, "table", "foreign key \"invoices_organization_id_fkey\""),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"price": "total_int8"}}"#, "aggregate.sums.price", "is bigint, which cannot hold sums of \"price\" (numeric(10,2)) exactly"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"price": "total_1"}}"#, "aggregate.sums.price", "scale 2 or more"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"amount": "total_2"}}"#, "aggregate.sums.amount", "use unconstrained numeric"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"big": "total_int4"}}"#, "aggregate.sums.big", "cannot hold sums"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"ratio": "total_2"}}"#, "aggregate.sums.ratio", "double precision or unconstrained numeric"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"ratio": "total_real"}}"#, "aggregate.sums.ratio", "cannot hold sums"),
+        (#""table": "events", "due": {"after": "1 day", "from": "occurred_at"}, "action": "aggregate", "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n_int4"}"#, "aggregate.count", "cannot hold a row count"),
         (#""table": "retention.runs", "due": {"after": "1 day", "from": "started_at"}, "action": "delete""#, "table", "in schema retention, which holds the engine's own records"),
         (#""table": "retention_archive.logs_2020", "due": {"after": "1 day", "from": "created_at"}, "action": "delete""#, "table", "in schema retention_archive"),
         (#""table": "pg_class", "due": {"after": "1 day", "from": "relname"}, "action": "delete""#, "table", "in schema pg_catalog, which holds the system catalog"),
@@ -111,7 +120,7 @@ struct ValidateCommandTests {
               {"name": "users", "table": "public.users", "tenantColumn": "organization_id", "due": {"after": "30 days", "from": ["removed_at", "created_on", "tenant.terminatedAt"]}, "action": "delete"},
               {"name": "invoices", "table": "invoices", "due": {"after": "7 years", "from": "issued_at", "align": "financial-year-end"}, "action": "delete"},
               {"name": "events", "table": "events", "due": {"after": "14 months", "from": "occurred_at"}, "action": "aggregate",
-               "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"amount": "total"}}},
+               "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["organization_id", "kind"], "count": "n", "sums": {"amount": "total", "price": "total_2", "qty": "total_int4", "big": "total_int8", "ratio": "total_float"}}},
               {"name": "pseudo", "table": "users", "due": {"after": "0 days", "from": "removed_at"}, "action": "pseudonymise",
                "pseudonymise": {"columns": {"email": "hmac", "name": "null", "ip": "truncate-ip"}, "marker": "marked_at"}}]}
             """)

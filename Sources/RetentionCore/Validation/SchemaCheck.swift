@@ -175,7 +175,13 @@ struct RuleSchemaCheck {
             if target.column(dimension) == nil { problem("aggregate.dimensions", "table \"\(target.identifier)\" has no column \"\(dimension)\"") }
         }
         if let count = target.column(spec.countColumn) {
-            if !count.isNumeric { problem("aggregate.count", "column \"\(spec.countColumn)\" of \"\(target.identifier)\" is \(count.typeName); a counter must be numeric") }
+            if let kind = count.numericKind {
+                if !kind.holdsCounts {
+                    problem("aggregate.count", "column \"\(spec.countColumn)\" of \"\(target.identifier)\" is \(count.typeName), which cannot hold a row count (bigint) exactly; use bigint, or numeric with scale 0")
+                }
+            } else {
+                problem("aggregate.count", "column \"\(spec.countColumn)\" of \"\(target.identifier)\" is \(count.typeName); a counter must be numeric")
+            }
         } else {
             problem("aggregate.count", "table \"\(target.identifier)\" has no column \"\(spec.countColumn)\"")
         }
@@ -186,7 +192,13 @@ struct RuleSchemaCheck {
                 problem("aggregate.sums.\(sum.source)", "table \"\(table.identifier)\" has no column \"\(sum.source)\"")
             }
             if let total = target.column(sum.total) {
-                if !total.isNumeric { problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \"\(target.identifier)\" is \(total.typeName); a total must be numeric") }
+                if let kind = total.numericKind {
+                    if let source = table.column(sum.source), let sourceKind = source.numericKind, !kind.holdsSums(of: sourceKind) {
+                        problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \"\(target.identifier)\" is \(total.typeName), which cannot hold sums of \"\(sum.source)\" (\(source.typeName)) exactly: every batch would round the total; \(NumericKind.exactTotalAdvice(for: sourceKind))")
+                    }
+                } else {
+                    problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \"\(target.identifier)\" is \(total.typeName); a total must be numeric")
+                }
             } else {
                 problem("aggregate.sums.\(sum.source)", "table \"\(target.identifier)\" has no column \"\(sum.total)\"")
             }
