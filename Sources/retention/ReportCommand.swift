@@ -11,6 +11,9 @@ enum ReportCommand {
         let tenant = try arguments.required("tenant")
         let from = try arguments.instant("from")
         let to = try arguments.instant("to")
+        if let from, let to, let start = Timestamps.date(from), let end = Timestamps.date(to), start > end {
+            throw UsageError(message: "--from \(from) is later than --to \(to); the period would be empty", command: "report")
+        }
         let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
         let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
         let connection = try Commands.connectMigrated(arguments)

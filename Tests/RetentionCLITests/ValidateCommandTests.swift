@@ -142,4 +142,34 @@ struct ValidateCommandTests {
         #expect(result.stderr.contains("rule \"r1\", key \"table\""), "\(result.stderr)")
         #expect(!result.stdout.contains("GRANT"))
     }
+
+    @Test("a name longer than PostgreSQL keeps (63 bytes) is refused, even when the shortened name is a table; a foreign-key cycle between rules names the rules")
+    func longNamesAndCycles() throws {
+        let kept = String(repeating: "t", count: 63)
+        let fixture = try EngineFixture.make("validate", schemaSQL: schema + """
+            CREATE TABLE \(kept) (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            CREATE TABLE a (id int PRIMARY KEY, b_id int, created_at timestamptz NOT NULL);
+            CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a, created_at timestamptz NOT NULL);
+            ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b;
+            """)
+        defer { fixture.drop() }
+        let long = kept + "_archive"
+        for (rule, key) in [
+            (#""table": "\#(long)", "due": {"after": "1 day", "from": "created_at"}, "action": "delete""#, "table"),
+            (#""table": "\#(kept)", "due": {"after": "1 day", "from": "created_at_\#(long)"}, "action": "delete""#, "due.from"),
+        ] {
+            let result = try fixture.retention(["validate", "--policy", try fixture.writePolicy(policy(rule))])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("rule \"r1\", key \"\(key)\": \"") && result.stderr.contains(" bytes long; PostgreSQL keeps only the first 63 bytes"), "\(result.stderr)")
+        }
+        let cycle = try fixture.writePolicy("""
+            {"policy": "c", "rules": [{"name": "ra", "table": "a", "due": {"after": "1 day", "from": "created_at"}, "action": "delete"},
+                                      {"name": "rb", "table": "b", "due": {"after": "1 day", "from": "created_at"}, "action": "delete"}]}
+            """)
+        for command in ["validate", "run"] {
+            let result = try fixture.retention([command, "--policy", cycle])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("rules \"ra\", \"rb\" wait for each other through foreign keys"), "\(result.stderr)")
+        }
+    }
 }

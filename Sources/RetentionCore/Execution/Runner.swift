@@ -137,8 +137,10 @@ public struct Runner {
 
     private func makeScheduler(schema: Schema) throws -> Scheduler {
         let selected = selectedRules
-        guard case let .success(order) = RuleOrder.dependencies(selected, schema: schema) else {
-            throw RunError.usage("the selected rules wait for each other through foreign keys")
+        let order: [String: Set<String>]
+        switch RuleOrder.dependencies(selected, schema: schema) {
+        case let .success(found): order = found
+        case let .failure(cycle): throw PolicyError(problems: [cycle])
         }
         let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
         let executions = selected.map { rule in
