@@ -172,4 +172,39 @@ struct ValidateCommandTests {
             #expect(result.stderr.contains("rules \"ra\", \"rb\" wait for each other through foreign keys"), "\(result.stderr)")
         }
     }
+
+    @Test("tables are printed as PostgreSQL quotes them: public.\"a.b\" and a.b stay apart in messages, run report and plan")
+    func quotedNames() throws {
+        let fixture = try EngineFixture.make("quoted", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            INSERT INTO orgs VALUES (1, NULL);
+            CREATE TABLE "a.b" (id int PRIMARY KEY, org int NOT NULL, created_at timestamptz NOT NULL);
+            CREATE SCHEMA a;
+            CREATE TABLE a.b (id int PRIMARY KEY, org int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO "a.b" VALUES (1, 1, '2020-01-01');
+            INSERT INTO a.b VALUES (1, 1, '2020-01-01'), (2, 1, '2020-01-02');
+            CREATE TABLE "Nokey" (created_at timestamptz);
+            """)
+        defer { fixture.drop() }
+        let broken = try fixture.writePolicy(policy(#""table": "\"Nokey\"", "due": {"after": "1 day", "from": "created_at"}, "action": "delete""#), name: "broken.json")
+        let validate = try fixture.retention(["validate", "--policy", broken])
+        #expect(validate.status == 2)
+        #expect(validate.stderr.contains("table public.\"Nokey\" has no primary key"), "\(validate.stderr)")
+
+        let path = try fixture.writePolicy("""
+            {"policy": "q", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "dotted", "table": "\\"a.b\\"", "tenantColumn": "org", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
+              {"name": "schema", "table": "a.b", "tenantColumn": "org", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let plan = try fixture.retention(["plan", "--policy", path, "--tenant", "1", "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["rules"] as? [[String: Any]] ?? []
+        #expect(planned.compactMap { $0["table"] as? String }.sorted() == ["a.b", "public.\"a.b\""], "\(plan.stdout)")
+        let run = try fixture.retention(["run", "--as-of", "2024-01-01T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try fixture.ruleReport("dotted")["table"] as? String == "\"a.b\"")
+        #expect(try fixture.ruleReport("schema")["table"] as? String == "a.b")
+        #expect(run.stdout.contains("dotted: delete \"a.b\""), "\(run.stdout)")
+    }
 }

@@ -24,7 +24,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case let .locked(policy): return "another run of policy \"\(policy)\" holds the lock on this database; nothing was done"
         case .notMigrated: return "the \"retention\" schema is missing or out of date; run \"retention migrate\" first"
         case let .usage(message): return message
-        case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \"\(table)\""
+        case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \(table)"
         }
     }
 }

@@ -18,7 +18,7 @@ public struct HoldBook {
 
         public var description: String {
             switch self {
-            case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" does not exist in \"\(table)\"; check --tenant"
+            case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" does not exist in \(table); check --tenant"
             case let .unknownRule(rule): return "the policy has no rule \"\(rule)\" (--rule)"
             case let .ruleWithoutTenants(rule): return "rule \"\(rule)\" (--rule) has no \"tenantColumn\", so a hold on a tenant can keep none of its rows; name a rule tied to tenants, or add \"tenantColumn\" to the rule"
             case .emptyReason: return "--reason must say why the data is held (a case number, a decision)"
