@@ -72,8 +72,18 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     /// The SQL text: every part quoted, joined with dots.
     public var sql: String { parts.map(Identifier.quote).joined(separator: ".") }
 
-    /// The name as written by a person: parts that need no quotes are left bare.
-    public var description: String { parts.joined(separator: ".") }
+    /// The name as PostgreSQL's `quote_ident` prints it, so that it is never ambiguous
+    /// (`public."a.b"` is not `a.b`): a part that is a plain lower-case name is left bare, any
+    /// other is quoted. (Unlike `quote_ident`, reserved words such as `user` are left bare.)
+    public var description: String {
+        parts.map { Identifier.isPlain($0) ? $0 : Identifier.quote($0) }.joined(separator: ".")
+    }
+
+    /// Lower-case ASCII letters, digits, `_` and `$`, not starting with a digit or `$`.
+    private static func isPlain(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || $0 == "$" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
+    }
 
     /// Quotes one name.
     public static func quote(_ name: String) -> String {

@@ -17,7 +17,7 @@ enum GrantsCommand {
         let arguments = try Arguments(spec, raw)
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connect(arguments)
-        let validation = try PolicyValidation.validate(policy, connection: connection)
+        let validation = try PolicyValidation.validate(policy, connection: connection, checkRowSecurity: false)
         guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
         let database = try connection.execute("SELECT current_database()").requiredScalar()
         Output.out(GrantScript(policy: policy, schema: validation.schema, role: arguments.value("role") ?? "retention_engine",

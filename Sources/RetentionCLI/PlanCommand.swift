@@ -25,7 +25,7 @@ enum PlanCommand {
         let terminateAt = try arguments.instant("terminate-at")
         let format = try arguments.choice("format", ["text", "json"], default: "text")
         let policy = try PolicyParser.load(path: policyPath)
-        let connection = try Commands.connect(arguments)
+        let connection = try Commands.connectMigrated(arguments)
         let plan = try TerminationPlan.make(policy: policy, tenant: tenant, terminateAt: terminateAt, connection: connection)
         let text = format == "json" ? JSONWriter.write(plan.json) : plan.text()
         try Output.write(text, to: arguments.value("out"))

@@ -28,12 +28,17 @@ enum ReportCommand {
         let tenant = try arguments.required("tenant")
         let from = try arguments.instant("from")
         let to = try arguments.instant("to")
+        if let from, let to, let start = Timestamps.date(from), let end = Timestamps.date(to), start > end {
+            throw UsageError(message: "--from \(from) is later than --to \(to); the period would be empty", command: "report")
+        }
         let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
         let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
         let connection = try Commands.connectMigrated(arguments)
         // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
         var plan: TerminationPlan?
+        var key: TenantKey?
         if let policy {
+            key = try policy.tenants.map { try TenantKey.load($0, connection: connection) }
             do {
                 plan = try TerminationPlan.make(policy: policy, tenant: tenant, terminateAt: nil, connection: connection)
             } catch RunError.unknownTenant {
@@ -41,7 +46,7 @@ enum ReportCommand {
             }
         }
         let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
-        let report = try ComplianceReport.build(tenant: tenant, from: from, to: to, connection: connection, store: store, plan: plan)
+        let report = try ComplianceReport.build(tenant: tenant, key: key, from: from, to: to, connection: connection, store: store, plan: plan)
         let text = switch format {
         case "md": report.markdown()
         case "html": report.html()

@@ -58,6 +58,14 @@ struct ComplianceReportTests {
         #expect(!result.stdout.contains("@example.com"))
     }
 
+    @Test("--from later than --to (as instants, whatever the offsets) is refused, exit 2")
+    func invertedPeriod() throws {
+        let result = try CommandRunner.run(["report", "--tenant", "1", "--from", "2026-02-01T00:00:00Z", "--to", "2026-02-01T01:00:00+02:00",
+                                            "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("retention: error: --from 2026-02-01T00:00:00Z is later than --to"), "\(result.stderr)")
+    }
+
     @Test("a tampered or a missing run report is named in the integrity section")
     func integrity() throws {
         let fixture = try EngineFixture.make("reportchain", schemaSQL: reportSchema)

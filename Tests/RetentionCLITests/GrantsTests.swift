@@ -52,4 +52,46 @@ struct GrantsTests {
         }
         #expect(try fixture.database.count("SELECT count(*) FROM secrets") == 1)
     }
+
+    @Test("row-level security that hides rows from the role: grants says what it needs, validate and run refuse naming the table; with BYPASSRLS the run deletes exactly the due rows")
+    func rowLevelSecurity() throws {
+        let fixture = try EngineFixture.make("grantsrls", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE notes (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO notes SELECT g, timestamptz '2020-01-01' + (g || ' hours')::interval FROM generate_series(1, 2000) g;
+            ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY even_only ON notes USING (id % 2 = 0);
+            CREATE TABLE expected AS SELECT id FROM notes WHERE created_at >= timestamptz '2020-02-01 00:00+00';
+            """)
+        let role = "rls_" + fixture.database.name
+        defer {
+            fixture.drop()
+            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
+        }
+        let policy = try fixture.writePolicy("""
+            {"policy": "rls", "rules": [{"name": "notes", "table": "notes", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let grants = try fixture.retention(["grants", "--policy", policy, "--role", role])
+        #expect(grants.status == 0, "\(grants.stderr)")
+        #expect(grants.stdout.contains("-- row-level security is enabled on public.notes"), "\(grants.stdout)")
+        #expect(grants.stdout.contains("--   ALTER ROLE \(Identifier.quote(role)) BYPASSRLS;"), "\(grants.stdout)")
+        let connection = try fixture.database.connect()
+        try connection.executeScript(grants.stdout)
+        let before = try fixture.database.checksum("notes")
+
+        let roleURL = "postgresql://\(role)@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
+        let asRole = ["--database-url", roleURL]
+        let validate = try CommandRunner.run(["validate", "--policy", policy] + asRole)
+        #expect(validate.status == 2)
+        #expect(validate.stderr.contains("rule \"notes\", key \"table\": row-level security on public.notes hides rows from role \(role)"), "\(validate.stderr)")
+        #expect(validate.stderr.contains("BYPASSRLS"))
+        let refused = try CommandRunner.run(["run", "--policy", policy, "--state-dir", fixture.stateDirectory, "--as-of", "2021-02-01T00:00:00Z"] + asRole)
+        #expect(refused.status == 2, "\(refused.stdout)")
+        #expect(try fixture.database.checksum("notes") == before)
+
+        try connection.execute("ALTER ROLE \(Identifier.quote(role)) BYPASSRLS")
+        let run = try CommandRunner.run(["run", "--policy", policy, "--state-dir", fixture.stateDirectory, "--as-of", "2021-02-01T00:00:00Z"] + asRole)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "notes", key: "id") == 0)
+    }
 }

@@ -94,6 +94,39 @@ struct LegalHoldTests {
     }
 }
 
+extension LegalHoldTests {
+    @Test("a hold on a rule without tenantColumn is refused, exit 2, one line; nothing is recorded")
+    func ruleWithoutTenantColumn() throws {
+        let fixture = try EngineFixture.make("holdnotenant", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "holds", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "logs", "table": "logs", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let result = try fixture.retention(["hold", "add", "--tenant", "1", "--rule", "logs", "--reason", "dispute", "--policy", policy])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("rule \"logs\" (--rule) has no \"tenantColumn\""), "\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_holds") == 0)
+    }
+
+    @Test("without USER and LOGNAME, placed_by and released_by are the process's login name")
+    func personFromProcess() throws {
+        let fixture = try EngineFixture.make("holdperson", schemaSQL: holdSchema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(holdPolicy)
+        let login = try TestProcess.run("/usr/bin/id", ["-un"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let bare = ["-u", "USER", "-u", "LOGNAME", "-u", "SUDO_USER", Repository.binary]
+        let added = try TestProcess.run("/usr/bin/env", bare + ["hold", "add", "--tenant", "1", "--reason", "dispute", "--policy", policy,
+                                                                "--database-url", fixture.database.url])
+        #expect(added.status == 0, "\(added.output)")
+        let id = added.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let released = try TestProcess.run("/usr/bin/env", bare + ["hold", "release", id, "--database-url", fixture.database.url])
+        #expect(released.status == 0, "\(released.output)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_holds WHERE placed_by = $1 AND released_by = $1", [login]) == 1)
+    }
+}
+
 @Suite("A hold placed while a run goes on")
 struct HoldDuringRunTests {
     @Test("protects the tenant from the next batch on")
@@ -120,5 +153,46 @@ struct HoldDuringRunTests {
         #expect(atHold - after <= 200, "at most the batch already under way when the hold was placed")
         #expect(try fixture.database.count("SELECT count(*) FROM events WHERE org_id = 1") == 0)
         #expect(try fixture.ruleReport("events").int("heldBack") == after)
+    }
+}
+
+@Suite("Tenant keys compared by their own type")
+struct TenantKeyTypeTests {
+    @Test("under a citext key, a hold on Acme keeps the rows of ACME, acme and Acme; plan and report see the same tenant")
+    func citextHold() throws {
+        let fixture = try EngineFixture.make("citexthold", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE EXTENSION citext;
+            CREATE TABLE orgs (id citext PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE notes (id int PRIMARY KEY, org citext NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO orgs VALUES ('Acme', '2024-01-01'), ('Other', '2024-01-01');
+            INSERT INTO notes SELECT g, (ARRAY['ACME', 'acme', 'Acme', 'Other'])[1 + g % 4], '2023-06-01' FROM generate_series(1, 400) g;
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "ci", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
+            """)
+        let database = fixture.database
+        try database.connect().execute("CREATE TABLE expected AS SELECT id FROM notes WHERE lower(org::text) = 'acme'")
+        let held = try database.count("SELECT count(*) FROM expected")
+        #expect(held == 300)
+        let added = try fixture.retention(["hold", "add", "--tenant", "Acme", "--reason", "dispute", "--policy", policy])
+        #expect(added.status == 0, "\(added.stderr)")
+
+        let plan = try fixture.retention(["plan", "--policy", policy, "--tenant", "acme", "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let rules = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["rules"] as? [[String: Any]] ?? []
+        #expect(rules.first?["held"] as? Bool == true, "\(plan.stdout)")
+
+        let run = try fixture.retention(["run", "--as-of", "2025-01-01T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try database.keyDifferences(expected: "expected", actual: "notes", key: "id") == 0)
+        #expect(try fixture.ruleReport("notes").int("heldBack") == held)
+
+        let report = try fixture.retention(["report", "--tenant", "Acme", "--policy", policy, "--state-dir", fixture.stateDirectory])
+        #expect(report.status == 0, "\(report.stderr)")
+        let holds = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["holds"] as? [Any] ?? []
+        #expect(holds.count == 1, "\(report.stdout)")
     }
 }

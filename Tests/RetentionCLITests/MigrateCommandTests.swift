@@ -46,4 +46,19 @@ struct MigrateCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("retention migrate"))
     }
+
+    @Test("plan on a database that was never migrated says to run retention migrate, exit 2")
+    func planNeedsMigrate() throws {
+        let database = try TestDatabase.create("nomigrateplan", sql: """
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE t (id int PRIMARY KEY, org int NOT NULL, c timestamptz);
+            INSERT INTO orgs VALUES (1, NULL);
+            """)
+        defer { database.drop() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(database.name).json").path
+        try #"{"policy": "p", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [{"name": "t", "table": "t", "tenantColumn": "org", "due": {"after": "1 day", "from": "c"}, "action": "delete"}]}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CommandRunner.run(["plan", "--policy", path, "--tenant", "1", "--database-url", database.url])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("run \"retention migrate\" first"), "\(result.stderr)")
+    }
 }

@@ -3,7 +3,7 @@ import Postgres
 /// Reads table definitions from the live catalog (`pg_class`, `pg_attribute`, `pg_index`,
 /// `pg_constraint`, `pg_partition_tree`).
 public struct Catalog {
-    private let connection: Connection
+    let connection: Connection
 
     public init(connection: Connection) { self.connection = connection }
 
@@ -29,7 +29,8 @@ public struct Catalog {
 
     private func columns(_ oid: String) throws -> [ColumnInfo] {
         try connection.execute("""
-            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), b.typname, b.typcategory, a.attnotnull
+            SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), b.typname, b.typcategory, a.attnotnull,
+                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -37,7 +38,7 @@ public struct Catalog {
             ORDER BY a.attnum
             """, [oid]).rows.map { row in
             ColumnInfo(name: try row.text(0), typeName: try row.text(1), baseType: try row.text(2),
-                       category: try row.text(3), notNull: try row.bool(4))
+                       category: try row.text(3), notNull: try row.bool(4), typeModifier: Int(try row.int64(5)))
         }
     }
 

@@ -35,6 +35,8 @@ public struct ColumnInfo: Sendable, Equatable {
     /// The base type's `typcategory`: `S` string, `N` numeric, `D` date/time, `I` network, ...
     public var category: String
     public var notNull: Bool
+    /// `atttypmod` (a domain's `typtypmod`): the type's precision, scale or length; -1 for none.
+    public var typeModifier: Int = -1
 
     /// The `n` of `character varying(n)` or `character(n)`, when the type has one.
     public var maximumLength: Int? {

@@ -42,9 +42,12 @@ public struct ComplianceReport: Sendable {
     }
 
     /// Reads the recorded batches of `tenant` between `from` and `to` (ISO 8601, either optional).
-    public static func build(tenant: String, from: String?, to: String?, connection: Connection, store: ReportStore,
+    /// Recorded tenant keys are compared as `key`'s type when the policy gives it (under a `citext`
+    /// key, rows recorded as `ACME` are tenant `Acme`'s), else exactly as recorded.
+    public static func build(tenant: String, key: TenantKey?, from: String?, to: String?, connection: Connection, store: ReportStore,
                              plan: TerminationPlan?) throws -> ComplianceReport {
-        try connection.transaction(readOnly: true) {
+        func matches(_ column: String) -> String { key.map { "\(column)::\($0.typeName) = \($0.typed("$1"))" } ?? "\(column) = $1" }
+        return try connection.transaction(readOnly: true) {
             let generatedAt = try connection.execute("SELECT \(SQLTime.isoUTC("now()"))").requiredScalar()
             let period = "($2::timestamptz IS NULL OR b.recorded_at >= $2::timestamptz) AND ($3::timestamptz IS NULL OR b.recorded_at < $3::timestamptz)"
             let rows = try connection.execute("""
@@ -52,7 +55,7 @@ public struct ComplianceReport: Sendable {
                        to_char(b.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sum(b.affected)::bigint
                 FROM retention.batch_results b
                 JOIN retention.run_rules rr ON rr.run_id = b.run_id AND rr.rule = b.rule
-                WHERE b.tenant = $1 AND \(period)
+                WHERE \(matches("b.tenant")) AND \(period)
                 GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 2, 1, 7
                 """, [tenant, from, to]).rows
             var sections: [RuleSection] = []
@@ -70,13 +73,14 @@ public struct ComplianceReport: Sendable {
             // The latest run of each rule that covered this tenant's rules at all; no row for the
             // tenant there means nothing of it was kept back.
             let blocked = try connection.execute("""
-                SELECT latest.rule, coalesce(t.blocked, 0), latest.details::text, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name
+                SELECT latest.rule, coalesce((SELECT sum(t.blocked) FROM retention.rule_tenant_results t
+                                             WHERE t.run_id = latest.run_id AND t.rule = latest.rule AND \(matches("t.tenant"))), 0)::bigint,
+                       latest.details::text, coalesce(rr.category, 'Uncategorised'), rr.basis, rr.action, rr.table_name
                 FROM (SELECT DISTINCT ON (r.rule) r.run_id, r.rule, r.details
                       FROM retention.rule_results r JOIN retention.runs ru ON ru.run_id = r.run_id
                       WHERE r.status IN ('ok', 'interrupted')
                         AND EXISTS (SELECT 1 FROM retention.run_rules x WHERE x.run_id = r.run_id AND x.rule = r.rule AND x.definition->>'tenantColumn' IS NOT NULL)
                       ORDER BY r.rule, ru.started_at DESC) latest
-                LEFT JOIN retention.rule_tenant_results t ON t.run_id = latest.run_id AND t.rule = latest.rule AND t.tenant = $1
                 LEFT JOIN retention.run_rules rr ON rr.run_id = latest.run_id AND rr.rule = latest.rule
                 """, [tenant]).rows
             for row in blocked {
@@ -98,7 +102,7 @@ public struct ComplianceReport: Sendable {
                 ORDER BY started_at
                 """, [from, to]).rows.map { RecordedRun(id: try $0.text(0), status: try $0.text(1), reportSHA256: $0[2], startedAt: try $0.text(3)) }
             return ComplianceReport(tenant: tenant, from: from, to: to, generatedAt: generatedAt, rules: sections,
-                                    holds: try LegalHold.of(tenant: tenant, connection),
+                                    holds: try LegalHold.of(tenant: tenant, key: key, connection),
                                     scheduled: plan.map { Array($0.timeline.prefix(12)) },
                                     integrity: ChainCheck.verify(store: store, runs: recordedRuns), runs: recordedRuns.count)
         }

@@ -38,8 +38,10 @@ public struct GrantScript {
         }
         var schemas: [String] = []
         var body: [String] = []
+        var rowSecured: [Identifier] = []
         func useSchema(_ table: Identifier) {
             if let name = table.schema, !schemas.contains(name) { schemas.append(name) }
+            if schema.rowSecurity[table] != nil, !rowSecured.contains(table) { rowSecured.append(table) }
         }
         func columns(_ names: [String]) -> String {
             var unique: [String] = []
@@ -74,12 +76,22 @@ public struct GrantScript {
             if rule.removesRows {
                 for key in RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) where key.referencingRoot != table.identifier {
                     useSchema(key.referencing)
+                    useSchema(key.referencingRoot)
                     body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(comment(key.name))")
                 }
             }
         }
         for name in schemas { lines.append("GRANT USAGE ON SCHEMA \(Identifier.quote(name)) TO \(grantee);") }
         lines += body
+        if !rowSecured.isEmpty {
+            lines.append("-- row-level security is enabled on \(comment(rowSecured.map(\.description).joined(separator: ", "))): the role must see every row,")
+            lines.append("-- or a run misses due rows (validate and run refuse). Either, as a superuser:")
+            lines.append(comment("--   ALTER ROLE \(grantee) BYPASSRLS;"))
+            lines.append("-- or, as the owner, a policy on each of them that lets the role see every row:")
+            for table in rowSecured {
+                lines.append(comment("--   CREATE POLICY \(Identifier.quote("retention_sees_all")) ON \(table.sql) FOR ALL TO \(grantee) USING (true) WITH CHECK (true);"))
+            }
+        }
         lines += [
             "-- the engine's own schema (migrations are applied by the owner, not by this role)",
             "GRANT USAGE ON SCHEMA retention TO \(grantee);",

@@ -10,14 +10,17 @@ public struct HoldBook {
     public enum HoldError: Error, Sendable, CustomStringConvertible {
         case unknownTenant(String, table: String)
         case unknownRule(String)
+        /// The rule has no `tenantColumn`, so a hold on a tenant cannot keep any of its rows.
+        case ruleWithoutTenants(String)
         case emptyReason
         case noSuchHold(Int64)
         case alreadyReleased(Int64, at: String)
 
         public var description: String {
             switch self {
-            case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" does not exist in \"\(table)\"; check --tenant"
+            case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" does not exist in \(table); check --tenant"
             case let .unknownRule(rule): return "the policy has no rule \"\(rule)\" (--rule)"
+            case let .ruleWithoutTenants(rule): return "rule \"\(rule)\" (--rule) has no \"tenantColumn\", so a hold on a tenant can keep none of its rows; name a rule tied to tenants, or add \"tenantColumn\" to the rule"
             case .emptyReason: return "--reason must say why the data is held (a case number, a decision)"
             case let .noSuchHold(id): return "there is no legal hold \(id); see \"retention hold list --all\""
             case let .alreadyReleased(id, at): return "legal hold \(id) was already released at \(at)"
@@ -29,11 +32,12 @@ public struct HoldBook {
     /// in the policy's tenants table. Returns the new hold's id.
     public func add(tenant: String, reason: String, rule: String?, by person: String, policy: Policy) throws -> Int64 {
         guard !reason.trimmingWhitespace.isEmpty else { throw HoldError.emptyReason }
-        if let rule, policy.rule(named: rule) == nil { throw HoldError.unknownRule(rule) }
+        if let name = rule {
+            guard let found = policy.rule(named: name) else { throw HoldError.unknownRule(name) }
+            guard found.tenantColumn != nil else { throw HoldError.ruleWithoutTenants(name) }
+        }
         if let tenants = policy.tenants {
-            let exists = try connection.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)",
-                                                [tenant]).requiredScalar()
-            guard exists == "t" else { throw HoldError.unknownTenant(tenant, table: tenants.table.description) }
+            guard try TenantKey.load(tenants, connection: connection).exists(tenant, connection: connection) else { throw HoldError.unknownTenant(tenant, table: tenants.table.description) }
         }
         return try connection.execute("""
             INSERT INTO retention.legal_holds (tenant, rule, reason, placed_by) VALUES ($1, $2, $3, $4) RETURNING hold_id

@@ -42,9 +42,11 @@ public struct LegalHold: Sendable, Equatable {
         try connection.execute("SELECT \(columns) FROM retention.legal_holds ORDER BY hold_id").rows.map(LegalHold.init)
     }
 
-    /// The holds of one tenant, released ones included.
-    public static func of(tenant: String, _ connection: Connection) throws -> [LegalHold] {
-        try connection.execute("SELECT \(columns) FROM retention.legal_holds WHERE tenant = $1 ORDER BY hold_id", [tenant]).rows.map(LegalHold.init)
+    /// The holds of one tenant, released ones included; compared as `key`'s type when given
+    /// (a hold placed on `acme` is `ACME`'s under a `citext` key), else as placed.
+    public static func of(tenant: String, key: TenantKey?, _ connection: Connection) throws -> [LegalHold] {
+        let match = key.map { "tenant::\($0.typeName) = \($0.typed("$1"))" } ?? "tenant = $1"
+        return try connection.execute("SELECT \(columns) FROM retention.legal_holds WHERE \(match) ORDER BY hold_id", [tenant]).rows.map(LegalHold.init)
     }
 }
 

@@ -32,6 +32,7 @@ public enum PolicyParser {
             root.problem("policy", "\"\(name)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
         }
         let tenants = parseTenants(&root)
+        if let tenants { root.absorb(IdentifierLength.problems(tenants)) }
         let startMonth = root.integer("financialYearStartMonth") ?? 1
         if !(1...12).contains(startMonth) {
             root.problem("financialYearStartMonth", "must be a month number from 1 to 12, not \(startMonth)")
@@ -48,6 +49,7 @@ public enum PolicyParser {
                     let (rule, problems) = RuleParser.parse(element, index: index, policyHasTenants: tenants != nil)
                     root.absorb(problems)
                     if let rule {
+                        root.absorb(IdentifierLength.problems(rule))
                         if !names.insert(rule.name).inserted {
                             root.absorb([PolicyProblem(rule: rule.name, key: "name", message: "is used by an earlier rule; rule names must be unique")])
                         }

@@ -121,19 +121,25 @@ extension RuleStart {
         let tenants = try connection.longRead("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
                                              builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }
+        // The termination time of each tenant key the rows carry, matched to the tenants table by
+        // the key's own type (under citext, rows of `ACME` belong to tenant `Acme`).
         var terminationTimes: [String: String] = [:]
         if byTermination, let source = context.policy.tenants {
+            let key = TenantKey(source: source, schema: context.schema)
             for row in try connection.execute("""
-                SELECT t.\(Identifier.quote(source.key))::text, \(SQLTime.isoUTC("t.\(Identifier.quote(source.terminatedAt))::timestamptz"))
-                FROM \(source.table.sql) t WHERE t.\(Identifier.quote(source.key))::text = ANY($1::text[])
-                """, [textArrayLiteral(tenants)]).rows {
-                if let key = row[0], let time = row[1] { terminationTimes[key] = time }
+                SELECT u.tenant, \(SQLTime.isoUTC("min(t.\(Identifier.quote(source.terminatedAt)))::timestamptz"))
+                FROM unnest($1::text[]) AS u(tenant)
+                JOIN \(source.table.sql) t ON t.\(Identifier.quote(source.key)) = \(key.typed("u.tenant"))
+                WHERE t.\(Identifier.quote(source.terminatedAt)) < $2::timestamptz
+                GROUP BY u.tenant
+                """, [textArrayLiteral(tenants), bounds.anchorCutoff]).rows {
+                if let tenant = row[0], let time = row[1] { terminationTimes[tenant] = time }
             }
         }
         let recordedAt = Timestamps.now()
         return tenants.map { tenant in
-            let terminated = (bounds.terminatedTenants ?? []).contains(tenant)
             let replayed = context.options.replay.first { $0.rule == rule.name && $0.tenant == tenant && $0.isTermination }
+            let terminated = terminationTimes[tenant] != nil || replayed != nil
             let terminatedAt = terminated ? (terminationTimes[tenant] ?? replayed?.terminatedAt) : nil
             return ErasureEntry(tenant: tenant, rule: rule.name, table: plan.table.identifier.description,
                                 anchor: terminated ? "tenant.terminatedAt" : removalColumns.joined(separator: ","),

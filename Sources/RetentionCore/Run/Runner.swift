@@ -29,7 +29,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case let .locked(policy): return "another run of policy \"\(policy)\" holds the lock on this database; nothing was done"
         case .notMigrated: return "the \"retention\" schema is missing or out of date; run \"retention migrate\" first"
         case let .usage(message): return message
-        case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \"\(table)\""
+        case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \(table)"
         case let .stateLost(message), let .lockLost(message): return message
         }
     }
@@ -80,8 +80,9 @@ public struct Runner {
             let validation = try PolicyValidation.validate(policy, connection: control)
             guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
             if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
-                let exists = try control.execute("SELECT EXISTS (SELECT 1 FROM \(tenants.table.sql) WHERE \(Identifier.quote(tenants.key))::text = $1)", [tenant]).requiredScalar()
-                guard exists == "t" else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
+                guard try TenantKey(source: tenants, schema: validation.schema).exists(tenant, connection: control) else {
+                    throw RunError.unknownTenant(tenant, table: tenants.table.description)
+                }
             }
             if !options.dryRun { try checkStateDirectory(control) }
             return validation
@@ -170,8 +171,10 @@ public struct Runner {
 
     private func makeScheduler(schema: Schema) throws -> Scheduler {
         let selected = selectedRules
-        guard case let .success(order) = RuleOrder.dependencies(selected, schema: schema) else {
-            throw RunError.usage("the selected rules wait for each other through foreign keys")
+        let order: [String: Set<String>]
+        switch RuleOrder.dependencies(selected, schema: schema) {
+        case let .success(found): order = found
+        case let .failure(cycle): throw PolicyError(problems: [cycle])
         }
         let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
         let rules = selected.map { rule in

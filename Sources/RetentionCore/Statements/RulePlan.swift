@@ -114,10 +114,12 @@ public struct RulePlan: Sendable {
     /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant
     /// column. The holds are read by the statement itself, so a hold placed while a run goes on
     /// protects the tenant from the next batch on. Never NULL (a NULL tenant is not held).
+    /// Held keys are read as the tenant column's type, so its own equality decides (as the
+    /// termination join's does): a hold on `Acme` keeps `ACME` and `acme` under `citext`.
     public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder) -> String? {
         guard let tenantColumn = rule.tenantColumn else { return nil }
         return """
-            coalesce(\(column(tenantColumn, alias))::text IN (SELECT h.tenant FROM retention.legal_holds h \
+            coalesce(\(column(tenantColumn, alias)) IN (SELECT h.tenant::\(tenantColumnType ?? "text") FROM retention.legal_holds h \
             WHERE h.released_at IS NULL AND (h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))), false)
             """
     }

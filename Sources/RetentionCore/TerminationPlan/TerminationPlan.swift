@@ -47,27 +47,28 @@ public struct ScheduledRows: Sendable, Equatable {
 }
 
 extension TerminationPlan {
-    /// Computes the plan in a READ ONLY transaction.
+    /// Checks the policy and the tenant, then computes the plan in a READ ONLY transaction.
     public static func make(policy: Policy, tenant: String, terminateAt: String?, connection: Connection) throws -> TerminationPlan {
         guard let tenants = policy.tenants else {
             throw RunError.usage("the policy has no \"tenants\" section, so it has no tenants to plan for")
         }
+        let validation = try PolicyValidation.validate(policy, connection: connection)
+        guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
+        let key = TenantKey(source: tenants, schema: validation.schema)
+        guard try key.exists(tenant, connection: connection) else {
+            throw RunError.unknownTenant(tenant, table: tenants.table.description)
+        }
         return try connection.transaction(readOnly: true) {
             try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
-            let found = try connection.execute("""
+            let row = try connection.execute("""
                 SELECT \(SQLTime.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(SQLTime.isoUTC("now()")),
                        \(SQLTime.isoUTC("coalesce($2::timestamptz, now())"))
-                FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key))::text = $1
-                """, [tenant, terminateAt])
-            guard let row = found.rows.first else {
-                throw RunError.unknownTenant(tenant, table: tenants.table.description)
-            }
+                FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key)) = \(key.typed("$1")) LIMIT 1
+                """, [tenant, terminateAt]).rows[0]
             let recorded = row[0]
             let asOf = try row.text(1)
             let terminatedAt = try recorded ?? row.text(2)
-            let validation = try PolicyValidation.validate(policy, connection: connection)
-            guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
-            let holds = try LegalHold.of(tenant: tenant, connection).filter(\.isActive)
+            let holds = try LegalHold.of(tenant: tenant, key: key, connection).filter(\.isActive)
             var schedules: [RuleSchedule] = []
             var others: [String] = []
             for rule in policy.rules {
@@ -108,7 +109,7 @@ extension TerminationPlan {
             }
         }
         let anchor = anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))"
-        var conditions = ["\(plan.column(rule.tenantColumn!, "r"))::text = \(builder.bind(tenant))"]
+        var conditions = ["\(plan.column(rule.tenantColumn!, "r")) = \(builder.bind(tenant))::text::\(plan.tenantColumnType ?? "text")"]
         if case let .pseudonymise(spec) = rule.action { conditions.append("\(plan.column(spec.marker, "r")) IS NULL") }
         let yearStart = "((s.due_at - interval '1 microsecond' - \(after)) - interval '1 year')"
         let asOfParameter = builder.bind(asOf)

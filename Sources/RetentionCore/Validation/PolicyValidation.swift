@@ -9,12 +9,14 @@ public enum PolicyValidation {
         public var warnings: [PolicyProblem]
     }
 
-    public static func validate(_ policy: Policy, connection: Connection) throws -> Result {
+    /// `checkRowSecurity`: whether row-level security that hides rows from the connected role is
+    /// a problem; off for `grants`, whose connection is not the role the script creates.
+    public static func validate(_ policy: Policy, connection: Connection, checkRowSecurity: Bool = true) throws -> Result {
         let schema = try Schema.load(for: policy, connection: connection)
         let zoneKnown = try connection.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1)",
                                                [policy.timeZone]).requiredScalar() == "t"
-        return Result(schema: schema,
-                      problems: SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown),
-                      warnings: SchemaCheck.warnings(policy, schema: schema))
+        var problems = SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown)
+        if checkRowSecurity { problems += RowSecurityCheck.problems(policy, schema: schema) }
+        return Result(schema: schema, problems: problems, warnings: SchemaCheck.warnings(policy, schema: schema))
     }
 }

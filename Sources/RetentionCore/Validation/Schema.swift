@@ -4,8 +4,15 @@ import Postgres
 public struct Schema: Sendable {
     /// Tables by the identifier written in the policy.
     public var tables: [Identifier: TableInfo]
+    /// Row-level security on the relations the policy reads or changes (the tables, their leaf
+    /// partitions and the tables whose keys reference them), by resolved name; only relations
+    /// that have it enabled.
+    public var rowSecurity: [Identifier: RowSecurity]
 
-    public init(tables: [Identifier: TableInfo]) { self.tables = tables }
+    public init(tables: [Identifier: TableInfo], rowSecurity: [Identifier: RowSecurity] = [:]) {
+        self.tables = tables
+        self.rowSecurity = rowSecurity
+    }
 
     /// Reads every table the policy names; tables that do not exist are simply absent.
     public static func load(for policy: Policy, connection: Connection) throws -> Schema {
@@ -20,7 +27,14 @@ public struct Schema: Sendable {
         for name in names where tables[name] == nil {
             if let info = try catalog.table(name) { tables[name] = info }
         }
-        return Schema(tables: tables)
+        var relations: [Identifier] = []
+        for table in tables.values {
+            for relation in [table.identifier] + table.leaves + table.referencedBy.flatMap({ [$0.referencing, $0.referencingRoot] })
+            where !relations.contains(relation) {
+                relations.append(relation)
+            }
+        }
+        return Schema(tables: tables, rowSecurity: try catalog.rowSecurity(of: relations))
     }
 
     /// The resolved table of a rule.

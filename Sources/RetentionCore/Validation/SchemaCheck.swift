@@ -11,21 +11,23 @@ public enum SchemaCheck {
             problems.append(PolicyProblem(rule: nil, key: "timeZone", message: "the server does not know time zone \"\(policy.timeZone)\"; use a name from pg_timezone_names"))
         }
         var tenantKey: ColumnInfo?
-        if let tenants = policy.tenants {
+        if let tenants = policy.tenants, let reserved = ReservedSchema.problem(tenants.table, resolved: schema.tables[tenants.table]) {
+            problems.append(PolicyProblem(rule: nil, key: "tenants.table", message: reserved))
+        } else if let tenants = policy.tenants {
             if let table = schema.tables[tenants.table] {
                 tenantKey = table.column(tenants.key)
                 if tenantKey == nil {
-                    problems.append(PolicyProblem(rule: nil, key: "tenants.key", message: "table \"\(table.identifier)\" has no column \"\(tenants.key)\""))
+                    problems.append(PolicyProblem(rule: nil, key: "tenants.key", message: "table \(table.identifier) has no column \"\(tenants.key)\""))
                 }
                 if let column = table.column(tenants.terminatedAt) {
                     if !column.isTimeAnchor {
-                        problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "column \"\(tenants.terminatedAt)\" of \"\(table.identifier)\" is \(column.typeName); it must be timestamptz, timestamp or date"))
+                        problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "column \"\(tenants.terminatedAt)\" of \(table.identifier) is \(column.typeName); it must be timestamptz, timestamp or date"))
                     }
                 } else {
-                    problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "table \"\(table.identifier)\" has no column \"\(tenants.terminatedAt)\""))
+                    problems.append(PolicyProblem(rule: nil, key: "tenants.terminatedAt", message: "table \(table.identifier) has no column \"\(tenants.terminatedAt)\""))
                 }
             } else {
-                problems.append(PolicyProblem(rule: nil, key: "tenants.table", message: "table \"\(tenants.table)\" does not exist; check the name and the search_path"))
+                problems.append(PolicyProblem(rule: nil, key: "tenants.table", message: "table \(tenants.table) does not exist; check the name and the search_path"))
             }
         }
         for rule in policy.rules {
@@ -65,21 +67,25 @@ struct RuleSchemaCheck {
 
     private mutating func run() {
         guard let name = rule.table else { return }
+        if let reserved = ReservedSchema.problem(name, resolved: schema.tables[name]) {
+            problem("table", reserved)
+            return
+        }
         guard let table = schema.tables[name] else {
-            problem("table", "table \"\(name)\" does not exist; check the name and the search_path")
+            problem("table", "table \(name) does not exist; check the name and the search_path")
             return
         }
         if case let .other(kind) = table.kind {
-            problem("table", "\"\(table.identifier)\" is not a table (relkind \"\(kind)\"); rules work on tables and partitioned tables")
+            problem("table", "\(table.identifier) is not a table (relkind \"\(kind)\"); rules work on tables and partitioned tables")
             return
         }
         if table.primaryKey.isEmpty {
-            problem("table", "table \"\(table.identifier)\" has no primary key; add one so rows can be identified")
+            problem("table", "table \(table.identifier) has no primary key; add one so rows can be identified")
         }
         for anchor in rule.due.anchors {
             guard case let .column(columnName) = anchor else { continue }
             guard let column = table.column(columnName) else {
-                problem("due.from", "table \"\(table.identifier)\" has no column \"\(columnName)\"")
+                problem("due.from", "table \(table.identifier) has no column \"\(columnName)\"")
                 continue
             }
             if !column.isTimeAnchor {
@@ -92,7 +98,7 @@ struct RuleSchemaCheck {
                     problem("tenantColumn", "column \"\(tenantColumn)\" is \(column.typeName) but the tenants key is \(tenantKey.typeName); they must have the same type")
                 }
             } else {
-                problem("tenantColumn", "table \"\(table.identifier)\" has no column \"\(tenantColumn)\"")
+                problem("tenantColumn", "table \(table.identifier) has no column \"\(tenantColumn)\"")
             }
         }
         switch rule.action {
@@ -114,7 +120,7 @@ struct RuleSchemaCheck {
                 other.removesRows && other.table.flatMap { schema.tables[$0]?.identifier } == key.referencingRoot
             }
             if !emptied {
-                problem("table", "deleting from \"\(table.identifier)\" would be blocked by foreign key \"\(key.name)\" from \"\(key.referencing)\", which no rule empties; add a rule for \"\(key.referencingRoot)\" or declare the key ON DELETE CASCADE")
+                problem("table", "deleting from \(table.identifier) would be blocked by foreign key \"\(key.name)\" from \(key.referencing), which no rule empties; add a rule for \(key.referencingRoot) or declare the key ON DELETE CASCADE")
             }
         }
     }
@@ -123,7 +129,7 @@ struct RuleSchemaCheck {
         for entry in spec.columns {
             let key = "pseudonymise.columns.\(entry.column)"
             guard let column = table.column(entry.column) else {
-                problem(key, "table \"\(table.identifier)\" has no column \"\(entry.column)\"")
+                problem(key, "table \(table.identifier) has no column \"\(entry.column)\"")
                 continue
             }
             if table.primaryKey.contains(entry.column) {
@@ -146,45 +152,61 @@ struct RuleSchemaCheck {
             if marker.baseType != "timestamptz" { problem("pseudonymise.marker", "column \"\(spec.marker)\" is \(marker.typeName); the marker must be timestamptz") }
             if marker.notNull { problem("pseudonymise.marker", "column \"\(spec.marker)\" is NOT NULL; the marker must be nullable (NULL means not yet pseudonymised)") }
         } else {
-            problem("pseudonymise.marker", "table \"\(table.identifier)\" has no column \"\(spec.marker)\"; add a nullable timestamptz column")
+            problem("pseudonymise.marker", "table \(table.identifier) has no column \"\(spec.marker)\"; add a nullable timestamptz column")
         }
     }
 
     private mutating func checkAggregate(_ spec: AggregateSpec, _ table: TableInfo) {
+        if let reserved = ReservedSchema.problem(spec.into, resolved: schema.tables[spec.into]) {
+            problem("aggregate.into", reserved)
+            return
+        }
         guard let target = schema.tables[spec.into] else {
-            problem("aggregate.into", "table \"\(spec.into)\" does not exist; create the roll-up table first")
+            problem("aggregate.into", "table \(spec.into) does not exist; create the roll-up table first")
             return
         }
         if let bucket = target.column(spec.bucketColumn) {
-            if !bucket.isTimeAnchor { problem("aggregate.bucket.column", "column \"\(spec.bucketColumn)\" of \"\(target.identifier)\" is \(bucket.typeName); a bucket must be date, timestamp or timestamptz") }
+            if !bucket.isTimeAnchor { problem("aggregate.bucket.column", "column \"\(spec.bucketColumn)\" of \(target.identifier) is \(bucket.typeName); a bucket must be date, timestamp or timestamptz") }
         } else {
-            problem("aggregate.bucket.column", "table \"\(target.identifier)\" has no column \"\(spec.bucketColumn)\"")
+            problem("aggregate.bucket.column", "table \(target.identifier) has no column \"\(spec.bucketColumn)\"")
         }
         for dimension in spec.dimensions {
-            if table.column(dimension) == nil { problem("aggregate.dimensions", "table \"\(table.identifier)\" has no column \"\(dimension)\"") }
-            if target.column(dimension) == nil { problem("aggregate.dimensions", "table \"\(target.identifier)\" has no column \"\(dimension)\"") }
+            if table.column(dimension) == nil { problem("aggregate.dimensions", "table \(table.identifier) has no column \"\(dimension)\"") }
+            if target.column(dimension) == nil { problem("aggregate.dimensions", "table \(target.identifier) has no column \"\(dimension)\"") }
         }
         if let count = target.column(spec.countColumn) {
-            if !count.isNumeric { problem("aggregate.count", "column \"\(spec.countColumn)\" of \"\(target.identifier)\" is \(count.typeName); a counter must be numeric") }
+            if let kind = count.numericKind {
+                if !kind.holdsCounts {
+                    problem("aggregate.count", "column \"\(spec.countColumn)\" of \(target.identifier) is \(count.typeName), which cannot hold a row count (bigint) exactly; use bigint, or numeric with scale 0")
+                }
+            } else {
+                problem("aggregate.count", "column \"\(spec.countColumn)\" of \(target.identifier) is \(count.typeName); a counter must be numeric")
+            }
         } else {
-            problem("aggregate.count", "table \"\(target.identifier)\" has no column \"\(spec.countColumn)\"")
+            problem("aggregate.count", "table \(target.identifier) has no column \"\(spec.countColumn)\"")
         }
         for sum in spec.sums {
             if let source = table.column(sum.source) {
                 if !source.isNumeric { problem("aggregate.sums.\(sum.source)", "column \"\(sum.source)\" is \(source.typeName); only numeric columns can be summed") }
             } else {
-                problem("aggregate.sums.\(sum.source)", "table \"\(table.identifier)\" has no column \"\(sum.source)\"")
+                problem("aggregate.sums.\(sum.source)", "table \(table.identifier) has no column \"\(sum.source)\"")
             }
             if let total = target.column(sum.total) {
-                if !total.isNumeric { problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \"\(target.identifier)\" is \(total.typeName); a total must be numeric") }
+                if let kind = total.numericKind {
+                    if let source = table.column(sum.source), let sourceKind = source.numericKind, !kind.holdsSums(of: sourceKind) {
+                        problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \(target.identifier) is \(total.typeName), which cannot hold sums of \"\(sum.source)\" (\(source.typeName)) exactly: every batch would round the total; \(NumericKind.exactTotalAdvice(for: sourceKind))")
+                    }
+                } else {
+                    problem("aggregate.sums.\(sum.source)", "column \"\(sum.total)\" of \(target.identifier) is \(total.typeName); a total must be numeric")
+                }
             } else {
-                problem("aggregate.sums.\(sum.source)", "table \"\(target.identifier)\" has no column \"\(sum.total)\"")
+                problem("aggregate.sums.\(sum.source)", "table \(target.identifier) has no column \"\(sum.total)\"")
             }
         }
         let keyColumns = Set([spec.bucketColumn] + spec.dimensions)
         if !target.uniqueKeys.contains(keyColumns) {
             let list = ([spec.bucketColumn] + spec.dimensions).joined(separator: ", ")
-            problem("aggregate.into", "table \"\(target.identifier)\" has no unique key on exactly (\(list)); add PRIMARY KEY or UNIQUE (\(list))")
+            problem("aggregate.into", "table \(target.identifier) has no unique key on exactly (\(list)); add PRIMARY KEY or UNIQUE (\(list))")
         }
     }
 }
@@ -198,18 +220,18 @@ extension SchemaCheck {
         for rule in policy.rules {
             guard case let .aggregate(spec) = rule.action, let table = schema.table(of: rule) else { continue }
             for dimension in spec.dimensions where table.column(dimension)?.notNull == false {
-                warnings.append(PolicyProblem(rule: rule.name, key: "aggregate.dimensions", message: "column \"\(dimension)\" of \"\(table.identifier)\" may be NULL; rows with NULL there are counted exactly, but each batch adds its own roll-up row for them because a unique key treats NULLs as distinct (declare the key NULLS NOT DISTINCT)"))
+                warnings.append(PolicyProblem(rule: rule.name, key: "aggregate.dimensions", message: "column \"\(dimension)\" of \(table.identifier) may be NULL; rows with NULL there are counted exactly, but each batch adds its own roll-up row for them because a unique key treats NULLs as distinct (declare the key NULLS NOT DISTINCT)"))
             }
         }
         for rule in policy.rules where rule.removesRows {
             guard let table = schema.table(of: rule) else { continue }
             for key in table.referencedBy where key.onDelete == .cascade && key.referencingRoot != table.identifier
                 && !policy.rules.contains(where: { $0.removesRows && schema.table(of: $0)?.identifier == key.referencingRoot }) {
-                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \"\(table.identifier)\" also deletes the rows of \"\(key.referencing)\" that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
+                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \(table.identifier) also deletes the rows of \(key.referencing) that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
             }
             for key in table.referencedBy where !key.referencingIndexed {
                 let columns = key.referencingColumns.joined(separator: ", ")
-                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "foreign key \"\(key.name)\" from \"\(key.referencing)\" has no index on (\(columns)): PostgreSQL scans \"\(key.referencing)\" for every row deleted from \"\(table.identifier)\"; CREATE INDEX ON \(key.referencing.sql) (\(key.referencingColumns.map(Identifier.quote).joined(separator: ", ")))"))
+                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "foreign key \"\(key.name)\" from \(key.referencing) has no index on (\(columns)): PostgreSQL scans \(key.referencing) for every row deleted from \(table.identifier); CREATE INDEX ON \(key.referencing.sql) (\(key.referencingColumns.map(Identifier.quote).joined(separator: ", ")))"))
             }
         }
         return warnings
