@@ -4,7 +4,7 @@ import TestSupport
 
 private let contactsSchema = """
     SET TimeZone = 'UTC';
-    CREATE EXTENSION pgcrypto;
+    \(HMACOracle.sql)
     CREATE TABLE contacts (id int PRIMARY KEY, email text NOT NULL, name text, company varchar(80), ip inet, ip_text text,
                            unsubscribed_at timestamptz, pseudonymised_at timestamptz);
     INSERT INTO contacts SELECT g, CASE WHEN g % 10 = 0 THEN 'Åsa.' || g || '@exämple.se' ELSE 'user' || (g % 700) || '@example.com' END,
@@ -36,7 +36,7 @@ struct PseudonymiseTests {
 
     static let key: [UInt8] = Array("0123456789abcdef0123456789abcdef-and-more".utf8)
 
-    @Test("exactly the due rows change, as an independent pgcrypto computation says; other rows are byte-identical; a second run changes nothing")
+    @Test("exactly the due rows change, as an independent HMAC computation says (pgcrypto, or RFC 2104 in SQL); other rows are byte-identical; a second run changes nothing")
     func exactChange() throws {
         let fixture = try EngineFixture.make("pseudo", schemaSQL: contactsSchema)
         defer { fixture.drop() }
@@ -46,7 +46,7 @@ struct PseudonymiseTests {
         let asOf = "2026-03-01T00:00:00Z"
         try fixture.database.connect().executeScript("""
             CREATE TABLE expected AS SELECT id,
-              CASE WHEN due THEN encode(hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea, 'sha256'), 'hex') ELSE email END AS email,
+              CASE WHEN due THEN expected_hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea) ELSE email END AS email,
               CASE WHEN due THEN NULL ELSE name END AS name,
               CASE WHEN due THEN '[redacted]' ELSE company END AS company,
               CASE WHEN due AND ip IS NOT NULL THEN (CASE WHEN family(ip) = 4 THEN host(network(set_masklen(ip, 24))) ELSE host(network(set_masklen(ip, 48))) END)::inet ELSE ip END AS ip,
@@ -99,7 +99,7 @@ struct PseudonymiseTests {
         try quiet.execute("SET log_statement = 'none'")
         try quiet.execute("SET log_min_duration_statement = -1")
         try quiet.executeScript("""
-            CREATE TABLE expected AS SELECT id, encode(hmac(convert_to(email, 'UTF8'), '\\x\(hex(key))'::bytea, 'sha256'), 'hex') AS email
+            CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(hex(key))'::bytea) AS email
             FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
             ALTER DATABASE \(fixture.database.name) SET log_statement = 'all';
             ALTER DATABASE \(fixture.database.name) SET log_min_duration_statement = 0;
@@ -126,7 +126,7 @@ struct PseudonymiseTests {
         let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
         let asOf = "2026-03-01T00:00:00Z"
         try fixture.database.connect().executeScript("""
-            CREATE TABLE expected AS SELECT id, encode(hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea, 'sha256'), 'hex') AS email
+            CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea) AS email
             FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
             """)
         let running = try fixture.start(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "40", "--pause", "30", "--concurrency", "2"])

@@ -50,6 +50,37 @@ extension ComplianceReport {
 
     private var runsText: String { runs == 1 ? "1 run" : "\(runs) runs" }
 
+    private var title: String { "Data retention report for tenant \(tenant)" }
+
+    private var generatedText: String {
+        "Generated \(generatedAt), covering \(periodText) (\(runsText)). Counts only: this report contains no personal data."
+    }
+
+    private static let nothingRemoved = "Nothing was removed in this period."
+    private static let noHolds = "No legal hold was ever placed on this tenant."
+    private static let nothingScheduled = "Nothing of this tenant is scheduled."
+
+    /// What a rule did, after its name: "1,200 rows of public.events deleted."
+    private func removedText(_ rule: RuleSection) -> String {
+        "\(grouped(rule.total)) rows of \(rule.table ?? "-") \(rule.action.pastTense)."
+    }
+
+    private func holdText(_ hold: LegalHold) -> String {
+        let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
+        return "Hold \(hold.id) (\(hold.rule.map { "rule \($0)" } ?? "every rule")): placed \(hold.placedAt) by \(hold.placedBy), \(released). Reason: \(hold.reason)"
+    }
+
+    private func scheduledText(_ items: [TimelineItem]) -> String {
+        items.map { "\($0.action.verb) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }
+            .joined(separator: "; ")
+    }
+
+    private var integrityText: String {
+        integrity.isIntact
+            ? "Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged."
+            : "NOT INTACT: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports."
+    }
+
     private func columnsText(_ rule: RuleSection) -> String? {
         guard !rule.columns.isEmpty else { return nil }
         let described = rule.columns.map { column, strategy in strategy.describe(column) }
@@ -80,16 +111,15 @@ extension ComplianceReport {
     }
 
     public func markdown() -> String {
-        var lines = ["# Data retention report for tenant \(md(tenant))", "",
-                     "Generated \(generatedAt), covering \(periodText) (\(runsText)). Counts only: this report contains no personal data.", ""]
+        var lines = ["# \(md(title))", "", md(generatedText), ""]
         lines.append("## What was removed")
-        if rules.allSatisfy({ $0.total == 0 }) { lines.append(""); lines.append("Nothing was removed in this period.") }
+        if rules.allSatisfy({ $0.total == 0 }) { lines.append(""); lines.append(Self.nothingRemoved) }
         for category in Array(Set(rules.map(\.category))).sorted() {
             lines.append("")
             lines.append("### \(md(category))")
             for rule in rules where rule.category == category && rule.total > 0 {
                 lines.append("")
-                lines.append("**\(md(rule.rule))**: \(grouped(rule.total)) rows of \(md(rule.table ?? "-")) \(rule.action.pastTense).")
+                lines.append("**\(md(rule.rule))**: \(md(removedText(rule)))")
                 if let basis = rule.basis { lines.append("Basis: \(md(basis))") }
                 if let columns = columnsText(rule) { lines.append(md(columns)) }
                 lines.append("")
@@ -105,24 +135,18 @@ extension ComplianceReport {
         }
         lines.append("")
         lines.append("## Legal holds")
-        if holds.isEmpty { lines.append(""); lines.append("No legal hold was ever placed on this tenant.") }
-        for hold in holds {
-            let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
-            lines.append("- Hold \(hold.id) (\(md(hold.rule.map { "rule \($0)" } ?? "every rule"))): placed \(hold.placedAt) by \(md(hold.placedBy)), \(md(released)). Reason: \(md(hold.reason))")
-        }
+        if holds.isEmpty { lines.append(""); lines.append(Self.noHolds) }
+        for hold in holds { lines.append("- " + md(holdText(hold))) }
         if let scheduled {
             lines.append("")
             lines.append("## Scheduled next")
-            if scheduled.isEmpty { lines.append(""); lines.append("Nothing of this tenant is scheduled.") }
-            for day in scheduled {
-                lines.append("- \(day.date): " + md(day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }.joined(separator: "; ")))
-            }
+            if scheduled.isEmpty { lines.append(""); lines.append(Self.nothingScheduled) }
+            for day in scheduled { lines.append("- \(day.date): " + md(scheduledText(day.items))) }
         }
         lines.append("")
         lines.append("## Integrity of the audit trail")
         lines.append("")
-        lines.append(integrity.isIntact ? "Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged."
-                                        : "NOT INTACT: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports.")
+        lines.append(md(integrityText))
         for problem in integrity.problems { lines.append("- \(md(problem))") }
         for note in integrity.notes { lines.append("- Note: \(md(note))") }
         return lines.joined(separator: "\n") + "\n"
@@ -130,17 +154,17 @@ extension ComplianceReport {
 
     public func html() -> String {
         var body = ""
-        body += "<h1>Data retention report for tenant \(escape(tenant))</h1>\n"
-        body += "<p class=\"meta\">Generated \(escape(generatedAt)), covering \(escape(periodText)) (\(runsText)). Counts only: this report contains no personal data.</p>\n"
+        body += "<h1>\(escape(title))</h1>\n"
+        body += "<p class=\"meta\">\(escape(generatedText))</p>\n"
         body += "<h2>Rows removed per month</h2>\n" + chart() + "\n"
         body += "<h2>What was removed</h2>\n"
-        if rules.allSatisfy({ $0.total == 0 }) { body += "<p>Nothing was removed in this period.</p>\n" }
+        if rules.allSatisfy({ $0.total == 0 }) { body += "<p>\(Self.nothingRemoved)</p>\n" }
         for category in Array(Set(rules.map(\.category))).sorted() {
             let inCategory = rules.filter { $0.category == category && $0.total > 0 }
             guard !inCategory.isEmpty else { continue }
             body += "<h3>\(escape(category))</h3>\n"
             for rule in inCategory {
-                body += "<section class=\"rule\"><p><strong>\(escape(rule.rule))</strong>: \(grouped(rule.total)) rows of \(escape(rule.table ?? "-")) \(rule.action.pastTense).</p>\n"
+                body += "<section class=\"rule\"><p><strong>\(escape(rule.rule))</strong>: \(escape(removedText(rule)))</p>\n"
                 if let basis = rule.basis { body += "<p class=\"basis\">Basis: \(escape(basis))</p>\n" }
                 if let columns = columnsText(rule) { body += "<p>\(escape(columns))</p>\n" }
                 body += "<table><thead><tr><th>date</th><th class=\"n\">rows</th></tr></thead><tbody>\n"
@@ -154,25 +178,17 @@ extension ComplianceReport {
             body += "</ul>\n"
         }
         body += "<h2>Legal holds</h2>\n"
-        if holds.isEmpty { body += "<p>No legal hold was ever placed on this tenant.</p>\n" } else { body += "<ul>\n" }
-        for hold in holds {
-            let released = hold.releasedAt.map { "released \($0) by \(hold.releasedBy ?? "?")" } ?? "in force"
-            body += "<li>Hold \(hold.id) (\(escape(hold.rule.map { "rule \($0)" } ?? "every rule"))): placed \(escape(hold.placedAt)) by \(escape(hold.placedBy)), \(escape(released)). Reason: \(escape(hold.reason))</li>\n"
-        }
+        if holds.isEmpty { body += "<p>\(Self.noHolds)</p>\n" } else { body += "<ul>\n" }
+        for hold in holds { body += "<li>\(escape(holdText(hold)))</li>\n" }
         if !holds.isEmpty { body += "</ul>\n" }
         if let scheduled {
             body += "<h2>Scheduled next</h2>\n"
-            if scheduled.isEmpty { body += "<p>Nothing of this tenant is scheduled.</p>\n" } else { body += "<ul>\n" }
-            for day in scheduled {
-                let items = day.items.map { "\($0.action) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }
-                body += "<li>\(escape(day.date)): \(escape(items.joined(separator: "; ")))</li>\n"
-            }
+            if scheduled.isEmpty { body += "<p>\(Self.nothingScheduled)</p>\n" } else { body += "<ul>\n" }
+            for day in scheduled { body += "<li>\(escape(day.date)): \(escape(scheduledText(day.items)))</li>\n" }
             if !scheduled.isEmpty { body += "</ul>\n" }
         }
         body += "<h2>Integrity of the audit trail</h2>\n"
-        body += integrity.isIntact
-            ? "<p class=\"ok\">Intact: \(integrity.reportsChecked) run reports checked; each names the SHA-256 of the one before it, and every recorded run's report is present and unchanged.</p>\n"
-            : "<p class=\"bad\">Not intact: \(integrity.problems.count) problems in \(integrity.reportsChecked) run reports.</p>\n"
+        body += "<p class=\"\(integrity.isIntact ? "ok" : "bad")\">\(escape(integrityText))</p>\n"
         if !integrity.problems.isEmpty || !integrity.notes.isEmpty {
             body += "<ul>\n"
             for problem in integrity.problems { body += "<li class=\"bad\">\(escape(problem))</li>\n" }
@@ -182,7 +198,7 @@ extension ComplianceReport {
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>Data retention report for tenant \(escape(tenant))</title>
+            <title>\(escape(title))</title>
             <style>
             body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 52em; margin: 2em auto; padding: 0 1em; }
             h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; }

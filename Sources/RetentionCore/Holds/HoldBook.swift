@@ -47,7 +47,7 @@ public struct HoldBook {
     /// Releases hold `id`, recording who released it and when.
     public func release(id: Int64, by person: String) throws {
         let found = try connection.execute("""
-            SELECT to_char(released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM retention.legal_holds WHERE hold_id = $1
+            SELECT \(SQLTime.isoUTC("released_at")) FROM retention.legal_holds WHERE hold_id = $1
             """, [String(id)])
         guard let row = found.rows.first else { throw HoldError.noSuchHold(id) }
         if let releasedAt = row[0] { throw HoldError.alreadyReleased(id, at: releasedAt) }

@@ -16,9 +16,7 @@ public struct LegalHold: Sendable, Equatable {
     public var isActive: Bool { releasedAt == nil }
 
     static let columns = """
-        hold_id, tenant, rule, reason, placed_by,
-        to_char(placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), released_by,
-        to_char(released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        hold_id, tenant, rule, reason, placed_by, \(SQLTime.isoUTC("placed_at")), released_by, \(SQLTime.isoUTC("released_at"))
         """
 
     init(row: [String?]) throws {

@@ -5,17 +5,13 @@ import Postgres
 enum RuleStart {
     static func bounds(for plan: RulePlan, context: RunContext, connection: Connection) throws -> RuleBounds {
         let rule = plan.rule
-        let query = CutoffQuery.sql(align: rule.due.align, financialYearStartMonth: context.policy.financialYearStartMonth)
-        let row = try connection.execute("SELECT \(SQLTime.isoUTC("q.cutoff")), \(SQLTime.isoUTC("q.anchor_cutoff")) FROM (\(query)) AS q(cutoff, anchor_cutoff)",
-                                         [context.asOf, rule.due.after.intervalText]).rows[0]
+        let cutoffs = RuleStartStatements.cutoffs(align: rule.due.align, financialYearStartMonth: context.policy.financialYearStartMonth)
+        let row = try connection.execute(cutoffs, [context.asOf, rule.due.after.intervalText]).rows[0]
         let cutoff = try row.text(0)
         let anchorCutoff = try row.text(1)
         var terminated: [String]?
         if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = context.policy.tenants {
-            terminated = try connection.execute("""
-                SELECT t.\(Identifier.quote(tenants.key))::text FROM \(tenants.table.sql) t
-                WHERE t.\(Identifier.quote(tenants.terminatedAt)) < $1::timestamptz ORDER BY 1
-                """, [anchorCutoff]).rows.map { try $0.text(0) }
+            terminated = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
         }
         if terminated != nil {
             let replayed = context.options.replay.filter { $0.rule == rule.name && $0.isTermination }.map(\.tenant)
@@ -36,12 +32,7 @@ enum RuleStart {
         for relation in plan.table.leaves {
             if let column = try windowColumn(plan, relation, connection) {
                 // A '-infinity' anchor has no place on the time line: such a table walks its pages.
-                let row = try connection.execute("""
-                    SELECT CASE WHEN isfinite(m) THEN (extract(epoch FROM m) * 1000000)::bigint END,
-                           (extract(epoch FROM $1::timestamptz) * 1000000)::bigint, m IS NULL
-                    FROM (SELECT min(\(Identifier.quote(column)))::timestamptz AS m FROM ONLY \(relation.sql)
-                          WHERE \(Identifier.quote(column)) < $1::timestamptz) AS first
-                    """, [bounds.anchorCutoff]).rows[0]
+                let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).rows[0]
                 if try row.bool(2) { continue }
                 if row[0] == nil {
                     cursors.append(try pageCursor(relation, connection))
@@ -64,8 +55,7 @@ enum RuleStart {
 
     /// A walk over every page the relation has now.
     private static func pageCursor(_ relation: Identifier, _ connection: Connection) throws -> RuleExecution.Cursor {
-        let pages = try connection.execute("SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint",
-                                           [relation.sql]).int64()
+        let pages = try connection.execute(RuleStartStatements.pages, [relation.sql]).int64()
         return RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
     }
 
@@ -75,29 +65,19 @@ enum RuleStart {
             return try hasIndex(relation, leadingWith: column, connection) ? column : nil
         }
         guard let column = plan.deleteAnchorColumn, try hasIndex(relation, leadingWith: column, connection) else { return nil }
-        let correlation = try connection.execute("""
-            SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3
-            """, [relation.schema ?? "public", relation.name, column]).rows.first?[0].flatMap(Double.init) ?? 0
+        let correlation = try connection.execute(RuleStartStatements.correlation, [relation.schema ?? "public", relation.name, column]).rows.first?[0].flatMap(Double.init) ?? 0
         return correlation >= 0.9 ? column : nil
     }
 
     /// The starts of the aggregate's buckets between two instants, in the session's (the policy's)
     /// time zone: at most one per day of the due range, so few.
     private static func bucketBoundaries(_ unit: BucketUnit, from: Int64, to: Int64, _ connection: Connection) throws -> [Int64] {
-        try connection.execute("""
-            SELECT (extract(epoch FROM b) * 1000000)::bigint
-            FROM generate_series(date_trunc($1, timestamptz 'epoch' + $2::bigint * interval '1 microsecond'),
-                                 timestamptz 'epoch' + $3::bigint * interval '1 microsecond', ('1 ' || $1)::interval) AS b
-            """, [unit.rawValue, String(from), String(to)]).rows.map { try $0.int64(0) }
+        try connection.execute(RuleStartStatements.bucketBoundaries, [unit.rawValue, String(from), String(to)]).rows.map { try $0.int64(0) }
     }
 
     /// Whether `relation` has a valid, non-partial index whose first column is `column`.
     private static func hasIndex(_ relation: Identifier, leadingWith column: String, _ connection: Connection) throws -> Bool {
-        try connection.execute("""
-            SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-              JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-              WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
-            """, [relation.sql, column]).requiredScalar() == "t"
+        try connection.execute(RuleStartStatements.hasLeadingIndex, [relation.sql, column]).requiredScalar() == "t"
     }
 }
 
@@ -116,23 +96,14 @@ extension RuleStart {
         let byTermination = rule.due.anchors.contains(.tenantTerminatedAt)
         guard byTermination || !removalColumns.isEmpty else { return [] }
         var builder = SQLBuilder()
-        var conditions = [plan.duePredicate("r", bounds, &builder)]
-        if let held = plan.heldPredicate("r", &builder) { conditions.append("NOT \(held)") }
-        let tenants = try connection.longRead("SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1",
-                                             builder.parameters).rows.compactMap { $0[0] }
+        let query = RuleStartStatements.tenantsToErase(plan, bounds, &builder)
+        let tenants = try connection.longRead(query, builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }
-        // The termination time of each tenant key the rows carry, matched to the tenants table by
-        // the key's own type (under citext, rows of `ACME` belong to tenant `Acme`).
+        // The termination time of each tenant key the rows carry.
         var terminationTimes: [String: String] = [:]
         if byTermination, let source = context.policy.tenants {
-            let key = TenantKey(source: source, schema: context.schema)
-            for row in try connection.execute("""
-                SELECT u.tenant, \(SQLTime.isoUTC("min(t.\(Identifier.quote(source.terminatedAt)))::timestamptz"))
-                FROM unnest($1::text[]) AS u(tenant)
-                JOIN \(source.table.sql) t ON t.\(Identifier.quote(source.key)) = \(key.typed("u.tenant"))
-                WHERE t.\(Identifier.quote(source.terminatedAt)) < $2::timestamptz
-                GROUP BY u.tenant
-                """, [textArrayLiteral(tenants), bounds.anchorCutoff]).rows {
+            let query = RuleStartStatements.terminationTimes(source, key: TenantKey(source: source, schema: context.schema))
+            for row in try connection.execute(query, [textArrayLiteral(tenants), bounds.anchorCutoff]).rows {
                 if let tenant = row[0], let time = row[1] { terminationTimes[tenant] = time }
             }
         }

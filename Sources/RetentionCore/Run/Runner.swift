@@ -176,7 +176,7 @@ public struct Runner {
         case let .success(found): order = found
         case let .failure(cycle): throw PolicyError(problems: [cycle])
         }
-        let covered = Set(policy.rules.filter(\.removesRows).compactMap { schema.table(of: $0)?.identifier })
+        let covered = schema.tablesEmptied(by: policy.rules)
         let rules = selected.map { rule in
             (rule, schema.table(of: rule).map {
                 RulePlan(rule: rule, table: $0, schema: schema, coveredTables: covered)

@@ -11,8 +11,8 @@ public enum RuleOrder {
             waitsFor[rule.name] = []
             guard rule.removesRows, let table = schema.table(of: rule) else { continue }
             let referencingRoots = Set(table.referencedBy.map(\.referencingRoot)).subtracting([table.identifier])
-            for other in rules where other.name != rule.name && other.removesRows {
-                if let otherTable = schema.table(of: other), referencingRoots.contains(otherTable.identifier) {
+            for root in referencingRoots {
+                for other in schema.rules(rules, emptying: root) where other.name != rule.name {
                     waitsFor[rule.name, default: []].insert(other.name)
                 }
             }

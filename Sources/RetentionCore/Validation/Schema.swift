@@ -39,4 +39,14 @@ public struct Schema: Sendable {
 
     /// The resolved table of a rule.
     public func table(of rule: Rule) -> TableInfo? { rule.table.flatMap { tables[$0] } }
+
+    /// The rules among `rules` that remove rows (delete, aggregate) from `table`.
+    public func rules(_ rules: [Rule], emptying table: Identifier) -> [Rule] {
+        rules.filter { $0.removesRows && self.table(of: $0)?.identifier == table }
+    }
+
+    /// The tables that `rules` remove rows from.
+    public func tablesEmptied(by rules: [Rule]) -> Set<Identifier> {
+        Set(rules.filter(\.removesRows).compactMap { table(of: $0)?.identifier })
+    }
 }

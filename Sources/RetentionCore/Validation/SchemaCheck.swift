@@ -116,10 +116,7 @@ struct RuleSchemaCheck {
 
     private mutating func checkBlockingKeys(_ table: TableInfo) {
         for key in table.referencedBy where key.blocksDelete && key.referencingRoot != table.identifier {
-            let emptied = policy.rules.contains { other in
-                other.removesRows && other.table.flatMap { schema.tables[$0]?.identifier } == key.referencingRoot
-            }
-            if !emptied {
+            if schema.rules(policy.rules, emptying: key.referencingRoot).isEmpty {
                 problem("table", "deleting from \(table.identifier) would be blocked by foreign key \"\(key.name)\" from \(key.referencing), which no rule empties; add a rule for \(key.referencingRoot) or declare the key ON DELETE CASCADE")
             }
         }
@@ -226,7 +223,7 @@ extension SchemaCheck {
         for rule in policy.rules where rule.removesRows {
             guard let table = schema.table(of: rule) else { continue }
             for key in table.referencedBy where key.onDelete == .cascade && key.referencingRoot != table.identifier
-                && !policy.rules.contains(where: { $0.removesRows && schema.table(of: $0)?.identifier == key.referencingRoot }) {
+                && schema.rules(policy.rules, emptying: key.referencingRoot).isEmpty {
                 warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "deleting from \(table.identifier) also deletes the rows of \(key.referencing) that reference them (foreign key \"\(key.name)\" is ON DELETE CASCADE)"))
             }
             for key in table.referencedBy where !key.referencingIndexed {

@@ -1,0 +1,45 @@
+import Postgres
+
+/// The SQL of a `pseudonymise` rule's batch: one `UPDATE` that replaces each column by its
+/// strategy's value and sets the marker, so a row is done exactly once.
+enum PseudonymiseStatement {
+    static func sql(_ spec: PseudonymiseSpec, plan: RulePlan, target: String, whereClause: String) -> String {
+        let assignments = spec.columns.map { entry in
+            "\(Identifier.quote(entry.column)) = \(pseudonym(entry, plan: plan))"
+        } + ["\(Identifier.quote(spec.marker)) = now()"]
+        return "UPDATE \(target) SET \(assignments.joined(separator: ", ")) WHERE \(whereClause)"
+    }
+
+    /// The new value of one pseudonymised column; NULL stays NULL under every strategy.
+    static func pseudonym(_ entry: ColumnStrategy, plan: RulePlan) -> String {
+        let value = plan.column(entry.column, "r")
+        switch entry.strategy {
+        case .null:
+            return "NULL"
+        case .redact:
+            return "CASE WHEN \(value) IS NULL THEN NULL ELSE '[redacted]' END"
+        case .hmac:
+            return HMACPads.sql(message: "convert_to(\(value)::text, 'UTF8')")
+        case .truncateIP:
+            if plan.table.column(entry.column)?.baseType == "inet" {
+                return "host(network(set_masklen(\(value), CASE WHEN family(\(value)) = 4 THEN 24 ELSE 48 END)))::inet"
+            }
+            // A text column keeps its text form; text that is not an address is redacted.
+            let address = "\(value)::inet"
+            return """
+                CASE WHEN \(value) IS NULL THEN NULL \
+                WHEN \(value) ~ '\(addressPattern)' \
+                THEN host(network(set_masklen(\(address), CASE WHEN family(\(address)) = 4 THEN 24 ELSE 48 END))) \
+                ELSE '[redacted]' END
+                """
+        }
+    }
+
+    /// Text that `::inet` reads: dotted IPv4 with octets up to 255 and a mask up to 32, or IPv6
+    /// (hex groups and colons, an optional embedded IPv4, a mask up to 128). Other text is redacted.
+    static let addressPattern = "^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(/(3[0-2]|[12]?[0-9]))?$"
+        + "|^(([0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|([0-9A-Fa-f]{1,4}:){1,7}:|([0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
+        + "|([0-9A-Fa-f]{1,4}:){1,5}(:[0-9A-Fa-f]{1,4}){1,2}|([0-9A-Fa-f]{1,4}:){1,4}(:[0-9A-Fa-f]{1,4}){1,3}"
+        + "|([0-9A-Fa-f]{1,4}:){1,3}(:[0-9A-Fa-f]{1,4}){1,4}|([0-9A-Fa-f]{1,4}:){1,2}(:[0-9A-Fa-f]{1,4}){1,5}"
+        + "|[0-9A-Fa-f]{1,4}:(:[0-9A-Fa-f]{1,4}){1,6}|:((:[0-9A-Fa-f]{1,4}){1,7}|:))(/(12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$"
+}

@@ -1,0 +1,69 @@
+import Postgres
+
+/// The SQL a rule reads when it starts: its cutoffs, the tenants terminated before them, the
+/// extent of each relation's walk, and the tenants its erasures concern.
+enum RuleStartStatements {
+    /// The cutoff and the raw anchor's cutoff, in ISO 8601: `$1` asOf, `$2` the period.
+    static func cutoffs(align: YearAlignment?, financialYearStartMonth: Int) -> String {
+        let query = CutoffQuery.sql(align: align, financialYearStartMonth: financialYearStartMonth)
+        return "SELECT \(SQLTime.isoUTC("q.cutoff")), \(SQLTime.isoUTC("q.anchor_cutoff")) FROM (\(query)) AS q(cutoff, anchor_cutoff)"
+    }
+
+    /// The keys (as text) of the tenants terminated before `$1`.
+    static func terminatedTenants(_ tenants: TenantSource) -> String {
+        """
+        SELECT t.\(Identifier.quote(tenants.key))::text FROM \(tenants.table.sql) t
+        WHERE t.\(Identifier.quote(tenants.terminatedAt)) < $1::timestamptz ORDER BY 1
+        """
+    }
+
+    /// The earliest due anchor of `relation` and the cutoff `$1`, in microseconds since the epoch;
+    /// the first is NULL for '-infinity', and the third column says the relation has no due row.
+    static func anchorRange(_ relation: Identifier, column: String) -> String {
+        """
+        SELECT CASE WHEN isfinite(m) THEN (extract(epoch FROM m) * 1000000)::bigint END,
+               (extract(epoch FROM $1::timestamptz) * 1000000)::bigint, m IS NULL
+        FROM (SELECT min(\(Identifier.quote(column)))::timestamptz AS m FROM ONLY \(relation.sql)
+              WHERE \(Identifier.quote(column)) < $1::timestamptz) AS first
+        """
+    }
+
+    /// The pages of relation `$1` now.
+    static let pages = "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint"
+
+    /// How closely the heap of `$1`.`$2` follows column `$3` (0 to 1).
+    static let correlation = "SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3"
+
+    /// The starts of buckets of unit `$1` from `$2` to `$3` (microseconds), in the session's zone.
+    static let bucketBoundaries = """
+        SELECT (extract(epoch FROM b) * 1000000)::bigint
+        FROM generate_series(date_trunc($1, timestamptz 'epoch' + $2::bigint * interval '1 microsecond'),
+                             timestamptz 'epoch' + $3::bigint * interval '1 microsecond', ('1 ' || $1)::interval) AS b
+        """
+
+    /// Whether relation `$1` has a valid, non-partial index whose first column is `$2`.
+    static let hasLeadingIndex = """
+        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+          JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+          WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
+        """
+
+    /// The tenants (as text) with rows the rule acts on now.
+    static func tenantsToErase(_ plan: RulePlan, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
+        var conditions = [plan.duePredicate("r", bounds, &builder)]
+        if let held = plan.heldPredicate("r", &builder) { conditions.append("NOT \(held)") }
+        return "SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1"
+    }
+
+    /// Each tenant key of `$1` (text) with its termination time before `$2`, matched to the
+    /// tenants table by the key's own type (under citext, rows of `ACME` belong to tenant `Acme`).
+    static func terminationTimes(_ source: TenantSource, key: TenantKey) -> String {
+        """
+        SELECT u.tenant, \(SQLTime.isoUTC("min(t.\(Identifier.quote(source.terminatedAt)))::timestamptz"))
+        FROM unnest($1::text[]) AS u(tenant)
+        JOIN \(source.table.sql) t ON t.\(Identifier.quote(source.key)) = \(key.typed("u.tenant"))
+        WHERE t.\(Identifier.quote(source.terminatedAt)) < $2::timestamptz
+        GROUP BY u.tenant
+        """
+    }
+}
