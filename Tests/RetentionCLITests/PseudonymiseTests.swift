@@ -35,6 +35,7 @@ struct PseudonymiseTests {
     }
 
     static let key: [UInt8] = Array("0123456789abcdef0123456789abcdef-and-more".utf8)
+    static let keyHex = key.map { String(format: "%02x", $0) }.joined()
 
     @Test("exactly the due rows change, as an independent HMAC computation says (pgcrypto, or RFC 2104 in SQL); other rows are byte-identical; a second run changes nothing")
     func exactChange() throws {
@@ -42,7 +43,7 @@ struct PseudonymiseTests {
         defer { fixture.drop() }
         try fixture.writePolicy(contactsPolicy)
         let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
-        let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
+        let keyHex = PseudonymiseTests.keyHex
         let asOf = "2026-03-01T00:00:00Z"
         try fixture.database.connect().executeScript("""
             CREATE TABLE expected AS SELECT id,
@@ -123,7 +124,7 @@ struct PseudonymiseTests {
         defer { fixture.drop() }
         try fixture.writePolicy(contactsPolicy)
         let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
-        let keyHex = PseudonymiseTests.key.map { String(format: "%02x", $0) }.joined()
+        let keyHex = PseudonymiseTests.keyHex
         let asOf = "2026-03-01T00:00:00Z"
         try fixture.database.connect().executeScript("""
             CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea) AS email

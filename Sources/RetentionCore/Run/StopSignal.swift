@@ -20,9 +20,6 @@ public final class StopSignal: Sendable {
         }
     }
 
-    /// The seconds left before `--max-runtime`, or nil without one.
-    public var secondsLeft: Double? { deadline.map { $0.timeIntervalSinceNow } }
-
     public func requestStop(_ why: String) {
         reason.withLock { reason in
             if reason == nil { reason = why }
