@@ -4,9 +4,7 @@ extension ActionKind {
     /// The verb of a plan's timeline: "delete 1,200 rows of public.events".
     public var verb: String {
         switch self {
-        case .delete: return "delete"
-        case .pseudonymise: return "pseudonymise"
-        case .aggregate: return "aggregate"
+        case .delete, .pseudonymise, .aggregate: return rawValue
         case .purgeFiles: return "remove"
         }
     }

@@ -100,6 +100,15 @@ public enum ActionKind: String, Sendable, CaseIterable {
     case pseudonymise
     case aggregate
     case purgeFiles = "purge-files"
+
+    /// The rule's key that holds the action's settings, if it has any.
+    public var settingsKey: String? {
+        switch self {
+        case .delete: return nil
+        case .pseudonymise, .aggregate: return rawValue
+        case .purgeFiles: return "files"
+        }
+    }
 }
 
 /// The columns to pseudonymise and the marker that records it.

@@ -87,39 +87,35 @@ enum RuleParser {
     }
 
     private static func parseAction(_ name: String?, _ rule: inout ObjectReader, due: Due?) -> Action? {
-        let sections = ["pseudonymise", "aggregate", "files"]
-        let wanted: String? = switch name {
-        case "pseudonymise": "pseudonymise"
-        case "aggregate": "aggregate"
-        case "purge-files": "files"
-        default: nil
-        }
-        for section in sections where section != wanted && rule.has(section) {
+        guard let name else { return nil }
+        let kind = ActionKind(rawValue: name)
+        for other in ActionKind.allCases where other != kind {
+            guard let section = other.settingsKey, rule.has(section) else { continue }
             _ = rule.value(section)
-            rule.problem(section, "belongs to action \"\(section == "files" ? "purge-files" : section)\", not \"\(name ?? "")\"; remove it")
+            rule.problem(section, "belongs to action \"\(other.rawValue)\", not \"\(name)\"; remove it")
         }
-        switch name {
-        case nil:
+        guard let kind else {
+            let names = ActionKind.allCases.map { "\"\($0.rawValue)\"" }
+            rule.problem("action", "\"\(name)\" is not an action; use \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
             return nil
-        case "delete":
+        }
+        switch kind {
+        case .delete:
             return .delete
-        case "pseudonymise":
+        case .pseudonymise:
             return parsePseudonymise(&rule).map(Action.pseudonymise)
-        case "aggregate":
+        case .aggregate:
             if let due, due.anchors.count != 1 || due.align != nil || due.anchors.first == .tenantTerminatedAt {
                 rule.problem("due.from", "aggregate buckets rows by one column of the table; name exactly one column and no \"align\"")
             }
             return parseAggregate(&rule).map(Action.aggregate)
-        case "purge-files":
+        case .purgeFiles:
             return parseFiles(&rule).map(Action.purgeFiles)
-        case let other?:
-            rule.problem("action", "\"\(other)\" is not an action; use \"delete\", \"pseudonymise\", \"aggregate\" or \"purge-files\"")
-            return nil
         }
     }
 
     private static func parsePseudonymise(_ rule: inout ObjectReader) -> PseudonymiseSpec? {
-        guard var reader = rule.object("pseudonymise", required: true) else { return nil }
+        guard var reader = rule.object(ActionKind.pseudonymise.settingsKey!, required: true) else { return nil }
         var columns: [ColumnStrategy] = []
         if let map = reader.stringMap("columns", required: true) {
             if map.isEmpty { reader.problem("columns", "must name at least one column") }
@@ -141,7 +137,7 @@ enum RuleParser {
     }
 
     private static func parseAggregate(_ rule: inout ObjectReader) -> AggregateSpec? {
-        guard var reader = rule.object("aggregate", required: true) else { return nil }
+        guard var reader = rule.object(ActionKind.aggregate.settingsKey!, required: true) else { return nil }
         let intoText = reader.string("into", required: true)
         let into = intoText.flatMap { Identifier(qualified: $0) }
         if let intoText, into == nil { reader.problem("into", "\"\(intoText)\" is not a table name; write \"table\" or \"schema.table\"") }
@@ -170,7 +166,7 @@ enum RuleParser {
     }
 
     private static func parseFiles(_ rule: inout ObjectReader) -> FileSpec? {
-        guard var reader = rule.object("files", required: true) else { return nil }
+        guard var reader = rule.object(ActionKind.purgeFiles.settingsKey!, required: true) else { return nil }
         let directory = reader.string("directory", required: true)
         if let directory {
             if !directory.hasPrefix("/") {
