@@ -140,7 +140,9 @@ public final class Connection {
         return PostgresError(kind: kind, sqlState: state, message: message,
                              detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))),
                              schema: field(Int32(UInt8(ascii: "s"))), table: field(Int32(UInt8(ascii: "t"))),
-                             column: field(Int32(UInt8(ascii: "c"))), constraint: field(Int32(UInt8(ascii: "n"))))
+                             column: field(Int32(UInt8(ascii: "c"))), constraint: field(Int32(UInt8(ascii: "n"))),
+                             raisedByUserCode: ServerMessage.isUserCode(sourceFunction: field(Int32(UInt8(ascii: "R"))),
+                                                                        sourceFile: field(Int32(UInt8(ascii: "F")))))
     }
 
     private static func rows(of result: OpaquePointer) -> QueryResult {

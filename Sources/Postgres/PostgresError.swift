@@ -28,9 +28,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var table: String?
     public var column: String?
     public var constraint: String?
+    /// Raised by code of the database's own (PL/pgSQL `RAISE`, another procedural language):
+    /// its message is whatever that code wrote, rows' values included, whatever its SQLSTATE.
+    public var raisedByUserCode = false
 
     public init(kind: Kind, sqlState: SQLState? = nil, message: String, detail: String? = nil, hint: String? = nil,
-                schema: String? = nil, table: String? = nil, column: String? = nil, constraint: String? = nil) {
+                schema: String? = nil, table: String? = nil, column: String? = nil, constraint: String? = nil,
+                raisedByUserCode: Bool = false) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
@@ -40,6 +44,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.table = table
         self.column = column
         self.constraint = constraint
+        self.raisedByUserCode = raisedByUserCode
     }
 
     /// Whether retrying the same transaction later may succeed: deadlocks, serialization
@@ -64,7 +69,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         guard kind == .server else { return message + (sqlState.map { " (SQLSTATE \($0))" } ?? "") }
-        var text = ServerMessage.namesObjectsOnly(sqlState) ? message : "the server refused the statement: \(ServerMessage.className(sqlState))"
+        let passesMessage = ServerMessage.namesObjectsOnly(sqlState) && !raisedByUserCode
+        var text = passesMessage ? message : "the server refused the statement: \(raisedByUserCode ? ServerMessage.userCode : ServerMessage.className(sqlState))"
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         var objects: [String] = []
         if let table { objects.append("table \"\(schema.map { "\($0)." } ?? "")\(table)\"") }
@@ -87,10 +93,19 @@ enum ServerMessage {
         return ["08", "0A", "23", "25", "3D", "3F", "40", "42", "53", "54", "55", "57"].contains(state.errorClass)
     }
 
+    /// What an error raised by the database's own code is called, whatever its SQLSTATE.
+    static let userCode = "error raised by a function or trigger"
+
+    /// Whether the server's source location says user code raised the error: PL/pgSQL's `RAISE`,
+    /// or the error reporting of PL/Python, PL/Perl and PL/Tcl.
+    static func isUserCode(sourceFunction: String?, sourceFile: String?) -> Bool {
+        sourceFunction == "exec_stmt_raise" || ["plpy_elog.c", "plperl.c", "pltcl.c"].contains(sourceFile ?? "")
+    }
+
     /// A plain name of the class, for a message that is not passed on.
     static func className(_ state: SQLState?) -> String {
         switch state?.errorClass {
-        case "P0": return "error raised by a function or trigger"
+        case "P0": return userCode
         case "22": return "data exception"
         case "XX": return "internal error"
         case "38": return "error in an external routine"

@@ -11,13 +11,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
 
     public var description: String { rawValue }
 
-    // Class 08: connection exception
-    public static let connectionException = SQLState(rawValue: "08000")
-    public static let connectionFailure = SQLState(rawValue: "08006")
-    // Class 0A / 22: feature and data exceptions
-    public static let featureNotSupported = SQLState(rawValue: "0A000")
-    public static let invalidDatetimeFormat = SQLState(rawValue: "22007")
-    public static let invalidParameterValue = SQLState(rawValue: "22023")
     // Class 23: integrity constraint violation
     public static let foreignKeyViolation = SQLState(rawValue: "23503")
     public static let uniqueViolation = SQLState(rawValue: "23505")
@@ -28,8 +21,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let deadlockDetected = SQLState(rawValue: "40P01")
     // Class 42: syntax error or access rule violation
     public static let insufficientPrivilege = SQLState(rawValue: "42501")
-    public static let undefinedTable = SQLState(rawValue: "42P01")
-    public static let undefinedColumn = SQLState(rawValue: "42703")
     // Class 55 / 57: object state, operator intervention
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let queryCanceled = SQLState(rawValue: "57014")

@@ -104,6 +104,8 @@ enum HoldCommand {
             var line = "\(hold.id)\ttenant \(hold.tenant)\t\(hold.rule.map { "rule \($0)" } ?? "all rules")\tplaced \(hold.placedAt) by \(hold.placedBy)"
             if let releasedAt = hold.releasedAt { line += "\treleased \(releasedAt) by \(hold.releasedBy ?? "?")" }
             line += "\t\(hold.reason)"
+            // Tenants, names and reasons come from people: one hold stays one line.
+            line = line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).escapingControlCharacters }.joined(separator: "\t")
             Output.out(line)
         }
         return .success

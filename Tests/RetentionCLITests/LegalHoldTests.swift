@@ -195,4 +195,49 @@ struct TenantKeyTypeTests {
         let holds = (try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any])?["holds"] as? [Any] ?? []
         #expect(holds.count == 1, "\(report.stdout)")
     }
+
+    @Test("under a varchar(8) key, --tenant acme-corp-2 names no tenant: it is not cut to acme-cor, whose rows stay")
+    func modifierIsNotACast() throws {
+        let fixture = try EngineFixture.make("varcharkey", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE orgs (id varchar(8) PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE notes (id int PRIMARY KEY, org varchar(8) NOT NULL REFERENCES orgs);
+            INSERT INTO orgs VALUES ('acme-cor', '2024-01-01'), ('other', NULL);
+            INSERT INTO notes SELECT g, CASE WHEN g % 2 = 0 THEN 'acme-cor' ELSE 'other' END FROM generate_series(1, 100) g;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "vc", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
+            """)
+        let run = try fixture.retention(["run", "--as-of", "2025-01-01T00:00:00Z", "--tenant", "acme-corp-2"])
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(run.stderr.contains("does not exist"), "\(run.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM notes") == 100)
+    }
+
+    @Test("a hold whose tenant an integer key cannot read (placed under another policy) protects nothing and stops nothing")
+    func unreadableHoldIsHarmless() throws {
+        let fixture = try EngineFixture.make("badhold", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            CREATE TABLE notes (id int PRIMARY KEY, org int NOT NULL REFERENCES orgs);
+            INSERT INTO orgs SELECT g, '2024-01-01' FROM generate_series(1, 4) g;
+            INSERT INTO notes SELECT g, 1 + g % 4 FROM generate_series(1, 200) g;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "badhold", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
+            """)
+        // As `hold add` under a policy whose tenants have text keys would record them.
+        try fixture.database.connect().executeScript("""
+            INSERT INTO retention.legal_holds (tenant, reason, placed_by) VALUES ('acme', 'another policy', 'test'), ('3', 'case 9', 'test');
+            CREATE TABLE expected AS SELECT id FROM notes WHERE org = 3;
+            """)
+        let run = try fixture.retention(["run", "--as-of", "2025-01-01T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "notes", key: "id") == 0)
+        #expect(try fixture.ruleReport("notes").int("heldBack") == 50)
+    }
 }

@@ -140,4 +140,31 @@ struct RunHardeningTests {
         #expect(replay.status == 2, "\(replay.stderr)")
         #expect(replay.stderr.contains("no erasure ledger"), "\(replay.stderr)")
     }
+
+    @Test("another policy's run compacts the shared erasure ledger while a run erases: the run goes on, its entries are kept")
+    func ledgerCompactedByAnotherRun() throws {
+        let fixture = try EngineFixture.make("sharedledger", schemaSQL: tenantTables + """
+            CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO events SELECT g, timestamptz '2020-01-01' + g * interval '1 hour' FROM generate_series(1, 1000) g;
+            """)
+        defer { fixture.drop() }
+        let tenants = try fixture.writePolicy(tenantPolicy)
+        let other = try fixture.writePolicy(#"{"policy": "other", "rules": [{"name": "events", "table": "events", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"}]}"#,
+                                            name: "other.json")
+        #expect(try fixture.retention(["run", "--policy", tenants, "--as-of", "2020-01-02T00:00:00Z"]).status == 0)
+        // An entry from long ago, which the other run's compaction removes (rewriting the file).
+        let ledger = fixture.stateDirectory + "/erasures.jsonl"
+        let old = #"{"tenant":"0","rule":"gone","table":"t","anchor":"tenant.terminatedAt","terminatedAt":null,"cutoff":"2000-01-01T00:00:00Z","asOf":"2000-01-01T00:00:00Z","runId":"00000000-0000-0000-0000-000000000000","recordedAt":"2000-01-01T00:00:00.000000Z"}"#
+        try (old + "\n").write(toFile: ledger, atomically: false, encoding: .utf8)
+        let due = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id <= 10")
+        let running = try fixture.start(["run", "--policy", tenants, "--as-of", "2024-01-01T00:00:00Z", "--batch-size", "200", "--pause", "20", "--concurrency", "1"])
+        Thread.sleep(forTimeInterval: 0.8)
+        #expect(try fixture.retention(["run", "--policy", other, "--as-of", "2024-01-01T00:00:00Z"]).status == 0)
+        #expect(!(try String(contentsOfFile: ledger, encoding: .utf8)).contains("\"rule\":\"gone\""), "the other run did not compact")
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id <= 10") == 0)
+        #expect(try fixture.ruleReport("notes").int("affected") == due)
+        #expect(try String(contentsOfFile: ledger, encoding: .utf8).contains("\"rule\":\"notes\""))
+    }
 }

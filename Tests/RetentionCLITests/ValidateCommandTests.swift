@@ -203,8 +203,8 @@ struct ValidateCommandTests {
         #expect(planned.compactMap { $0["table"] as? String }.sorted() == ["a.b", "public.\"a.b\""], "\(plan.stdout)")
         let run = try fixture.retention(["run", "--as-of", "2024-01-01T00:00:00Z"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try fixture.ruleReport("dotted")["table"] as? String == "\"a.b\"")
+        #expect(try fixture.ruleReport("dotted")["table"] as? String == "public.\"a.b\"")
         #expect(try fixture.ruleReport("schema")["table"] as? String == "a.b")
-        #expect(run.stdout.contains("dotted: delete \"a.b\""), "\(run.stdout)")
+        #expect(run.stdout.contains("dotted: delete public.\"a.b\""), "\(run.stdout)")
     }
 }

@@ -13,15 +13,23 @@ public enum NumericKind: Sendable, Equatable {
 
     /// Whether a column of this kind can accumulate sums of `source` values without rounding.
     public func holdsSums(of source: NumericKind) -> Bool {
-        switch (source, self) {
-        case let (.integer(from), .integer(to)): return to >= from
-        case let (.integer, .decimal(scale)): return (scale ?? 0) >= 0
-        case (.decimal(nil), .decimal(nil)): return true
-        case let (.decimal(from?), .decimal(to)): return to.map { $0 >= from } ?? true
-        case let (.floating(from), .floating(to)): return to >= from
-        case (.floating, .decimal(nil)): return true
-        case let (.other(from), .other(to)): return from == to
-        default: return false
+        switch self {
+        case let .integer(to):
+            if case let .integer(from) = source { return to >= from }
+            return false
+        case let .decimal(scale):
+            switch source {
+            case .integer: return (scale ?? 0) >= 0
+            case let .decimal(from): return scale == nil || (from.map { scale! >= $0 } ?? false)
+            case .floating: return scale == nil
+            case .other: return false
+            }
+        case let .floating(to):
+            if case let .floating(from) = source { return to >= from }
+            return false
+        case let .other(to):
+            if case let .other(from) = source { return from == to }
+            return false
         }
     }
 

@@ -37,6 +37,8 @@ public struct ColumnInfo: Sendable, Equatable {
     public var notNull: Bool
     /// `atttypmod` (a domain's `typtypmod`): the type's precision, scale or length; -1 for none.
     public var typeModifier: Int = -1
+    /// The declared type without its modifier (`character varying`, `numeric`, `citext`).
+    public var unmodifiedType: String
 
     /// The `n` of `character varying(n)` or `character(n)`, when the type has one.
     public var maximumLength: Int? {

@@ -46,7 +46,7 @@ public struct ComplianceReport: Sendable {
     /// key, rows recorded as `ACME` are tenant `Acme`'s), else exactly as recorded.
     public static func build(tenant: String, key: TenantKey?, from: String?, to: String?, connection: Connection, store: ReportStore,
                              plan: TerminationPlan?) throws -> ComplianceReport {
-        func matches(_ column: String) -> String { key.map { "\(column)::\($0.typeName) = \($0.typed("$1"))" } ?? "\(column) = $1" }
+        func matches(_ column: String) -> String { key.map { "coalesce(\($0.type.read(column)) = \($0.type.read("$1")), false)" } ?? "\(column) = $1" }
         return try connection.transaction(readOnly: true) {
             let generatedAt = try connection.execute("SELECT \(SQLTime.isoUTC("now()"))").requiredScalar()
             let period = "($2::timestamptz IS NULL OR b.recorded_at >= $2::timestamptz) AND ($3::timestamptz IS NULL OR b.recorded_at < $3::timestamptz)"

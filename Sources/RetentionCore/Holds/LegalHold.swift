@@ -43,7 +43,7 @@ public struct LegalHold: Sendable, Equatable {
     /// The holds of one tenant, released ones included; compared as `key`'s type when given
     /// (a hold placed on `acme` is `ACME`'s under a `citext` key), else as placed.
     public static func of(tenant: String, key: TenantKey?, _ connection: Connection) throws -> [LegalHold] {
-        let match = key.map { "tenant::\($0.typeName) = \($0.typed("$1"))" } ?? "tenant = $1"
+        let match = key.map { "\($0.type.read("tenant")) = \($0.type.read("$1"))" } ?? "tenant = $1"
         return try connection.execute("SELECT \(columns) FROM retention.legal_holds WHERE \(match) ORDER BY hold_id", [tenant]).rows.map(LegalHold.init)
     }
 }

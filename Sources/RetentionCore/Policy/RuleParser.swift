@@ -16,7 +16,7 @@ enum RuleParser {
         let category = reader.string("category", required: false)
         let basis = reader.string("basis", required: false)
         let actionName = reader.string("action", required: true)
-        let isFileRule = actionName == "purge-files"
+        let isFileRule = actionName.flatMap(ActionKind.init(rawValue:)) == .purgeFiles
 
         let tableText = reader.string("table", required: !isFileRule)
         var table: Identifier?

@@ -1,30 +1,45 @@
 import Foundation
 import Postgres
 
-/// How long a failed statement is tried again. Transient failures (deadlocks, serialization
-/// failures, lost connections) are retried six times with back-off. A lock timeout means the
-/// application holds a lock the statement needs (a migration's `LOCK TABLE`, say): it is retried
-/// with back-off for up to `lockWaitLimit` seconds, so that the lock delays the rule rather than
-/// failing the night's run. The waiting ends early when the run is asked to stop.
+/// How long a failed statement is tried again. Deadlocks and serialization failures are retried
+/// six times with back-off. A lost connection is retried with back-off for `reconnectLimit`
+/// seconds, as long as the run lock looks for a new session after a server restart. A lock
+/// timeout means the application holds a lock the statement needs (a migration's `LOCK TABLE`,
+/// say): it is retried with back-off for up to `lockWaitLimit` seconds, so that the lock delays
+/// the rule rather than failing the night's run. The waiting ends early when the run is asked
+/// to stop.
 struct RetryBudget {
     let lockWaitLimit: Double
+    /// Seconds a lost connection is tried again: the run lock's own limit.
+    static let reconnectLimit = RunLock.retakeSeconds
     private var attempts = 0
     private var lockAttempts = 0
     private var lockWaitStarted: Date?
+    private var connectionLostAt: Date?
+    /// Seconds the failed attempts that met a lock and the pauses after them took.
+    private(set) var lockWaited: Double = 0
 
     init(lockWaitLimit: Double) { self.lockWaitLimit = lockWaitLimit }
 
-    /// Seconds spent waiting for locks so far.
-    var lockWaited: Double { lockWaitStarted.map { Date().timeIntervalSince($0) } ?? 0 }
-
-    /// The seconds to wait before trying again after `error`, or nil to give up.
-    mutating func delay(after error: PostgresError) -> Double? {
+    /// The seconds to wait before trying again after `error`, which ended an attempt that took
+    /// `attemptSeconds`; or nil to give up.
+    mutating func delay(after error: PostgresError, attemptSeconds: Double) -> Double? {
         if error.sqlState == .lockNotAvailable {
             let started = lockWaitStarted ?? Date()
             lockWaitStarted = started
+            lockWaited += attemptSeconds
             guard Date().timeIntervalSince(started) < lockWaitLimit else { return nil }
             lockAttempts += 1
-            return Retry.backoff(attempt: lockAttempts)
+            let pause = Retry.backoff(attempt: lockAttempts)
+            lockWaited += pause
+            return pause
+        }
+        if error.isConnectionLost {
+            let lost = connectionLostAt ?? Date()
+            connectionLostAt = lost
+            guard Date().timeIntervalSince(lost) < RetryBudget.reconnectLimit else { return nil }
+            attempts += 1
+            return Retry.backoff(attempt: attempts)
         }
         guard error.isTransient, attempts < 6 else { return nil }
         attempts += 1

@@ -50,7 +50,10 @@ struct RuleExecution: Sendable {
         self.index = index
         self.rule = rule
         self.plan = plan
-        self.result = RuleResult(rule: rule, status: .skipped)
+        var result = RuleResult(rule: rule, status: .skipped)
+        // The table as the catalog resolved it (`public."a.b"`), as plans and messages print it.
+        if let plan { result.table = plan.table.identifier.description }
+        self.result = result
     }
 
     /// How far the rule is, for progress lines: the share of its pages (or anchor range) handed

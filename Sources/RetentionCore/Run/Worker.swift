@@ -8,8 +8,6 @@ final class Worker {
     let context: RunContext
     let scheduler: Scheduler
     private var connection: Connection?
-    /// The worker's connection was lost: the run lock is checked at once before the next batch.
-    private var reconnected = false
     /// Seconds `withRetry` waited for locks the application held, not yet added to a rule.
     private var lockWaited: Double = 0
 
@@ -36,6 +34,7 @@ final class Worker {
     // MARK: Starting a rule
 
     private func start(_ execution: RuleExecution) {
+        lockWaited = 0
         do {
             if case let .purgeFiles(spec) = execution.rule.action {
                 let result = try purgeFiles(execution.rule, spec)
@@ -54,9 +53,11 @@ final class Worker {
                 let counts = try withRetry { connection in
                     try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
                 }
+                let waited = takeLockWaited()
                 scheduler.update(execution) {
                     $0.bounds = bounds
                     $0.result.cutoff = bounds.cutoff
+                    $0.result.lockWaitMs = Int64(waited * 1000)
                     counts.apply(to: &$0.result, affected: [:], dryRun: true)
                     $0.result.status = .ok
                     $0.result.durationMs = Int64(Date().timeIntervalSince($0.startedAt) * 1000)
@@ -108,6 +109,7 @@ final class Worker {
             result.error = "\(problems.count) files or directories could not be handled: " + problems.joined(separator: ", ")
         }
         result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
+        result.lockWaitMs = Int64(takeLockWaited() * 1000)
         if !context.options.dryRun {
             try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
         }
@@ -127,10 +129,13 @@ final class Worker {
     // MARK: Batches
 
     private func process(_ execution: RuleExecution, _ slice: BatchSlice) {
-        guard let plan = execution.plan, let bounds = execution.bounds else { return }
         var outcome = SliceOutcome()
+        outcome.ledgerFile = execution.ledgerFile
         do {
-            try run(plan, bounds: bounds, ledgerFile: execution.ledgerFile, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
+            guard let plan = execution.plan, let bounds = execution.bounds else {
+                throw EngineError.unsupported("rule \"\(execution.rule.name)\" was handed a slice before it started")
+            }
+            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
                 self.scheduler.update(execution) { $0.committedRows += rows }
             }
         } catch {
@@ -141,6 +146,7 @@ final class Worker {
             execution.finishedSize += slice.size
             execution.batchDurations += outcome.durations
             execution.lockWaitSeconds += outcome.lockWaitSeconds
+            execution.ledgerFile = outcome.ledgerFile
             execution.result.batches += outcome.durations.count
             for (tenant, affected) in outcome.affectedByTenant {
                 execution.affectedByTenant[tenant, default: 0] += affected
@@ -164,22 +170,25 @@ final class Worker {
         /// The slice was left before all its batches ran (a stop request).
         var leftRows = false
         var lockWaitSeconds: Double = 0
+        /// The erasure ledger as last verified (compaction by another run replaces the file).
+        var ledgerFile: ErasureLedger.FileIdentity?
         var failure: String?
     }
 
     /// Whether a batch may start: the run still holds its lock and the erasure ledger is still
     /// the file the rule's entries were written to. A lost lock stops the run; a lost ledger
     /// fails the rule, so that no erasure goes unrecorded.
-    private func mayStartBatch(ledgerFile: ErasureLedger.FileIdentity?, into outcome: inout SliceOutcome) throws -> Bool {
-        if let lost = context.runLock.verify(force: reconnected) {
+    private func mayStartBatch(rule: String, into outcome: inout SliceOutcome) throws -> Bool {
+        if let lost = context.runLock.verify() {
             context.stop.requestStop(lost)
         }
-        reconnected = false
         if context.stop.stopReason != nil {
             outcome.leftRows = true
             return false
         }
-        if let ledgerFile { try context.ledger.verify(ledgerFile) }
+        if let ledgerFile = outcome.ledgerFile {
+            outcome.ledgerFile = try context.ledger.verify(ledgerFile, holding: context.runID, rule: rule)
+        }
         return true
     }
 
@@ -187,14 +196,14 @@ final class Worker {
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
     /// comes back short. A batch that hits `statement_timeout` is split in halves; failures are
     /// retried as `RetryBudget` says.
-    private func run(_ plan: RulePlan, bounds: RuleBounds, ledgerFile: ErasureLedger.FileIdentity?, slice: BatchSlice,
+    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
                      skipLocked: Bool, depth: Int, into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
         var skipLocked = skipLocked
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         var referenceRetries = 0
         defer { outcome.lockWaitSeconds += budget.lockWaited }
-        while try mayStartBatch(ledgerFile: ledgerFile, into: &outcome) {
+        while try mayStartBatch(rule: plan.rule.name, into: &outcome) {
             let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
             let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
             let started = Date()
@@ -214,10 +223,7 @@ final class Worker {
                 if let limit, affected >= Int64(limit) { continue }
                 return
             } catch let error as PostgresError {
-                if error.isConnectionLost {
-                    connection = nil
-                    reconnected = true
-                }
+                if error.isConnectionLost { connection = nil }
                 switch error.sqlState {
                 case .lockNotAvailable? where !skipLocked:
                     // A row the application holds: leave it for the next run.
@@ -226,9 +232,9 @@ final class Worker {
                     continue
                 case .queryCanceled? where depth < 8:
                     if let (first, second) = slice.halves() {
-                        try run(plan, bounds: bounds, ledgerFile: ledgerFile, slice: first, skipLocked: skipLocked, depth: depth + 1,
+                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
-                        try run(plan, bounds: bounds, ledgerFile: ledgerFile, slice: second, skipLocked: skipLocked, depth: depth + 1,
+                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
                         return
                     }
@@ -239,7 +245,7 @@ final class Worker {
                 default:
                     break
                 }
-                guard let delay = budget.delay(after: error) else { throw error }
+                guard let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
                 Thread.sleep(forTimeInterval: delay)
             }
         }
@@ -263,7 +269,15 @@ final class Worker {
     // MARK: Finishing a rule
 
     private func finish(_ execution: RuleExecution) {
-        guard let plan = execution.plan, let bounds = execution.bounds else { return }
+        lockWaited = 0
+        guard let plan = execution.plan, let bounds = execution.bounds else {
+            scheduler.update(execution) {
+                $0.result.status = .failed
+                $0.result.error = "rule \"\(execution.rule.name)\" was finished before it started"
+                $0.state = .done
+            }
+            return
+        }
         let stopReason = context.stop.stopReason
         let interrupted = stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
         var counts = RuleCounts()
@@ -279,17 +293,20 @@ final class Worker {
         // What the batches changed, as recorded with them: exact even when a commit's reply was
         // lost and the retry found the rows already gone.
         var affected = execution.affectedByTenant
-        if let recorded = try? withRetry({ connection in
-            try connection.execute(RunStatements.recordedByTenant, [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
-        }) {
-            affected = Dictionary(recorded, uniquingKeysWith: +)
-        }
         var result = execution.result
+        do {
+            let recorded = try withRetry { connection in
+                try connection.execute(RunStatements.recordedByTenant, [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
+            }
+            affected = Dictionary(recorded, uniquingKeysWith: +)
+        } catch {
+            result.warnings.append("the rule's affected rows are counted from the batches' replies, not from their records: \(Worker.describe(error))")
+        }
         result.status = failure != nil ? .failed : interrupted ? .interrupted : .ok
         result.error = failure ?? (interrupted ? "stopped before every batch ran: \(stopReason ?? "")" : nil)
         counts.apply(to: &result, affected: affected, dryRun: false)
         result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
-        result.lockWaitMs = Int64(execution.lockWaitSeconds * 1000)
+        result.lockWaitMs = Int64((execution.lockWaitSeconds + takeLockWaited()) * 1000)
         let sorted = execution.batchDurations.sorted()
         result.longestBatchMs = (sorted.last ?? 0) * 1000
         result.medianBatchMs = sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1000
@@ -330,14 +347,13 @@ final class Worker {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         defer { lockWaited += budget.lockWaited }
         while true {
+            let started = Date()
             do {
                 return try body(try connectedConnection())
             } catch let error as PostgresError {
-                if error.isConnectionLost {
-                    connection = nil
-                    reconnected = true
-                }
-                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error) else { throw error }
+                if error.isConnectionLost { connection = nil }
+                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable,
+                      let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
                 Thread.sleep(forTimeInterval: delay)
             }
         }

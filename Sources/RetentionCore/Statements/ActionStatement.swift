@@ -14,8 +14,10 @@ struct ActionStatement {
         let tenant = "\(plan.tenantText("r")) AS tenant"
         let returned = returning ? " RETURNING \(tenant)" : ""
         switch plan.rule.action {
-        case .delete, .purgeFiles:
+        case .delete:
             return ActionStatement(sql: DeleteStatement.sql(target: target, whereClause: whereClause) + returned, extraCTEs: "")
+        case .purgeFiles:
+            preconditionFailure("purge-files rules name no table, so they have no batch statement")
         case let .pseudonymise(spec):
             return ActionStatement(sql: PseudonymiseStatement.sql(spec, plan: plan, target: target, whereClause: whereClause) + returned,
                                    extraCTEs: "")

@@ -5,8 +5,8 @@ import Postgres
 public struct RulePlan: Sendable {
     public let rule: Rule
     public let table: TableInfo
-    /// The declared type of the rule's tenant column, for casting tenant keys passed as text.
-    public let tenantColumnType: String?
+    /// How text names a key of the rule's tenant column (text when the rule has none).
+    public let tenantKey: KeyType
     /// Foreign keys whose referencing rows stop a due row from being deleted.
     public let blockingKeys: [ForeignKey]
 
@@ -19,7 +19,7 @@ public struct RulePlan: Sendable {
     public init(rule: Rule, table: TableInfo, schema: Schema, coveredTables: Set<Identifier> = []) {
         self.rule = rule
         self.table = table
-        self.tenantColumnType = rule.tenantColumn.flatMap { table.column($0)?.typeName }
+        self.tenantKey = rule.tenantColumn.flatMap { table.column($0) }.map(KeyType.init) ?? .text
         let blocking = table.referencedBy.filter { key in
             key.blocksDelete || (key.onDelete == .cascade && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
         }
@@ -78,8 +78,9 @@ public struct RulePlan: Sendable {
         rule.tenantColumn.map { "\(column($0, alias))::text" } ?? "NULL::text"
     }
 
+    /// Keys read from the tenant column itself (terminated tenants), as an array of its type.
     private func tenantArray(_ values: [String], _ builder: inout SQLBuilder) -> String {
-        "\(builder.bind(textArrayLiteral(values)))::text[]::\(tenantColumnType ?? "text")[]"
+        "\(builder.bind(textArrayLiteral(values)))::text[]::\(tenantKey.name)[]"
     }
 
     /// Rows that are due: the earliest non-null anchor is before the cutoff (so: any anchor is),
@@ -106,7 +107,8 @@ public struct RulePlan: Sendable {
             conditions.append("\(column(spec.marker, alias)) IS NULL")
         }
         if let only = bounds.onlyTenant, let tenantColumn = rule.tenantColumn {
-            conditions.append("\(column(tenantColumn, alias)) = \(builder.bind(only))::text::\(tenantColumnType ?? "text")")
+            // `--tenant` was checked to name a tenant, so its text reads as a key.
+            conditions.append("\(column(tenantColumn, alias)) = \(builder.bind(only))::text::\(tenantKey.name)")
         }
         return conditions.joined(separator: " AND ")
     }
@@ -119,7 +121,7 @@ public struct RulePlan: Sendable {
     public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder) -> String? {
         guard let tenantColumn = rule.tenantColumn else { return nil }
         return """
-            coalesce(\(column(tenantColumn, alias)) IN (SELECT h.tenant::\(tenantColumnType ?? "text") FROM retention.legal_holds h \
+            coalesce(\(tenantKey.compared(column(tenantColumn, alias))) IN (SELECT \(tenantKey.read("h.tenant")) FROM retention.legal_holds h \
             WHERE h.released_at IS NULL AND (h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))), false)
             """
     }

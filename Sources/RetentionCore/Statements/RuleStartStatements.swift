@@ -61,7 +61,7 @@ enum RuleStartStatements {
         """
         SELECT u.tenant, \(SQLTime.isoUTC("min(t.\(Identifier.quote(source.terminatedAt)))::timestamptz"))
         FROM unnest($1::text[]) AS u(tenant)
-        JOIN \(source.table.sql) t ON t.\(Identifier.quote(source.key)) = \(key.typed("u.tenant"))
+        JOIN \(source.table.sql) t ON \(key.matches("t.\(Identifier.quote(source.key))", "u.tenant"))
         WHERE t.\(Identifier.quote(source.terminatedAt)) < $2::timestamptz
         GROUP BY u.tenant
         """

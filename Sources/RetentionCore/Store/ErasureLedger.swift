@@ -31,10 +31,27 @@ public struct ErasureLedger: Sendable {
 
     /// Throws unless the file at `path` is still `identity`.
     public func verify(_ identity: FileIdentity) throws {
-        var status = stat()
-        guard stat(path, &status) == 0, FileIdentity(status) == identity else {
-            throw LedgerError(description: "the erasure ledger \"\(path)\" was removed or replaced during the run; no more rows are erased, so that every erasure stays recorded (restore the state directory, then run again)")
+        guard currentIdentity() == identity else { throw lost }
+    }
+
+    /// The ledger file to go on with while rule `rule` of run `runID` erases: `identity`, or the
+    /// file that replaced it when that still holds the rule's entries (another run's compaction
+    /// rewrites the file); throws when the entries are gone with the file.
+    public func verify(_ identity: FileIdentity, holding runID: String, rule: String) throws -> FileIdentity {
+        if currentIdentity() == identity { return identity }
+        return try withFileLock(path + ".lock") {
+            guard let current = currentIdentity(), try read().entries.contains(where: { $0.runID == runID && $0.rule == rule }) else { throw lost }
+            return current
         }
+    }
+
+    private func currentIdentity() -> FileIdentity? {
+        var status = stat()
+        return stat(path, &status) == 0 ? FileIdentity(status) : nil
+    }
+
+    private var lost: LedgerError {
+        LedgerError(description: "the erasure ledger \"\(path)\" was removed or replaced during the run; no more rows are erased, so that every erasure stays recorded (restore the state directory, then run again)")
     }
 
     /// Appends entries and flushes them to disk before returning; returns the file written to,

@@ -20,12 +20,16 @@ public final class Locked<State>: @unchecked Sendable {
     }
 
     /// Blocks until `body` returns a value, calling it under the lock after every change made
-    /// through `withLock` and at least every `interval` seconds.
+    /// through `withLock` and at least every `interval` seconds. `body` may change the state;
+    /// the other waiting threads are woken when it returns a value.
     public func wait<Result>(checkingEvery interval: Double, _ body: (inout State) -> Result?) -> Result {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if let result = body(&state) { return result }
+            if let result = body(&state) {
+                condition.broadcast()
+                return result
+            }
             _ = condition.wait(until: Date().addingTimeInterval(interval))
         }
     }

@@ -63,7 +63,7 @@ extension TerminationPlan {
             let row = try connection.execute("""
                 SELECT \(SQLTime.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(SQLTime.isoUTC("now()")),
                        \(SQLTime.isoUTC("coalesce($2::timestamptz, now())"))
-                FROM \(tenants.table.sql) t WHERE t.\(Identifier.quote(tenants.key)) = \(key.typed("$1")) LIMIT 1
+                FROM \(tenants.table.sql) t WHERE \(key.matches("t.\(Identifier.quote(tenants.key))", "$1")) LIMIT 1
                 """, [tenant, terminateAt]).rows[0]
             let recorded = row[0]
             let asOf = try row.text(1)
@@ -109,7 +109,7 @@ extension TerminationPlan {
             }
         }
         let anchor = anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))"
-        var conditions = ["\(plan.column(rule.tenantColumn!, "r")) = \(builder.bind(tenant))::text::\(plan.tenantColumnType ?? "text")"]
+        var conditions = [plan.tenantKey.equals(plan.column(rule.tenantColumn!, "r"), text: builder.bind(tenant))]
         if case let .pseudonymise(spec) = rule.action { conditions.append("\(plan.column(spec.marker, "r")) IS NULL") }
         let yearStart = "((s.due_at - interval '1 microsecond' - \(after)) - interval '1 year')"
         let asOfParameter = builder.bind(asOf)
