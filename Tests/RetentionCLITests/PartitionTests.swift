@@ -296,3 +296,53 @@ struct PartitionTests {
         #expect(run.status == 2)
     }
 }
+
+/// Whether the test server offers pg_partman (Debian's `postgresql-15-partman`, installed by
+/// `Deploy/ensure-packages.sh`; the embedded PostgreSQL 18 has none).
+private let partmanAvailable: Bool = {
+    guard let admin = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres") else { return false }
+    return (try? admin.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_partman'").int64()) == 1
+}()
+
+@Suite("partitions of a pg_partman table", .enabled(if: partmanAvailable, "pg_partman is not available on the test server (Debian package postgresql-15-partman)"))
+struct PartmanPartitionTests {
+    @Test("a daily pg_partman table: wholly due days are dropped, run_maintenance() still succeeds after, and validate warns of partman's own retention")
+    func partmanDaily() throws {
+        let fixture = try EngineFixture.make("partman", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE SCHEMA partman;
+            CREATE EXTENSION pg_partman SCHEMA partman;
+            CREATE TABLE pm_events (id bigint NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+            SELECT partman.create_parent('public.pm_events', 'created_at', 'native', 'daily', p_start_partition := (now() - interval '20 days')::date::text);
+            INSERT INTO pm_events SELECT g, now() - g * interval '1 hour' FROM generate_series(1, 400) g;
+            """)
+        defer { fixture.drop() }
+        let database = fixture.database
+        let asOf = try database.connect().execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')").requiredScalar()
+        let cutoff = "timestamptz '\(asOf)' - interval '10 days'"
+        let path = try fixture.writePolicy("""
+            {"policy": "pm", "rules": [{"name": "pm", "table": "pm_events", "due": {"after": "10 days", "from": "created_at"},
+              "action": "delete", "partitions": "drop"}]}
+            """)
+        let kept = try database.checksum("(SELECT * FROM pm_events WHERE created_at >= \(cutoff))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM pm_events WHERE created_at < \(cutoff)")
+        // Daily partitions whose upper bound is at or before the cutoff (by bound, not by name).
+        let wholly = try database.count("""
+            SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'pm_events'::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+              AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''(.*)''\\)'))[1]::timestamptz <= \(cutoff)
+            """)
+        #expect(wholly >= 9)
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        let rule = try fixture.ruleReport("pm")
+        #expect(Int64((rule["partitions"] as? [[String: Any]] ?? []).count) == wholly)
+        #expect(rule.int("affected") == due)
+        #expect(try database.checksum("pm_events", orderBy: "id") == kept)
+        try database.connect().execute("SELECT partman.run_maintenance()")
+        try database.connect().execute("UPDATE partman.part_config SET retention = '30 days' WHERE parent_table = 'public.pm_events'")
+        let validate = try fixture.retention(["validate", "--policy", path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stderr.contains("pg_partman also expires partitions of public.pm_events"), "\(validate.stderr)")
+    }
+}

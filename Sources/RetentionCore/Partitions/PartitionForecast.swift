@@ -1,7 +1,8 @@
 import Postgres
 
 /// For `validate`: the partitions each rule with `partitions: drop|detach` would remove if it
-/// ran now, read in one READ ONLY transaction in the policy's time zone; and pg_partman
+/// ran now, read (only reads; the counts in READ ONLY transactions) in the policy's time zone,
+/// which the session is set to; and pg_partman
 /// retention configured for the same tables (two owners of one retention).
 public enum PartitionForecast {
     public struct RuleForecast: Sendable {
@@ -14,16 +15,14 @@ public enum PartitionForecast {
     public static func today(_ policy: Policy, schema: Schema, connection: Connection) throws -> [RuleForecast] {
         let rules = policy.rules.filter(\.partitions.removesPartitions)
         guard !rules.isEmpty else { return [] }
-        return try connection.transaction(readOnly: true) {
-            try connection.execute(PartitionStatements.sessionZone, [policy.timeZone])
-            let covered = schema.tablesEmptied(by: policy.rules)
-            return try rules.compactMap { rule -> RuleForecast? in
-                guard let table = schema.table(of: rule) else { return nil }
-                let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered)
-                let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: nil, replay: [], onlyTenant: nil, connection: connection)
-                let (partitions, notes) = try PartitionProof.forecast(plan, bounds, connection: connection)
-                return RuleForecast(rule: rule.name, partitions: partitions, notes: notes)
-            }
+        try connection.execute(PartitionStatements.sessionZone, [policy.timeZone])
+        let covered = schema.tablesEmptied(by: policy.rules)
+        return try rules.compactMap { rule -> RuleForecast? in
+            guard let table = schema.table(of: rule) else { return nil }
+            let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered)
+            let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: nil, replay: [], onlyTenant: nil, connection: connection)
+            let (partitions, notes) = try PartitionProof.forecast(plan, bounds, connection: connection)
+            return RuleForecast(rule: rule.name, partitions: partitions, notes: notes)
         }
     }
 

@@ -89,8 +89,8 @@ enum PartitionStatements {
         WHERE policy = $1 AND rule = $2 AND state = 'detached' ORDER BY detached_at
         """
 
-    /// Sets the transaction's time zone to `$1`, in which bounds of `date` and `timestamp` keys are read.
-    static let sessionZone = "SELECT set_config('TimeZone', $1, true)"
+    /// Sets the session's time zone to `$1`, in which bounds of `date` and `timestamp` keys are read.
+    static let sessionZone = "SELECT set_config('TimeZone', $1, false)"
 
     /// The schema pg_partman is installed in, when it is.
     static let partmanSchema = """
