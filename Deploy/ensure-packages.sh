@@ -60,9 +60,23 @@ ensure_packages() {
     return 0
 }
 
+# pg_partman for the partition tests on Debian's PostgreSQL 15 (best effort: the tests that need
+# it are skipped, with the reason, when it is missing).
+ensure_partman() {
+    [ -d /usr/lib/postgresql/15/bin ] || return 0
+    [ -f /usr/share/postgresql/15/extension/pg_partman.control ] && return 0
+    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
+    echo "ensure-packages: installing postgresql-15-partman" >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-partman ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-partman; }; } >&2 ||
+        echo "ensure-packages: could not install postgresql-15-partman; the pg_partman test will be skipped" >&2
+    return 0
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     # Executed, not sourced.
     set -euo pipefail
     ensure_packages
+    ensure_partman
     ensure_swift_path
 fi

@@ -18,6 +18,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 . Deploy/ensure-packages.sh
 ensure_packages
+ensure_partman
 ensure_swift_path
 # systemd-analyze checks the units in Deploy/systemd.
 if ! command -v systemd-analyze >/dev/null 2>&1; then

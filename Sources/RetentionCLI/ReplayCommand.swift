@@ -46,7 +46,7 @@ enum ReplayCommand {
             Output.warning("erasure ledger lines \(outcome.damagedLines.map(String.init).joined(separator: ", ")) are damaged and were skipped")
         }
         for entry in outcome.unknownRules {
-            Output.warning("ledger entry for rule \"\(entry.rule)\" (tenant \(entry.tenant), run \(entry.runID)) not replayed: the policy has no such rule")
+            Output.warning("ledger entry for rule \"\(entry.rule)\" (\(entry.tenant.map { "tenant \($0)" } ?? "partition \(entry.partition ?? "?")"), run \(entry.runID)) not replayed: the policy has no such rule")
         }
         Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.tenants.count) tenants")
         if !outcome.tenants.isEmpty {

@@ -24,6 +24,12 @@ enum ValidateCommand {
         let result = try PolicyValidation.validate(policy, connection: connection)
         for warning in result.warnings { Output.warning(warning.description) }
         guard result.problems.isEmpty else { throw PolicyError(problems: result.problems) }
+        for forecast in try PartitionForecast.today(policy, schema: result.schema, connection: connection) {
+            let rows = forecast.partitions.reduce(0) { $0 + $1.rows }
+            let names = forecast.partitions.map { "\($0.name) (\($0.rows) rows)" }.joined(separator: ", ")
+            Output.out("rule \"\(forecast.rule)\": would remove \(forecast.partitions.count) partitions whole today (\(rows) rows)\(names.isEmpty ? "" : ": " + names)")
+            for note in forecast.notes { Output.out("rule \"\(forecast.rule)\": \(note)") }
+        }
         Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid against \(connection.target)")
         return .success
     }

@@ -9,6 +9,9 @@ struct Measurement {
     var batches = 0
     var longestMs = 0.0
     var medianMs = 0.0
+    /// Partitions removed whole, and the longest hold of the parent's ACCESS EXCLUSIVE lock.
+    var partitions = 0
+    var parentLockMs = 0.0
     var rate: Double { Double(rows) / seconds }
 }
 
@@ -20,6 +23,8 @@ struct BenchMethods {
     let due: Int
     let options: BenchOptions
     let migrations: [MigrationFile]
+    /// The rule's `partitions` mode (`drop` for the partitioned layout).
+    var partitions = "rows"
 
     static let key = PseudonymKey(bytes: Array("benchmark-pseudonym-key-32-bytes!".utf8))
 
@@ -74,7 +79,7 @@ struct BenchMethods {
             rule = #""action": "delete""#
         }
         let policy = try PolicyParser.parse("""
-            {"policy": "bench", "rules": [{"name": "events-\(action)", "table": "events",
+            {"policy": "bench", "rules": [{"name": "events-\(action)", "table": "events", "partitions": "\(partitions)",
               "due": {"after": "0 days", "from": "created_at"}, \(rule)}]}
             """)
         var runOptions = RunOptions()
@@ -91,7 +96,8 @@ struct BenchMethods {
         guard let result = report.rules.first, result.status == .ok else { fail("engine run failed: \(report.rules.first?.error ?? "?")") }
         guard result.affected == Int64(due) else { fail("engine changed \(result.affected) rows, expected \(due)") }
         return Measurement(rows: Int(result.affected), seconds: seconds, batches: result.batches,
-                           longestMs: result.longestBatchMs, medianMs: result.medianBatchMs)
+                           longestMs: result.longestBatchMs, medianMs: result.medianBatchMs, partitions: result.partitions.count,
+                           parentLockMs: result.partitions.map(\.parentLockMs).max() ?? 0)
     }
 
     /// What a cron script does: one autocommit DELETE per row, on a sample.

@@ -10,6 +10,8 @@ struct BenchOptions {
     var actions = ["delete"]
     var rowSample = 5_000
     var dueFraction = 0.4
+    /// Months of the `partitioned` layout.
+    var months = 36
 
     static func parse(_ arguments: [String]) -> BenchOptions {
         var options = BenchOptions()
@@ -25,13 +27,14 @@ struct BenchOptions {
             case "--layout":
                 let layout = value()
                 options.layouts = layout == "both" ? ["seq", "shuffled"] : [layout]
-                guard ["seq", "shuffled", "both"].contains(layout) else { fail("--layout is seq, shuffled or both") }
+                guard ["seq", "shuffled", "both", "partitioned"].contains(layout) else { fail("--layout is seq, shuffled, both or partitioned") }
+            case "--months": options.months = required(Int(value()), "--months takes a number")
             case "--concurrency": options.concurrency = required(Int(value()), "--concurrency takes a number")
             case "--database-url": options.databaseURL = value()
             case "--actions": options.actions = value().split(separator: ",").map(String.init)
             case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
             case "--help":
-                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both] [--concurrency N] [--actions delete,pseudonymise,aggregate] [--row-sample N] [--database-url URL]")
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate] [--row-sample N] [--database-url URL]")
                 exit(0)
             default: fail("unrecognized option \"\(arguments[index])\"")
             }

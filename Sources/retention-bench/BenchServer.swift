@@ -28,12 +28,13 @@ struct BenchServer {
         _ = try? admin().execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
     }
 
-    /// The `asOf` that leaves rows 1...due before the cutoff, in ISO 8601.
-    func asOf(_ database: String, due: Int) throws -> String {
+    /// The `asOf` that leaves rows 1...due before the cutoff, in ISO 8601: row `g` is at
+    /// `start + g * step` seconds.
+    func asOf(_ database: String, due: Int, step: Double = Double(BenchData.stepSeconds)) throws -> String {
         try Connection(conninfo: url(database)).execute("""
-            SELECT to_char((timestamptz '\(BenchData.start)' + $1::int * interval '\(BenchData.stepSeconds) seconds') AT TIME ZONE 'UTC',
-                           'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-            """, [String(due + 1)]).requiredScalar()
+            SELECT to_char((timestamptz '\(BenchData.start)' + $1::int * $2::float8 * interval '1 second') AT TIME ZONE 'UTC',
+                           'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+            """, [String(due + 1), String(step)]).requiredScalar()
     }
 
     /// A fresh copy of `template`, read once into the cache and checkpointed, so every method

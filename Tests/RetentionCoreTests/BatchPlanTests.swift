@@ -68,7 +68,7 @@ struct BatchPlanTests {
         defer { database.drop() }
         for (table, windows) in [("ordered", true), ("events", false)] {
             let (plan, connection) = try BatchPlanTests.plan(#"{"policy": "p", "rules": [{"name": "e", "table": "\#(table)", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#, database)
-            let cursors = try RuleStart.cursors(for: plan, bounds: BatchPlanTests.bounds, connection: connection)
+            let cursors = try RuleStart.cursors(for: plan, bounds: BatchPlanTests.bounds, removed: [], connection: connection)
             #expect(cursors.allSatisfy { ($0.anchorColumn != nil) == windows }, "\(table)")
         }
     }

@@ -57,6 +57,26 @@ struct PolicyParserTests {
         #expect(policy.sha256 == SHA256.hexDigest(text))
     }
 
+    @Test("partitions: rows by default; drop and detach for actions that remove rows")
+    func partitionModes() throws {
+        let plain = try PolicyParser.parse(policyText(rule: #""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "delete""#))
+        #expect(plain.rules[0].partitions == .rows)
+        let drop = try PolicyParser.parse(policyText(rule: #""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "delete", "partitions": "drop""#))
+        #expect(drop.rules[0].partitions == .drop)
+        let detach = try PolicyParser.parse(policyText(rule: #""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "aggregate", "partitions": "detach", "aggregate": {"into": "d", "bucket": {"column": "day", "unit": "day"}, "count": "n"}"#))
+        #expect(detach.rules[0].partitions == .detach)
+    }
+
+    @Test("a range partition's upper bound is read from pg_get_expr's text; other bounds are not")
+    func boundText() {
+        #expect(PartitionBoundText.upper("FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-02-01 00:00:00+00')") == .some("2024-02-01 00:00:00+00"))
+        #expect(PartitionBoundText.upper("FOR VALUES FROM (MINVALUE) TO ('2024-02-01')") == .some("2024-02-01"))
+        #expect(PartitionBoundText.upper("FOR VALUES FROM ('2024-02-01') TO (MAXVALUE)") == .some(nil))
+        #expect(PartitionBoundText.upper("FOR VALUES FROM ('a', 1) TO ('b', 2)") == nil)
+        #expect(PartitionBoundText.upper("FOR VALUES IN (1, 2)") == nil)
+        #expect(PartitionBoundText.upper("DEFAULT") == nil)
+    }
+
     @Test("defaults: UTC and a January financial year")
     func defaults() throws {
         let policy = try PolicyParser.parse(policyText(rule: #""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "delete""#))
@@ -91,6 +111,9 @@ struct PolicyParserTests {
         (#""due": {"after": "1 day", "from": "file.modified"}, "action": "purge-files", "files": {"directory": "backups", "glob": "*"}"#, "files.directory", "not an absolute path"),
         (#""due": {"after": "1 day", "from": "file.modified"}, "action": "purge-files", "files": {"directory": "/b", "glob": "../*"}"#, "files.glob", "never leaves"),
         (#""table": "t", "due": {"after": "1 day", "from": "file.modified"}, "action": "delete""#, "due.from", "purge-files rules only"),
+        (#""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "delete", "partitions": "truncate""#, "partitions", "not a partition mode"),
+        (#""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "pseudonymise", "partitions": "drop", "pseudonymise": {"columns": {"email": "hmac"}, "marker": "m"}"#, "partitions", "keeps its rows"),
+        (#""due": {"after": "1 day", "from": "file.modified"}, "action": "purge-files", "partitions": "detach", "files": {"directory": "/b", "glob": "*"}"#, "partitions", "keeps its rows"),
     ])
     func oneProblem(_ rule: String, _ key: String, _ fragment: String) {
         let found = problems(policyText(rule: rule))

@@ -11,7 +11,7 @@ public struct Catalog {
     /// or nil when there is none.
     public func table(_ identifier: Identifier) throws -> TableInfo? {
         let found = try connection.execute("""
-            SELECT c.oid, n.nspname, c.relname, c.relkind
+            SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner)
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = pg_catalog.to_regclass($1)
             """, [identifier.sql])
@@ -22,9 +22,65 @@ public struct Catalog {
         case "p": .partitioned
         case let other: .other(other)
         }
-        return TableInfo(oid: UInt32(try row.int64(0)), identifier: Identifier(try row.text(1), try row.text(2)), kind: kind,
-                         columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
-                         leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
+        var info = TableInfo(oid: UInt32(try row.int64(0)), identifier: Identifier(try row.text(1), try row.text(2)), kind: kind,
+                             columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
+                             leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
+        info.owner = try row.text(4)
+        if kind == .partitioned {
+            (info.partitionLeaves, info.rangePartitionColumns) = try partitionTree(oid)
+        }
+        return info
+    }
+
+    /// Every leaf of the partition tree under `oid` with the upper bounds of the range levels
+    /// above it, and the columns that range levels partition by.
+    private func partitionTree(_ oid: String) throws -> ([PartitionLeaf], Set<String>) {
+        struct Node {
+            var identifier: Identifier
+            var parent: String?
+            var isLeaf: Bool
+            var bound: String?
+            var detachPending: Bool
+            var owned: Bool
+            /// For a partitioned node: its key column when it is range-partitioned by one plain column.
+            var rangeKey: (column: String, type: String)?
+        }
+        var nodes: [String: Node] = [:]
+        var order: [String] = []
+        for row in try connection.execute("""
+            SELECT c.oid::text, n.nspname, c.relname, i.inhparent::text, c.relkind = 'r', pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+                   coalesce(i.inhdetachpending, false), pg_catalog.pg_has_role(c.relowner, 'USAGE'),
+                   a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod)
+            FROM pg_catalog.pg_partition_tree($1::oid::regclass) p
+            JOIN pg_catalog.pg_class c ON c.oid = p.relid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid
+            LEFT JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = c.oid AND pt.partstrat = 'r' AND pt.partnatts = 1
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = pt.partattrs[0] AND a.attnum > 0
+            ORDER BY p.level, n.nspname, c.relname
+            """, [oid]).rows {
+            let key = try row.text(0)
+            order.append(key)
+            nodes[key] = Node(identifier: Identifier(try row.text(1), try row.text(2)), parent: row[3], isLeaf: try row.bool(4),
+                              bound: row[5], detachPending: try row.bool(6), owned: try row.bool(7),
+                              rangeKey: row[8].map { ($0, row[9] ?? "") })
+        }
+        var leaves: [PartitionLeaf] = []
+        for key in order {
+            guard let node = nodes[key], node.isLeaf, let parentKey = node.parent, let parent = nodes[parentKey] else { continue }
+            var bounds: [PartitionLeaf.UpperBound] = []
+            var current = node
+            while let above = current.parent.flatMap({ nodes[$0] }) {
+                if let rangeKey = above.rangeKey, let bound = current.bound, let upper = PartitionBoundText.upper(bound) {
+                    bounds.append(PartitionLeaf.UpperBound(column: rangeKey.column, columnType: rangeKey.type, upper: upper))
+                }
+                current = above
+            }
+            leaves.append(PartitionLeaf(identifier: node.identifier, parent: parent.identifier,
+                                        detachPending: node.detachPending, removableByCurrentRole: node.owned && parent.owned,
+                                        upperBounds: bounds))
+        }
+        return (leaves, Set(nodes.values.compactMap { $0.rangeKey?.column }))
     }
 
     private func columns(_ oid: String) throws -> [ColumnInfo] {

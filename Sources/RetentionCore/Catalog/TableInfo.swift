@@ -21,6 +21,12 @@ public struct TableInfo: Sendable {
     public var leaves: [Identifier]
     /// Foreign keys from other tables (or partitions of them) to this table or its partitions.
     public var referencedBy: [ForeignKey]
+    /// The role that owns the table.
+    public var owner: String = ""
+    /// For a partitioned table, every leaf partition with its bounds; empty for a plain table.
+    public var partitionLeaves: [PartitionLeaf] = []
+    /// The columns that some level of the partition tree is range-partitioned by, alone.
+    public var rangePartitionColumns: Set<String> = []
 
     public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
 }

@@ -67,6 +67,13 @@ public struct GrantScript {
                     body.append("GRANT SELECT ON TABLE \(relation.sql) TO \(grantee);")
                 }
             }
+            if rule.partitions.removesPartitions {
+                body.append("-- \"partitions\": \"\(rule.partitions.rawValue)\": detaching and dropping a partition needs its owner's rights (and its parent's):")
+                body.append("GRANT \(Identifier.quote(table.owner)) TO \(grantee); -- membership in the owner role of \(comment(table.identifier.description)) and its partitions")
+                if rule.partitions == .detach {
+                    body.append("GRANT USAGE, CREATE ON SCHEMA retention_archive TO \(grantee); -- detached partitions are moved here")
+                }
+            }
             if case let .aggregate(spec) = rule.action, let target = schema.tables[spec.into] {
                 useSchema(target.identifier)
                 let key = [spec.bucketColumn] + spec.dimensions
@@ -98,6 +105,7 @@ public struct GrantScript {
             "GRANT SELECT ON TABLE retention.schema_migrations, retention.legal_holds TO \(grantee);",
             "GRANT SELECT, INSERT, UPDATE ON TABLE retention.runs, retention.rule_results, retention.rule_tenant_results, retention.run_rules TO \(grantee);",
             "GRANT SELECT, INSERT ON TABLE retention.batch_results TO \(grantee);",
+            "GRANT SELECT, INSERT, UPDATE ON TABLE retention.partition_removals TO \(grantee);",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -34,12 +34,30 @@ public struct Rule: Sendable {
     public var tenantColumn: String?
     public var due: Due
     public var action: Action
+    /// How the rule treats partitions whose rows are all due (`partitions`, default `rows`).
+    public var partitions: PartitionMode = .rows
 
     /// Whether the rule removes rows (and so can be blocked by foreign keys).
     public var removesRows: Bool {
         switch action {
         case .delete, .aggregate: return true
         case .pseudonymise, .purgeFiles: return false
+        }
+    }
+}
+
+/// What a rule does with a leaf partition whose rows are all due: work it in row batches like
+/// any other (`rows`), or remove it whole: `drop` it, or `detach` it into schema `retention_archive`.
+public enum PartitionMode: String, Sendable, CaseIterable {
+    case rows
+    case drop
+    case detach
+
+    /// Whether the mode removes wholly due partitions whole.
+    public var removesPartitions: Bool {
+        switch self {
+        case .rows: return false
+        case .drop, .detach: return true
         }
     }
 }

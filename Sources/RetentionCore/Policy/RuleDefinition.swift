@@ -7,6 +7,7 @@ extension Rule {
             ("from", .array(due.anchors.map { .string($0.description) })),
             ("align", .optionalString(due.align?.rawValue)),
             ("tenantColumn", .optionalString(tenantColumn)),
+            ("partitions", .string(partitions.rawValue)),
         ]
         switch action {
         case .delete:

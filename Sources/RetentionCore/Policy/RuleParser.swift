@@ -34,10 +34,11 @@ enum RuleParser {
         }
         let due = parseDue(&reader, isFileRule: isFileRule, hasTenantColumn: tenantColumn != nil, policyHasTenants: policyHasTenants)
         let action = parseAction(actionName, &reader, due: due)
+        let partitions = parsePartitions(&reader, action: action)
         let problems = reader.finish()
-        guard problems.isEmpty, let name, let due, let action else { return (nil, problems) }
+        guard problems.isEmpty, let name, let due, let action, let partitions else { return (nil, problems) }
         return (Rule(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
-                     due: due, action: action), [])
+                     due: due, action: action, partitions: partitions), [])
     }
 
     private static func parseDue(_ rule: inout ObjectReader, isFileRule: Bool, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {
@@ -111,6 +112,24 @@ enum RuleParser {
             return parseAggregate(&rule).map(Action.aggregate)
         case .purgeFiles:
             return parseFiles(&rule).map(Action.purgeFiles)
+        }
+    }
+
+    /// `partitions`: `rows` (default), `drop` or `detach`; whole partitions can only be removed
+    /// by actions that remove rows.
+    private static func parsePartitions(_ rule: inout ObjectReader, action: Action?) -> PartitionMode? {
+        guard let text = rule.string("partitions", required: false) else { return .rows }
+        guard let mode = PartitionMode(rawValue: text) else {
+            rule.problem("partitions", "\"\(text)\" is not a partition mode; use \"rows\", \"drop\" or \"detach\"")
+            return nil
+        }
+        guard mode.removesPartitions, let action else { return mode }
+        switch action {
+        case .delete, .aggregate:
+            return mode
+        case .pseudonymise, .purgeFiles:
+            rule.problem("partitions", "\"\(text)\" removes whole partitions, but action \"\(action.kind.rawValue)\" keeps its rows; remove \"partitions\" or use \"rows\"")
+            return nil
         }
     }
 

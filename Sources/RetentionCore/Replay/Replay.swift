@@ -41,7 +41,7 @@ public struct Replay {
         let recorded = ledger.entries.filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon }
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
         var tenants: [String] = []
-        for entry in known where !tenants.contains(entry.tenant) { tenants.append(entry.tenant) }
+        for tenant in known.compactMap(\.tenant) where !tenants.contains(tenant) { tenants.append(tenant) }
         var outcome = Outcome(run: nil, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count,
                               tenants: tenants, damagedLines: ledger.damagedLines)
         guard !known.isEmpty else { return outcome }

@@ -4,21 +4,26 @@ import Postgres
 /// heap pages its batches will walk.
 enum RuleStart {
     static func bounds(for plan: RulePlan, context: RunContext, connection: Connection) throws -> RuleBounds {
-        let rule = plan.rule
-        let cutoffs = RuleStartStatements.cutoffs(align: rule.due.align, financialYearStartMonth: context.policy.financialYearStartMonth)
-        let row = try connection.execute(cutoffs, [context.asOf, rule.due.after.intervalText]).rows[0]
+        try bounds(for: plan.rule, policy: context.policy, asOf: context.asOf, replay: context.options.replay,
+                   onlyTenant: context.options.tenant, connection: connection)
+    }
+
+    /// The bounds of `rule` at `asOf` (nil: the database's now), in the session's time zone.
+    static func bounds(for rule: Rule, policy: Policy, asOf: String?, replay: [ErasureEntry], onlyTenant: String?,
+                       connection: Connection) throws -> RuleBounds {
+        let cutoffs = RuleStartStatements.cutoffs(align: rule.due.align, financialYearStartMonth: policy.financialYearStartMonth)
+        let row = try connection.execute(cutoffs, [asOf ?? RunStatements.nowText(connection), rule.due.after.intervalText]).rows[0]
         let cutoff = try row.text(0)
         let anchorCutoff = try row.text(1)
         var terminated: [String]?
-        if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = context.policy.tenants {
+        if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = policy.tenants {
             terminated = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
         }
         if terminated != nil {
-            let replayed = context.options.replay.filter { $0.rule == rule.name && $0.isTermination }.map(\.tenant)
+            let replayed = replay.filter { $0.rule == rule.name && $0.isTermination }.compactMap(\.tenant)
             terminated = Array(Set(terminated! + replayed)).sorted()
         }
-        return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated,
-                          onlyTenant: context.options.tenant)
+        return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant)
     }
 
     /// One cursor per heap relation (the table, or each leaf partition). Pages are walked up to
@@ -27,9 +32,10 @@ enum RuleStart {
     /// the cutoff, when the relation has such an index; so does a delete by one anchor column when
     /// the heap follows that column (`pg_stats.correlation` of at least 0.9), which then reads no
     /// page of young rows. Either walk re-checks every row, so the choice changes speed only.
-    static func cursors(for plan: RulePlan, bounds: RuleBounds, connection: Connection) throws -> [RuleExecution.Cursor] {
+    /// `removed`: partitions removed whole when the rule started, which have no pages to walk.
+    static func cursors(for plan: RulePlan, bounds: RuleBounds, removed: Set<Identifier>, connection: Connection) throws -> [RuleExecution.Cursor] {
         var cursors: [RuleExecution.Cursor] = []
-        for relation in plan.table.leaves {
+        for relation in plan.table.leaves where !removed.contains(relation) {
             if let column = try windowColumn(plan, relation, connection) {
                 // A '-infinity' anchor has no place on the time line: such a table walks its pages.
                 let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).rows[0]

@@ -53,11 +53,14 @@ final class Worker {
                 let counts = try withRetry { connection in
                     try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
                 }
+                let partitions = try withRetry { connection in try PartitionProof.forecast(plan, bounds, connection: connection) }
                 let waited = takeLockWaited()
                 scheduler.update(execution) {
                     $0.bounds = bounds
-                    $0.result.cutoff = bounds.cutoff
                     $0.result.lockWaitMs = Int64(waited * 1000)
+                    $0.result.cutoff = bounds.cutoff
+                    $0.result.partitions = partitions.removed
+                    $0.result.warnings += partitions.notes
                     counts.apply(to: &$0.result, affected: [:], dryRun: true)
                     $0.result.status = .ok
                     $0.result.durationMs = Int64(Date().timeIntervalSince($0.startedAt) * 1000)
@@ -67,12 +70,19 @@ final class Worker {
             }
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
             let ledgerFile = try context.ledger.append(erasures)
-            let cursors = try withRetry { connection in try RuleStart.cursors(for: plan, bounds: bounds, connection: connection) }
+            let partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
+            let cursors = try withRetry { connection in
+                try RuleStart.cursors(for: plan, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+            }
             let waited = takeLockWaited()
             scheduler.update(execution) {
                 $0.lockWaitSeconds += waited
                 $0.bounds = bounds
                 $0.result.cutoff = bounds.cutoff
+                $0.result.partitions = partitions.partitions
+                $0.result.warnings += partitions.warnings
+                $0.batchDurations += partitions.durations
+                $0.committedRows += partitions.rows
                 $0.ledgerFile = ledgerFile
                 $0.cursors = cursors
                 $0.state = .running

@@ -30,6 +30,8 @@ public struct RuleResult: Sendable {
     /// For `purge-files`: each file due, with its size and age (names only, never content).
     public var files: [FilePurge.FileOutcome] = []
     public var bytesFreed: Int64 = 0
+    /// Partitions removed whole (`partitions: drop|detach`); their rows are part of `affected`.
+    public var partitions: [PartitionOutcome] = []
     /// Things the operator must hear of although the rule succeeded.
     public var warnings: [String] = []
     /// The longest and median batch transaction, in milliseconds.

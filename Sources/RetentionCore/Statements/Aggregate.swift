@@ -3,8 +3,10 @@ import Postgres
 /// The SQL of an `aggregate` rule's batch.
 enum AggregateStatement {
     /// Deletes the due rows and adds them into the roll-up in the same statement: a crash can
-    /// neither lose nor double-count a row.
-    static func make(_ spec: AggregateSpec, plan: RulePlan, target: String, whereClause: String, tenant: String) -> ActionStatement {
+    /// neither lose nor double-count a row. Without `removing`, the rows are only read (a
+    /// partition detached in the same transaction).
+    static func make(_ spec: AggregateSpec, plan: RulePlan, target: String, whereClause: String, tenant: String,
+                     removing: Bool = true) -> ActionStatement {
         guard case let .column(anchor)? = plan.rule.due.anchors.first else { fatalError("the parser requires one column anchor for aggregate") }
         var returned = ["\(tenant)", "\(plan.column(anchor, "r")) AS a0"]
         returned += spec.dimensions.enumerated().map { "\(plan.column($0.element, "r")) AS d\($0.offset)" }
@@ -24,7 +26,8 @@ enum AggregateStatement {
             SELECT \(values.joined(separator: ", ")) FROM changed GROUP BY \(groupBy) \
             ON CONFLICT (\(conflict)) DO UPDATE SET \(updates.joined(separator: ", "))),
             """
-        return ActionStatement(sql: "DELETE FROM \(target) WHERE \(whereClause) RETURNING \(returned.joined(separator: ", "))",
-                               extraCTEs: rollup)
+        let rows = removing ? "DELETE FROM \(target) WHERE \(whereClause) RETURNING \(returned.joined(separator: ", "))"
+            : "SELECT \(returned.joined(separator: ", ")) FROM \(target) WHERE \(whereClause)"
+        return ActionStatement(sql: rows, extraCTEs: rollup)
     }
 }

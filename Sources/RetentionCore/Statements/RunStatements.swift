@@ -1,3 +1,5 @@
+import Postgres
+
 /// The SQL a run sends besides its batches and counts: session settings, the run lock, and what
 /// a rule reads when it finishes.
 enum RunStatements {
@@ -23,6 +25,11 @@ enum RunStatements {
 
     /// The time now, in ISO 8601.
     static let now = "SELECT \(SQLTime.isoUTC("clock_timestamp()"))"
+
+    /// The transaction's `now()`, in ISO 8601: the `asOf` of a command that takes none.
+    static func nowText(_ connection: Connection) throws -> String {
+        try connection.execute("SELECT \(SQLTime.isoUTC("now()"))").requiredScalar()
+    }
 
     /// A `purge-files` rule's cutoff `$1 - $2`, in ISO 8601 and as epoch seconds.
     static let fileCutoff = """

@@ -17,6 +17,7 @@ public enum PolicyValidation {
                                                [policy.timeZone]).requiredScalar() == "t"
         var problems = SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown)
         if checkRowSecurity { problems += RowSecurityCheck.problems(policy, schema: schema) }
-        return Result(schema: schema, problems: problems, warnings: SchemaCheck.warnings(policy, schema: schema))
+        let warnings = SchemaCheck.warnings(policy, schema: schema) + (try PartitionForecast.partmanWarnings(policy, schema: schema, connection: connection))
+        return Result(schema: schema, problems: problems, warnings: warnings)
     }
 }

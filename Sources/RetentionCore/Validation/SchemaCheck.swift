@@ -101,6 +101,9 @@ struct RuleSchemaCheck {
                 problem("tenantColumn", "table \(table.identifier) has no column \"\(tenantColumn)\"")
             }
         }
+        if rule.partitions.removesPartitions {
+            checkPartitioning(table)
+        }
         switch rule.action {
         case .delete:
             checkBlockingKeys(table)
@@ -111,6 +114,23 @@ struct RuleSchemaCheck {
             checkBlockingKeys(table)
         case .purgeFiles:
             break
+        }
+    }
+
+    /// `partitions: drop|detach` needs a table range-partitioned (at some level) by one of the
+    /// rule's anchor columns: only such bounds can say that every row of a partition is due.
+    private mutating func checkPartitioning(_ table: TableInfo) {
+        let anchors = rule.due.anchors.compactMap { anchor -> String? in
+            if case let .column(name) = anchor { return name }
+            return nil
+        }
+        guard table.kind == .partitioned else {
+            problem("partitions", "\(table.identifier) is not partitioned, so \"\(rule.partitions.rawValue)\" has no partition to remove; use \"rows\" or remove \"partitions\"")
+            return
+        }
+        if table.rangePartitionColumns.isDisjoint(with: anchors) {
+            let keys = table.rangePartitionColumns.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            problem("partitions", "\(table.identifier) is not range-partitioned by an anchor of the rule (\(anchors.map { "\"\($0)\"" }.joined(separator: ", "))\(keys.isEmpty ? "" : "; its range keys: \(keys)")), so no bound can prove a partition wholly due; use \"rows\"")
         }
     }
 
@@ -218,6 +238,14 @@ extension SchemaCheck {
             guard case let .aggregate(spec) = rule.action, let table = schema.table(of: rule) else { continue }
             for dimension in spec.dimensions where table.column(dimension)?.notNull == false {
                 warnings.append(PolicyProblem(rule: rule.name, key: "aggregate.dimensions", message: "column \"\(dimension)\" of \(table.identifier) may be NULL; rows with NULL there are counted exactly, but each batch adds its own roll-up row for them because a unique key treats NULLs as distinct (declare the key NULLS NOT DISTINCT)"))
+            }
+        }
+        for rule in policy.rules where rule.partitions.removesPartitions {
+            guard let table = schema.table(of: rule) else { continue }
+            let kept = table.partitionLeaves.filter { !$0.removableByCurrentRole }
+            if !kept.isEmpty {
+                let names = kept.prefix(5).map(\.identifier.description).joined(separator: ", ")
+                warnings.append(PolicyProblem(rule: rule.name, key: "partitions", message: "the connected role does not own \(kept.count) partitions of \(table.identifier) (\(names)\(kept.count > 5 ? ", …" : "")) or their parent, so it cannot drop or detach them: their rows go by row batches; grant the role the tables' owner role (retention grants)"))
             }
         }
         for rule in policy.rules where rule.removesRows {

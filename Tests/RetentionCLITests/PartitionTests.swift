@@ -1,0 +1,348 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// A monthly-partitioned `events` table from 2023-01 to 2024-12 plus a default partition that
+/// holds rows of 2022 (older than any month). `events_2099_young` is named like a young
+/// partition but bounded to 2023-01, which is wholly due. Tenant 7's rows all live in 2023-03
+/// (held in some tests); `invoices` references one event of 2023-02.
+private let monthlySchema = """
+    SET TimeZone = 'UTC';
+    CREATE TABLE organizations (id int PRIMARY KEY, terminated_at timestamptz);
+    INSERT INTO organizations SELECT g, NULL FROM generate_series(1, 9) g;
+    CREATE TABLE events (id bigint NOT NULL, org_id int NOT NULL, kind text NOT NULL, created_at timestamptz NOT NULL,
+                         PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+    DO $$ DECLARE m date; BEGIN
+      FOR m IN SELECT generate_series(date '2023-01-01', date '2024-12-01', interval '1 month')::date LOOP
+        EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)',
+                       CASE WHEN m = date '2023-01-01' THEN 'events_2099_young' ELSE 'events_' || to_char(m, 'YYYY_MM') END,
+                       m::timestamptz, (m + interval '1 month')::timestamptz);
+      END LOOP; END $$;
+    CREATE TABLE events_default PARTITION OF events DEFAULT;
+    INSERT INTO events SELECT g, CASE WHEN created_at < '2023-03-01' OR created_at >= '2023-04-01' THEN 1 + g % 6 ELSE 7 END, 'k' || g % 3, created_at
+      FROM (SELECT g, timestamptz '2022-06-01' + g * interval '97 minutes' AS created_at FROM generate_series(1, 12000) g) s;
+    CREATE TABLE invoices (id int PRIMARY KEY, event_id bigint NOT NULL, event_at timestamptz NOT NULL,
+                           FOREIGN KEY (event_id, event_at) REFERENCES events (id, created_at));
+    INSERT INTO invoices SELECT 1, id, created_at FROM events WHERE created_at >= '2023-02-10' ORDER BY created_at LIMIT 1;
+    ANALYZE events;
+    """
+
+private let asOf = "2024-06-15T12:00:00Z"
+/// `asOf - 12 months`.
+private let cutoff = "timestamptz '2023-06-15 12:00:00+00'"
+/// The partitions wholly due at `asOf` and not referenced by an invoice.
+private let whollyDue: Set<String> = ["public.events_2099_young", "public.events_2023_03", "public.events_2023_04", "public.events_2023_05"]
+
+private func monthlyPolicy(_ mode: String = "drop", extra: String = "") -> String {
+    """
+    {"policy": "parts", "tenants": {"table": "organizations", "key": "id", "terminatedAt": "terminated_at"},
+     "rules": [{"name": "events", "table": "events", "tenantColumn": "org_id", "due": {"after": "12 months", "from": "created_at"},
+                "action": "delete", "partitions": "\(mode)"\(extra)},
+               {"name": "invoices", "table": "invoices", "due": {"after": "100 years", "from": "event_at"}, "action": "delete"}]}
+    """
+}
+
+/// Names of the partitions of `events` now.
+private func partitions(_ database: TestDatabase) throws -> [String] {
+    try database.connect().execute("SELECT relid::regclass::text FROM pg_partition_tree('events') WHERE isleaf ORDER BY 1").rows.map { try $0.text(0) }
+}
+
+private func reportedPartitions(_ rule: [String: Any]) -> [String: Int64] {
+    var found: [String: Int64] = [:]
+    for entry in rule["partitions"] as? [[String: Any]] ?? [] {
+        found[entry["name"] as? String ?? "?"] = entry.int("rows")
+    }
+    return found
+}
+
+@Suite("partitions: drop or detach what is wholly due", .serialized)
+struct PartitionTests {
+    @Test("wholly due months go whole (whatever their name), the default partition and the boundary month by batches; exact counts")
+    func dropMonths() throws {
+        let fixture = try EngineFixture.make("parts", schemaSQL: monthlySchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(monthlyPolicy())
+        let database = fixture.database
+        // Computed before the run with plain SQL: what stays, and which leaves are wholly due by bound and content.
+        let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
+        let wholly = try database.connect().execute("""
+            SELECT 'public.' || c.oid::regclass::text, (SELECT count(*) FROM events e WHERE e.tableoid = c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'events'::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+              AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tableoid = c.oid AND e.created_at >= \(cutoff))
+              AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''(.*)''\\)'))[1]::timestamptz <= \(cutoff)
+              AND NOT EXISTS (SELECT 1 FROM invoices v WHERE v.event_id IN (SELECT id FROM events e WHERE e.tableoid = c.oid))
+            ORDER BY 1
+            """).rows.map { (try $0.text(0), try $0.int64(1)) }
+        #expect(Set(wholly.map(\.0)) == whollyDue)
+        let defaultRows = try database.count("SELECT count(*) FROM events_default")
+        #expect(defaultRows > 0)
+
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        let rule = try fixture.ruleReport("events")
+        #expect(reportedPartitions(rule) == Dictionary(uniqueKeysWithValues: wholly))
+        #expect(rule.int("affected") == due - 1)
+        #expect(rule.int("blocked") == 1)
+        #expect(try database.checksum("events", orderBy: "id") == kept)
+        let left = try partitions(database)
+        #expect(!left.contains("events_2099_young") && left.contains("events_default") && left.contains("events_2023_02") && left.contains("events_2023_06"))
+        #expect(try database.count("SELECT count(*) FROM events_default") == 0)
+        // The run ledger and the erasure ledger name each partition with its rows.
+        #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'finished'") == Int64(wholly.count))
+        let ledger = try String(contentsOfFile: fixture.stateDirectory + "/erasures.jsonl", encoding: .utf8)
+        for (name, rows) in wholly { #expect(ledger.contains("\"partition\":\"\(name)\",\"rows\":\(rows)"), "\(ledger)") }
+    }
+
+    @Test("a leaf with a held tenant's row stays: its other rows go by batches; a referenced leaf stays")
+    func heldAndReferenced() throws {
+        let fixture = try EngineFixture.make("partheld", schemaSQL: monthlySchema + """
+            -- a tenant-7 row in January too, so January holds a held row
+            INSERT INTO events VALUES (900001, 7, 'k', '2023-01-20');
+            """)
+        defer { fixture.drop() }
+        try fixture.database.connect().execute("INSERT INTO retention.legal_holds (tenant, reason) VALUES ('7', 'case 1')")
+        try fixture.writePolicy(monthlyPolicy())
+        let database = fixture.database
+        let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR org_id = 7 OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
+        let held = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff) AND org_id = 7")
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        let rule = try fixture.ruleReport("events")
+        #expect(Set(reportedPartitions(rule).keys) == ["public.events_2023_04", "public.events_2023_05"])
+        #expect(rule.int("heldBack") == held)
+        #expect(try database.checksum("events", orderBy: "id") == kept)
+        #expect(try partitions(database).contains("events_2099_young"))
+        #expect(try partitions(database).contains("events_2023_03"))
+    }
+
+    @Test("detach moves the partition to retention_archive; a dry run lists the same partitions and changes nothing")
+    func detachAndDryRun() throws {
+        let fixture = try EngineFixture.make("partdetach", schemaSQL: monthlySchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(monthlyPolicy("detach"))
+        let database = fixture.database
+        let before = try database.checksum("events", orderBy: "id")
+        let dry = try fixture.retention(["run", "--as-of", asOf, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        let forecast = reportedPartitions(try fixture.ruleReport("events"))
+        #expect(Set(forecast.keys) == whollyDue)
+        #expect(try database.checksum("events", orderBy: "id") == before)
+        #expect(try partitions(database).count == 25)
+        let validate = try fixture.retention(["validate", "--policy", fixture.directory + "/policy.json"])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout.contains("rule \"events\": would remove") )
+        let archived = try database.checksum("(SELECT * FROM events WHERE created_at >= '2023-01-01' AND created_at < '2023-02-01' OR created_at >= '2023-03-01' AND created_at < '2023-06-01')", orderBy: "id")
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        #expect(reportedPartitions(try fixture.ruleReport("events")) == forecast)
+        #expect(try database.checksum("(SELECT * FROM retention_archive.events_2099_young UNION ALL SELECT * FROM retention_archive.events_2023_03 UNION ALL SELECT * FROM retention_archive.events_2023_04 UNION ALL SELECT * FROM retention_archive.events_2023_05)", orderBy: "id") == archived)
+    }
+
+    @Test("multi-level partitions, a date key and a financial-year-aligned rule in the policy's zone")
+    func multiLevelAligned() throws {
+        let fixture = try EngineFixture.make("partfy", schemaSQL: """
+            SET TimeZone = 'Europe/Stockholm';
+            CREATE TABLE ledger (id int NOT NULL, region text NOT NULL, booked_on date NOT NULL, amount int,
+                                 PRIMARY KEY (id, region, booked_on)) PARTITION BY RANGE (booked_on);
+            DO $$ DECLARE y int; BEGIN
+              FOR y IN 2014..2024 LOOP
+                EXECUTE format('CREATE TABLE %I PARTITION OF ledger FOR VALUES FROM (%L) TO (%L) PARTITION BY LIST (region)',
+                               'ledger_' || y, make_date(y, 1, 1), make_date(y + 1, 1, 1));
+                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (''eu'')', 'ledger_' || y || '_eu', 'ledger_' || y);
+                EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', 'ledger_' || y || '_other', 'ledger_' || y);
+              END LOOP; END $$;
+            INSERT INTO ledger SELECT g, (ARRAY['eu', 'us'])[1 + g % 2], date '2014-01-01' + (g % 4000), g FROM generate_series(1, 8000) g;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "fy", "financialYearStartMonth": 7, "timeZone": "Europe/Stockholm",
+             "rules": [{"name": "ledger", "table": "ledger", "due": {"after": "7 years", "from": "booked_on", "align": "financial-year-end"},
+                        "action": "delete", "partitions": "drop"}]}
+            """)
+        let database = fixture.database
+        let asOf = "2024-08-10T00:00:00Z"
+        // A row is due when the end of its financial year (1 July after it) is before asOf - 7 years.
+        let dueSQL = "(make_date(extract(year FROM booked_on)::int + CASE WHEN extract(month FROM booked_on) >= 7 THEN 1 ELSE 0 END, 7, 1)::timestamp AT TIME ZONE 'Europe/Stockholm') < timestamptz '\(asOf)' - interval '7 years'"
+        let kept = try database.checksum("(SELECT * FROM ledger WHERE NOT \(dueSQL))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM ledger WHERE \(dueSQL)")
+        // Whole calendar years whose last day is due: 2014..2015 (FY ending 2016-07-01 < 2017-08-10), and 2016's last day ends FY 2017-07-01 < cutoff too.
+        let whollyDue = try database.connect().execute("""
+            SELECT y FROM generate_series(2014, 2024) y
+            WHERE (make_date(y + 1, 7, 1)::timestamp AT TIME ZONE 'Europe/Stockholm') < timestamptz '\(asOf)' - interval '7 years' ORDER BY 1
+            """).rows.map { try $0.text(0) }
+        #expect(whollyDue == ["2014", "2015", "2016"])
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        let rule = try fixture.ruleReport("ledger")
+        let expected = Set(whollyDue.flatMap { ["public.ledger_\($0)_eu", "public.ledger_\($0)_other"] })
+        #expect(Set(reportedPartitions(rule).keys.map { $0.hasPrefix("public.") ? $0 : "public." + $0 }) == expected)
+        #expect(rule.int("affected") == due)
+        #expect(try database.checksum("ledger", orderBy: "id") == kept)
+    }
+
+    @Test("aggregate: the roll-up of the removed partitions and batches equals a plain GROUP BY of what was removed")
+    func aggregateRollup() throws {
+        let fixture = try EngineFixture.make("partagg", schemaSQL: monthlySchema + """
+            CREATE TABLE daily (day date NOT NULL, org_id int NOT NULL, kind text NOT NULL, events bigint NOT NULL, PRIMARY KEY (day, org_id, kind));
+            CREATE TABLE expected AS SELECT (date_trunc('day', created_at))::date AS day, org_id, kind, count(*) AS events
+              FROM events WHERE created_at < \(cutoff) AND (id, created_at) NOT IN (SELECT event_id, event_at FROM invoices) GROUP BY 1, 2, 3;
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "partagg", "rules": [{"name": "events", "table": "events", "due": {"after": "12 months", "from": "created_at"},
+              "action": "aggregate", "partitions": "drop",
+              "aggregate": {"into": "daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["org_id", "kind"], "count": "events"}},
+             {"name": "invoices", "table": "invoices", "due": {"after": "100 years", "from": "event_at"}, "action": "delete"}]}
+            """)
+        let database = fixture.database
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        #expect(Set(reportedPartitions(try fixture.ruleReport("events")).keys) == whollyDue)
+        #expect(try database.count("SELECT count(*) FROM expected e FULL JOIN daily d USING (day, org_id, kind) WHERE e.events IS DISTINCT FROM d.events") == 0)
+        #expect(try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)") == 1)
+    }
+
+    @Test("SIGKILL between detach and drop: the next run finishes the partition; nothing lost or counted twice")
+    func killBetweenDetachAndDrop() throws {
+        // An event trigger makes every DROP TABLE sleep, so the kill lands after the detach committed.
+        let fixture = try EngineFixture.make("partkill", schemaSQL: monthlySchema + """
+            CREATE FUNCTION slow_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(5); END $$;
+            CREATE EVENT TRIGGER slow_drop ON ddl_command_start WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION slow_drop();
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy(monthlyPolicy())
+        let database = fixture.database
+        let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
+        let rowsByPartition = Dictionary(uniqueKeysWithValues: try database.connect().execute(
+            "SELECT 'public.' || tableoid::regclass::text, count(*) FROM events GROUP BY 1").rows.map { (try $0.text(0), try $0.int64(1)) })
+        let running = try fixture.start(["run", "--as-of", asOf])
+        let deadline = Date().addingTimeInterval(20)
+        while try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'") == 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Thread.sleep(forTimeInterval: 0.3)
+        running.signal(SIGKILL)
+        _ = running.wait()
+        // The killed worker's DROP rolls back once its backend sees the client gone.
+        while try database.count("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'retention%'") > 0, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try database.connect().execute("DROP EVENT TRIGGER slow_drop")
+        let detached = try database.connect().execute("SELECT partition_name, rows FROM retention.partition_removals WHERE state = 'detached'").rows
+        #expect(detached.count == 1)
+        let name = try detached.first?.text(0) ?? "?"
+        let rows = try detached.first?.int64(1) ?? -1
+        #expect(rows == rowsByPartition[name])
+        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1) AND NOT relispartition", [name]) == 1)
+        #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results") == rows)
+
+        let resumed = try fixture.retention(["run", "--as-of", asOf])
+        #expect(resumed.status == 0, "\(resumed.stderr) \(resumed.stdout)")
+        let rule = try fixture.ruleReport("events")
+        let finished = (rule["partitions"] as? [[String: Any]] ?? []).filter { $0["detachedByRun"] is String }
+        #expect(finished.map { $0["name"] as? String } == [name])
+        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", [name]) == 0)
+        #expect(Set(reportedPartitions(rule).keys) == whollyDue)
+        #expect(try database.checksum("events", orderBy: "id") == kept)
+        // Every due row but the referenced one counted once over both runs.
+        #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results WHERE rule = 'events'") == due - 1)
+        #expect(rule.int("affected") == due - 1 - rows)
+    }
+
+    @Test("an application inserting into young partitions during the run never waits longer than the lock timeout")
+    func concurrentInserts() throws {
+        let fixture = try EngineFixture.make("partins", schemaSQL: monthlySchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(monthlyPolicy())
+        let database = fixture.database
+        let application = try database.connect()
+        try application.execute("SET TimeZone = 'UTC'")
+        let running = try fixture.start(["run", "--as-of", asOf])
+        var longest = 0.0
+        var inserted = 0
+        while running.process.isRunning {
+            let started = Date()
+            try application.execute("INSERT INTO events VALUES ($1::bigint, 1, 'app', timestamptz '2024-03-01' + $1::bigint * interval '1 second')", [String(1_000_000 + inserted)])
+            longest = max(longest, Date().timeIntervalSince(started))
+            inserted += 1
+        }
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        print("partitions: longest insert latency during the run: \(String(format: "%.1f", longest * 1000)) ms over \(inserted) inserts")
+        #expect(Set(reportedPartitions(try fixture.ruleReport("events")).keys) == whollyDue)
+        #expect(longest < 0.1, "an insert waited \(longest * 1000) ms")
+        #expect(try database.count("SELECT count(*) FROM events WHERE kind = 'app'") == Int64(inserted))
+    }
+
+    @Test("validate refuses drop on a table that is not range-partitioned by an anchor, naming rule and key")
+    func notPartitionedByAnchor() throws {
+        let fixture = try EngineFixture.make("partbad", schemaSQL: """
+            CREATE TABLE plain (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            CREATE TABLE bylist (id int, region text, created_at timestamptz NOT NULL, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+            """)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy("""
+            {"policy": "bad", "rules": [{"name": "plain", "table": "plain", "due": {"after": "1 day", "from": "created_at"}, "action": "delete", "partitions": "drop"},
+              {"name": "bylist", "table": "bylist", "due": {"after": "1 day", "from": "created_at"}, "action": "delete", "partitions": "detach"}]}
+            """)
+        let result = try fixture.retention(["validate", "--policy", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("rule \"plain\", key \"partitions\": public.plain is not partitioned"), "\(result.stderr)")
+        #expect(result.stderr.contains("rule \"bylist\", key \"partitions\": public.bylist is not range-partitioned by an anchor"), "\(result.stderr)")
+        let run = try fixture.retention(["run", "--policy", path])
+        #expect(run.status == 2)
+    }
+}
+
+/// Whether the test server offers pg_partman (Debian's `postgresql-15-partman`, installed by
+/// `Deploy/ensure-packages.sh`; the embedded PostgreSQL 18 has none).
+private let partmanAvailable: Bool = {
+    guard let admin = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres") else { return false }
+    return (try? admin.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_partman'").int64()) == 1
+}()
+
+@Suite("partitions of a pg_partman table", .enabled(if: partmanAvailable, "pg_partman is not available on the test server (Debian package postgresql-15-partman)"))
+struct PartmanPartitionTests {
+    @Test("a daily pg_partman table: wholly due days are dropped, run_maintenance() still succeeds after, and validate warns of partman's own retention")
+    func partmanDaily() throws {
+        let fixture = try EngineFixture.make("partman", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE SCHEMA partman;
+            CREATE EXTENSION pg_partman SCHEMA partman;
+            CREATE TABLE pm_events (id bigint NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+            SELECT partman.create_parent('public.pm_events', 'created_at', 'native', 'daily', p_start_partition := (now() - interval '20 days')::date::text);
+            INSERT INTO pm_events SELECT g, now() - g * interval '1 hour' FROM generate_series(1, 400) g;
+            """)
+        defer { fixture.drop() }
+        let database = fixture.database
+        let asOf = try database.connect().execute("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')").requiredScalar()
+        let cutoff = "timestamptz '\(asOf)' - interval '10 days'"
+        let path = try fixture.writePolicy("""
+            {"policy": "pm", "rules": [{"name": "pm", "table": "pm_events", "due": {"after": "10 days", "from": "created_at"},
+              "action": "delete", "partitions": "drop"}]}
+            """)
+        let kept = try database.checksum("(SELECT * FROM pm_events WHERE created_at >= \(cutoff))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM pm_events WHERE created_at < \(cutoff)")
+        // Daily partitions whose upper bound is at or before the cutoff (by bound, not by name).
+        let wholly = try database.count("""
+            SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'pm_events'::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+              AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''(.*)''\\)'))[1]::timestamptz <= \(cutoff)
+            """)
+        #expect(wholly >= 9)
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status == 0, "\(result.stderr) \(result.stdout)")
+        let rule = try fixture.ruleReport("pm")
+        #expect(Int64((rule["partitions"] as? [[String: Any]] ?? []).count) == wholly)
+        #expect(rule.int("affected") == due)
+        #expect(try database.checksum("pm_events", orderBy: "id") == kept)
+        try database.connect().execute("SELECT partman.run_maintenance()")
+        try database.connect().execute("UPDATE partman.part_config SET retention = '30 days' WHERE parent_table = 'public.pm_events'")
+        let validate = try fixture.retention(["validate", "--policy", path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stderr.contains("pg_partman also expires partitions of public.pm_events"), "\(validate.stderr)")
+    }
+}
