@@ -133,6 +133,20 @@ struct PartitionTests {
         let validate = try fixture.retention(["validate", "--policy", fixture.directory + "/policy.json"])
         #expect(validate.status == 0, "\(validate.stderr)")
         #expect(validate.stdout.contains("rule \"events\": would remove") )
+        // plan lists what the next run (as of now) removes whole: every month whose upper bound is a
+        // year or more ago, but the one an invoice references; the default partition never.
+        let nextRun = try Set(database.connect().execute("""
+            SELECT c.oid::regclass::text FROM pg_partition_tree('events') t JOIN pg_class c ON c.oid = t.relid
+            WHERE t.isleaf AND NOT c.relispartition IS DISTINCT FROM true AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+              AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz <= now() - interval '12 months'
+              AND c.relname <> 'events_2023_02'
+            """).rows.map { try "public." + $0.text(0) })
+        let plan = try fixture.retention(["plan", "--policy", fixture.directory + "/policy.json", "--tenant", "1", "--format", "json"])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        let planned = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["rules"] as? [[String: Any]] ?? []
+        let listed = Set((planned.first { $0["name"] as? String == "events" }?["partitionsNextRun"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        #expect(!nextRun.isEmpty && listed == nextRun, "plan lists \(listed.sorted()), expected \(nextRun.sorted())")
+        #expect(try database.checksum("events", orderBy: "id") == before)
         let archived = try database.checksum("(SELECT * FROM events WHERE created_at >= '2023-01-01' AND created_at < '2023-02-01' OR created_at >= '2023-03-01' AND created_at < '2023-06-01')", orderBy: "id")
         let result = try fixture.retention(["run", "--as-of", asOf])
         #expect(result.status == 0, "\(result.stderr) \(result.stdout)")

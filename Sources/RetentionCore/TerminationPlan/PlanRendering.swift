@@ -26,6 +26,10 @@ extension TerminationPlan {
             if let basis = rule.basis { lines.append("    basis: \(basis)") }
             if rule.neverDue > 0 { lines.append("    kept: \(grouped(rule.neverDue)) rows that this rule never makes due (no anchor set)") }
             if rule.held { lines.append("    kept while held: a legal hold covers this rule") }
+            if !rule.partitions.isEmpty {
+                let names = rule.partitions.map { "\($0.name) (\(grouped($0.rows)) rows)" }.joined(separator: ", ")
+                lines.append("    removed whole by the next run, with every tenant's rows in them: \(names)")
+            }
         }
         if !otherRules.isEmpty {
             lines.append("  not tied to tenants, so not in this plan: \(otherRules.joined(separator: ", "))")
@@ -67,6 +71,7 @@ extension TerminationPlan {
                                   ("rows", .int(entry.rows)), ("overdue", .bool(entry.overdue))])
                     })),
                     ("keptNeverDue", .int(rule.neverDue)),
+                    ("partitionsNextRun", .array(rule.partitions.map(\.json))),
                 ])
             })),
             ("notInPlan", .array(otherRules.map(JSONValue.string))),

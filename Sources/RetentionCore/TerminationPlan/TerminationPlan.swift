@@ -29,6 +29,9 @@ public struct RuleSchedule: Sendable {
     public var neverDue: Int64
     /// Whether a hold in force keeps this rule's rows.
     public var held: Bool
+    /// Partitions the next run removes whole (`partitions: drop|detach`), with every tenant's
+    /// rows in them: the tenant's rows there go on the same dates, by a drop instead of batches.
+    public var partitions: [PartitionOutcome] = []
 
     public var total: Int64 { entries.reduce(0) { $0 + $1.rows } }
 }
@@ -58,6 +61,8 @@ extension TerminationPlan {
         guard try key.exists(tenant, connection: connection) else {
             throw RunError.unknownTenant(tenant, table: tenants.table.description)
         }
+        // Read before the plan's own transaction: the forecast counts in READ ONLY transactions of its own.
+        let forecasts = try PartitionForecast.today(policy, schema: validation.schema, connection: connection)
         return try connection.transaction(readOnly: true) {
             try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
             let row = try connection.execute("""
@@ -77,8 +82,10 @@ extension TerminationPlan {
                     continue
                 }
                 let plan = RulePlan(rule: rule, table: table, schema: validation.schema)
-                schedules.append(try schedule(plan, policy: policy, tenant: tenant, terminatedAt: terminatedAt, asOf: asOf,
-                                              held: holds.contains { $0.rule == nil || $0.rule == rule.name }, connection: connection))
+                var scheduled = try schedule(plan, policy: policy, tenant: tenant, terminatedAt: terminatedAt, asOf: asOf,
+                                             held: holds.contains { $0.rule == nil || $0.rule == rule.name }, connection: connection)
+                scheduled.partitions = forecasts.first { $0.rule == rule.name }?.partitions ?? []
+                schedules.append(scheduled)
             }
             return TerminationPlan(policy: policy.name, tenant: tenant, terminatedAt: terminatedAt, terminationIsRecorded: recorded != nil,
                                    asOf: asOf, timeZone: policy.timeZone, rules: schedules, otherRules: others, holds: holds)
