@@ -94,4 +94,37 @@ struct GrantsTests {
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(try fixture.database.keyDifferences(expected: "expected", actual: "notes", key: "id") == 0)
     }
+
+    @Test("partitions: grants makes the role a member of a non-superuser owner, and the run as that role drops the wholly due partition; a superuser owner is never granted")
+    func partitionOwner() throws {
+        let fixture = try EngineFixture.make("grantsparts", schemaSQL: """
+            SET TimeZone = 'UTC';
+            DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_owner') THEN CREATE ROLE app_owner; END IF; END $$;
+            CREATE TABLE logs (id bigint NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+            CREATE TABLE logs_2023 PARTITION OF logs FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
+            CREATE TABLE logs_2024 PARTITION OF logs FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+            INSERT INTO logs SELECT g, timestamptz '2023-01-01' + g * interval '1 hour' FROM generate_series(1, 15000) g;
+            CREATE TABLE expected AS SELECT id FROM logs WHERE created_at >= '2024-06-01';
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(#"{"policy": "parts", "rules": [{"name": "logs", "table": "logs", "due": {"after": "0 days", "from": "created_at"}, "action": "delete", "partitions": "drop"}]}"#)
+        let asSuperuser = try fixture.retention(["grants", "--policy", policy, "--role", "retention_parts"])
+        #expect(asSuperuser.status == 0, "\(asSuperuser.stderr)")
+        #expect(!asSuperuser.stdout.contains("GRANT postgres") && !asSuperuser.stdout.contains("GRANT \"postgres\""), "\(asSuperuser.stdout)")
+        #expect(asSuperuser.stdout.contains("NOT GRANTED"))
+
+        let connection = try fixture.database.connect()
+        try connection.executeScript("ALTER TABLE logs OWNER TO app_owner; ALTER TABLE logs_2023 OWNER TO app_owner; ALTER TABLE logs_2024 OWNER TO app_owner;")
+        let grants = try fixture.retention(["grants", "--policy", policy, "--role", "retention_parts"])
+        #expect(grants.status == 0, "\(grants.stderr)")
+        #expect(grants.stdout.contains("GRANT \"app_owner\" TO \"retention_parts\""), "\(grants.stdout)")
+        try connection.executeScript(grants.stdout)
+        let roleURL = "postgresql://retention_parts@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
+        let run = try CommandRunner.run(["run", "--policy", policy, "--database-url", roleURL, "--state-dir", fixture.stateDirectory,
+                                         "--as-of", "2024-06-01T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "logs", key: "id") == 0)
+        let removed = (try fixture.ruleReport("logs")["partitions"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(removed == ["public.logs_2023"], "\(removed)")
+    }
 }

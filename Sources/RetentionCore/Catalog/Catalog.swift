@@ -11,7 +11,8 @@ public struct Catalog {
     /// or nil when there is none.
     public func table(_ identifier: Identifier) throws -> TableInfo? {
         let found = try connection.execute("""
-            SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner)
+            SELECT c.oid, n.nspname, c.relname, c.relkind, pg_catalog.pg_get_userbyid(c.relowner),
+                   coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = c.relowner), false)
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = pg_catalog.to_regclass($1)
             """, [identifier.sql])
@@ -26,6 +27,7 @@ public struct Catalog {
                              columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
                              leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
         info.owner = try row.text(4)
+        info.ownerIsSuperuser = try row.bool(5)
         if kind == .partitioned {
             (info.partitionLeaves, info.rangePartitionColumns) = try partitionTree(oid)
         }

@@ -23,6 +23,8 @@ public struct TableInfo: Sendable {
     public var referencedBy: [ForeignKey]
     /// The role that owns the table.
     public var owner: String = ""
+    /// Whether that role is a superuser (membership in it would make any role one).
+    public var ownerIsSuperuser = false
     /// For a partitioned table, every leaf partition with its bounds; empty for a plain table.
     public var partitionLeaves: [PartitionLeaf] = []
     /// The columns that some level of the partition tree is range-partitioned by, alone.

@@ -69,7 +69,13 @@ public struct GrantScript {
             }
             if rule.partitions.removesPartitions {
                 body.append("-- \"partitions\": \"\(rule.partitions.rawValue)\": detaching and dropping a partition needs its owner's rights (and its parent's):")
-                body.append("GRANT \(Identifier.quote(table.owner)) TO \(grantee); -- membership in the owner role of \(comment(table.identifier.description)) and its partitions")
+                if table.ownerIsSuperuser {
+                    body.append("-- NOT GRANTED: \(comment(table.identifier.description)) is owned by superuser \(comment(table.owner)), and membership in it would make the engine a superuser.")
+                    body.append("-- Give the table and its partitions an owner role that is not a superuser (ALTER TABLE ... OWNER TO app_owner), then grant that role;")
+                    body.append("-- until then the rule's partitions go by row batches.")
+                } else {
+                    body.append("GRANT \(Identifier.quote(table.owner)) TO \(grantee); -- membership in the owner role of \(comment(table.identifier.description)) and its partitions")
+                }
                 if rule.partitions == .detach {
                     body.append("GRANT USAGE, CREATE ON SCHEMA retention_archive TO \(grantee); -- detached partitions are moved here")
                 }
