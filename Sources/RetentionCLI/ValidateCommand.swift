@@ -17,14 +17,19 @@ enum ValidateCommand {
         let path = try arguments.required("policy")
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
-            Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid (file only: no database connection configured, live schema not checked)")
+            Output.out("policy \"\(policy.name)\": \(counted(policy)) valid (file only: no database connection configured, live schema not checked)")
             return .success
         }
         let connection = try Commands.connect(arguments)
         let result = try PolicyValidation.validate(policy, connection: connection)
         for warning in result.warnings { Output.warning(warning.description) }
         guard result.problems.isEmpty else { throw PolicyError(problems: result.problems) }
-        Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid against \(connection.target)")
+        Output.out("policy \"\(policy.name)\": \(counted(policy)) valid against \(connection.target)")
         return .success
+    }
+
+    /// `5 rules`, and `and 7 subjects targets` when the policy has subjects.
+    private static func counted(_ policy: Policy) -> String {
+        "\(policy.rules.count) rules" + (policy.subjects.map { " and \($0.targets.count) subjects targets" } ?? "")
     }
 }

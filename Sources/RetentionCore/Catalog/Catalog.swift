@@ -24,7 +24,15 @@ public struct Catalog {
         }
         return TableInfo(oid: UInt32(try row.int64(0)), identifier: Identifier(try row.text(1), try row.text(2)), kind: kind,
                          columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
-                         leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
+                         leaves: try leaves(oid), referencedBy: try referencingKeys(oid), indexLeadingColumns: try indexLeadingColumns(oid))
+    }
+
+    private func indexLeadingColumns(_ oid: String) throws -> Set<String> {
+        Set(try connection.execute("""
+            SELECT DISTINCT a.attname FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = $1::oid AND i.indisvalid
+            """, [oid]).rows.map { try $0.text(0) })
     }
 
     private func columns(_ oid: String) throws -> [ColumnInfo] {

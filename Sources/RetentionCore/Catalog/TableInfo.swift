@@ -21,6 +21,8 @@ public struct TableInfo: Sendable {
     public var leaves: [Identifier]
     /// Foreign keys from other tables (or partitions of them) to this table or its partitions.
     public var referencedBy: [ForeignKey]
+    /// The first column of every valid index (of the table or, partitioned, its parent index).
+    public var indexLeadingColumns: Set<String> = []
 
     public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
 }

@@ -17,7 +17,7 @@ struct ActionStatement {
         case .delete, .purgeFiles:
             return ActionStatement(sql: DeleteStatement.sql(target: target, whereClause: whereClause) + returned, extraCTEs: "")
         case let .pseudonymise(spec):
-            return ActionStatement(sql: PseudonymiseStatement.sql(spec, plan: plan, target: target, whereClause: whereClause) + returned,
+            return ActionStatement(sql: PseudonymiseStatement.sql(spec, table: plan.table, target: target, whereClause: whereClause) + returned,
                                    extraCTEs: "")
         case let .aggregate(spec):
             return AggregateStatement.make(spec, plan: plan, target: target, whereClause: whereClause, tenant: tenant)
