@@ -23,6 +23,7 @@ enum Help {
           plan       show what a contract termination will do to one tenant's data
           replay     re-apply recorded erasures after a database restore
           report     write the compliance report for one tenant
+          request    file, list, plan, extend and cancel data subjects' erasure requests
           run        delete, pseudonymise or aggregate what the policy says is due
           validate   check a policy file, and the live schema when a connection is configured
 

@@ -32,7 +32,7 @@ enum SubjectSchema {
         INSERT INTO checkins SELECT g, 1 + g % 50, 'checkin ' || g FROM generate_series(1, 500) g;
         INSERT INTO audit_rows SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 1 + g % 50 END, 'action ' || g FROM generate_series(1, 600) g;
         INSERT INTO payment_methods SELECT g, 1 + g % 50, lpad((g % 10000)::text, 4, '0') FROM generate_series(1, 100) g;
-        INSERT INTO invoices SELECT g, 1 + g % 50, CASE WHEN g % 2 = 0 THEN 1 + g % 100 END, date '2024-01-01' + g, g * 10
+        INSERT INTO invoices SELECT g, 1 + g % 50, CASE WHEN g % 4 = 0 THEN g % 50 + 50 END, date '2024-01-01' + g, g * 10
             FROM generate_series(1, 150) g WHERE (1 + g % 50) % 3 = 0;
         INSERT INTO marketing_contacts SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 30) g;
         INSERT INTO marketing_contacts VALUES (100, 'outsider@example.com', 'Outsider'), (101, 'outsider@example.com', 'Outsider again'),
