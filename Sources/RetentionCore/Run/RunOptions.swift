@@ -15,6 +15,10 @@ public struct RunOptions: Sendable {
     public var maxRuntime: Double?
     /// `--pause` in milliseconds between batches.
     public var pauseMilliseconds = 0
+    /// `--request`: process only this erasure request, and no rules.
+    public var requestID: Int64?
+    /// `--no-requests`: process no erasure requests.
+    public var skipRequests = false
     /// The secret key for `hmac` pseudonyms.
     public var pseudonymKey: PseudonymKey?
     /// The time one batch transaction aims at; the engine sizes slices to it.

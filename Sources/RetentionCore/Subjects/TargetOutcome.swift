@@ -65,6 +65,16 @@ public struct TargetOutcome: Sendable {
         return outcome
     }
 
+    /// The parameters of `SubjectStatements.recordTarget`.
+    func recordParameters(runID: String, requestID: Int64) -> [String?] {
+        let details = JSONValue.members([
+            ("blockedBy", .array(blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
+            ("keptBy", .array(keptBy.map(JSONValue.string))),
+        ])
+        return [runID, String(requestID), name, category, basis, action.rawValue, String(matched), String(affected), String(kept),
+                String(heldBack), String(blocked), keptUntil, JSONWriter.write(details, pretty: false)]
+    }
+
     public var json: JSONValue {
         .members([
             ("name", .string(name)), ("category", .string(category)), ("basis", .optionalString(basis)), ("action", .string(action.rawValue)),

@@ -1,0 +1,122 @@
+import Foundation
+import Postgres
+
+/// `retention run`'s second part: the open erasure requests, after the rules, one after the
+/// other on one connection. Each target's rows go in batches (at most `limit` rows, locked by
+/// primary key, sized to the run's target time like the rules' slices), each batch one
+/// statement that also records its count, so a killed run leaves whole batches and exact
+/// counts and the next run goes on from the values stored at the first resolution. Holds are
+/// read by every statement. A dry run only counts, in READ ONLY transactions.
+struct RequestProcessing {
+    let context: RunContext
+    let targets: SubjectTargets
+    /// Who the `done` events name.
+    static let actor = "retention run"
+
+    private final class Session {
+        var connection: Connection?
+    }
+
+    func run(_ requests: [ErasureRequest]) -> [RequestResult] {
+        let session = Session()
+        var results: [RequestResult] = []
+        for request in requests {
+            if context.stop.stopReason != nil {
+                results.append(RequestResult(request: request, status: .open, outcome: .notStarted))
+                continue
+            }
+            do {
+                results.append(try process(request, session))
+            } catch {
+                results.append(RequestResult(request: request, status: .open, outcome: .failed(Worker.describe(error))))
+            }
+        }
+        return results
+    }
+
+    private func process(_ original: ErasureRequest, _ session: Session) throws -> RequestResult {
+        var request = original
+        let plans = targets.plans(for: request)
+        if context.options.dryRun {
+            let values = targets.values(for: request)
+            let outcomes = try withRetry(session) { connection in
+                try connection.transaction(readOnly: true) {
+                    try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
+                    return try plans.map { plan in
+                        try TargetOutcome.read(plan, values: values, affected: 0, policy: context.policy, connection: connection)
+                    }
+                }
+            }
+            return RequestResult(request: request, status: .open, outcome: .counted, targets: outcomes)
+        }
+        if !request.resolved {
+            let resolve = SubjectStatements.resolve(SubjectResolution(subjects: targets.subjects, subjectTable: targets.subjectTable,
+                                                                      column: request.subjectColumn, given: .request(request.id)), requestID: request.id)
+            try withRetry(session) { try $0.execute(resolve.sql, resolve.parameters) }
+            request.resolved = true
+        }
+        let values = SubjectValues.stored(requestID: request.id)
+        var outcomes: [TargetOutcome] = []
+        var stopped = false
+        for plan in plans {
+            switch plan.target.action {
+            case .delete, .pseudonymise:
+                if !stopped { stopped = try erase(plan, request: request, values: values, session) }
+            case .keep:
+                break
+            }
+            let outcome = try withRetry(session) { connection in
+                try connection.transaction {
+                    try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
+                    let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(request.id), plan.target.name]).int64()
+                    let outcome = try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
+                    try connection.execute(SubjectStatements.recordTarget, outcome.recordParameters(runID: context.runID, requestID: request.id))
+                    return outcome
+                }
+            }
+            outcomes.append(outcome)
+        }
+        if stopped {
+            return RequestResult(request: request, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
+        }
+        let reason = RequestResult.openReason(outcomes)
+        if let reason {
+            try withRetry(session) { try $0.execute(RequestStatements.keepOpen, [String(request.id), reason]) }
+            return RequestResult(request: request, status: .open, outcome: .processed, targets: outcomes)
+        }
+        try withRetry(session) { try $0.execute(RequestStatements.close, [String(request.id), RequestStatus.done.rawValue, nil, Self.actor]) }
+        return RequestResult(request: request, status: .done, outcome: .processed, targets: outcomes)
+    }
+
+    /// Runs the target's batches until one comes back short; true when the run was asked to stop first.
+    private func erase(_ plan: SubjectTargetPlan, request: ErasureRequest, values: SubjectValues, _ session: Session) throws -> Bool {
+        var limit = context.options.batchSize ?? 1000
+        while true {
+            if let lost = context.runLock.verify(force: false) { context.stop.requestStop(lost) }
+            if context.stop.stopReason != nil { return true }
+            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: request.id, limit: limit)
+            let started = Date()
+            let affected = try withRetry(session) { try $0.execute(batch.sql, batch.parameters).int64() }
+            if affected < Int64(limit) { return false }
+            let seconds = max(Date().timeIntervalSince(started), 0.0005)
+            var next = min(max(Double(limit) * context.options.targetBatchSeconds / seconds, Double(limit) / 4), Double(limit) * 2)
+            if let cap = context.options.batchSize { next = min(next, Double(cap)) }
+            limit = max(1, min(Int(next), 100_000))
+        }
+    }
+
+    /// Runs `body` on the session's connection, reconnecting and retrying as `RetryBudget` says.
+    private func withRetry<T>(_ session: Session, _ body: (Connection) throws -> T) throws -> T {
+        var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
+        while true {
+            do {
+                if session.connection?.isOpen != true { session.connection = try context.connect() }
+                return try body(session.connection!)
+            } catch let error as PostgresError {
+                if error.isConnectionLost { session.connection = nil }
+                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error) else { throw error }
+                Thread.sleep(forTimeInterval: delay)
+            }
+        }
+    }
+}
