@@ -33,12 +33,17 @@ enum RequestCommand {
         name: "request cancel", summary: "retention request cancel withdraws a request; its identifier is replaced by its HMAC.",
         usage: ["retention request cancel ID --reason=TEXT --pseudonym-key-file=FILE [--by=NAME]"],
         options: [reason, by, CommonOptions.pseudonymKeyFile, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
-    static let verbs = [addSpec, listSpec, planSpec, extendSpec, cancelSpec]
+    static let receiptSpec = CommandSpec(
+        name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
+        usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
+        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        positionals: 1)
+    static let verbs = [addSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec]
     static let spec = CommandSpec.merged(
         name: "request",
         summary: """
             retention request files, lists, plans, extends and cancels data subjects' erasure
-            requests. \"retention run\" processes the open ones after its rules.
+            requests, and writes their receipts. \"retention run\" processes the open ones after its rules.
             """,
         notes: "`request add` prints the new request's id alone on stdout. Requests never show the person's value.",
         verbs)
@@ -47,7 +52,7 @@ enum RequestCommand {
 
     static func run(_ raw: [String]) throws -> ExitCode {
         guard let verb = raw.first else {
-            throw UsageError(message: "request needs a verb: add, list, plan, extend or cancel", command: "request")
+            throw UsageError(message: "request needs a verb: add, list, plan, extend, cancel or receipt", command: "request")
         }
         let rest = Array(raw.dropFirst())
         do {
@@ -57,7 +62,8 @@ enum RequestCommand {
             case "plan": return try plan(rest)
             case "extend": return try extend(rest)
             case "cancel": return try cancel(rest)
-            default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend or cancel", command: "request")
+            case "receipt": return try receipt(rest)
+            default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend, cancel or receipt", command: "request")
             }
         } catch let error as RequestBook.RequestError {
             Output.error(error.description)
@@ -123,6 +129,21 @@ enum RequestCommand {
         let connection = try Commands.connectMigrated(arguments)
         let deadline = try RequestBook(connection: connection).extend(id: id, reason: reason, by: ActingPerson.name(arguments))
         Output.out("extended erasure request \(id): deadline \(deadline)")
+        return .success
+    }
+
+    private static func receipt(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(receiptSpec, raw)
+        let id = try id(arguments)
+        let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
+        let connection = try Commands.connectMigrated(arguments)
+        let receipt = try Receipt.build(requestID: id, connection: connection)
+        let text = switch format {
+        case "md": receipt.markdown()
+        case "html": receipt.html()
+        default: JSONWriter.write(receipt.json)
+        }
+        try Output.write(text, to: arguments.value("out"))
         return .success
     }
 

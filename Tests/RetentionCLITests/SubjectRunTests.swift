@@ -206,8 +206,15 @@ struct SubjectRunTests {
         }
         killed.signal(SIGKILL)
         _ = killed.wait()
-        let left = try db.count("SELECT count(*) FROM audit_rows WHERE actor_id = 9")
-        let recorded = try db.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.request_batch_results WHERE target = 'user-audit'")
+        // The server finishes a statement already sent: wait until the killed run's sessions are gone.
+        waited = 0
+        while try db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'retention%'") > 0, waited < 20 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 0.05
+        }
+        let counts = try db.connect().execute("SELECT (SELECT count(*) FROM audit_rows WHERE actor_id = 9), (SELECT coalesce(sum(affected), 0)::bigint FROM retention.request_batch_results WHERE target = 'user-audit')").rows[0]
+        let left = try counts.int64(0)
+        let recorded = try counts.int64(1)
         #expect(left > 0 && left < total, "killed mid-target: \(left) of \(total) left")
         #expect(recorded == total - left, "whole batches, each recorded with it")
         let resumed = try fixture.run()

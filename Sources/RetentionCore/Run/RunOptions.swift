@@ -34,6 +34,10 @@ public struct RunOptions: Sendable {
     /// For `replay`: the ledger entries being re-applied. Their tenants count as terminated for
     /// termination-anchored rules, whatever the restored rows say.
     public var replay: [ErasureEntry] = []
+    /// For `replay`: the erasure requests' ledger entries re-applied after the rules.
+    public var replaySubjects: [SubjectErasureEntry] = []
+    /// Run no rules (`--request`, or a replay of erasure requests alone).
+    public var skipRules = false
 
     public init() {}
 }

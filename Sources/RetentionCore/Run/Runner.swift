@@ -78,6 +78,9 @@ public struct Runner {
         if policy.subjects != nil, processesRequests(options), !options.dryRun, options.pseudonymKey == nil {
             throw PolicyError(problems: [PolicyProblem(rule: nil, key: "subjects", message: "erasure requests need the pseudonym key (a completed request keeps only the HMAC of its identifier); give --pseudonym-key-file or set RETENTION_PSEUDONYM_KEY_FILE, or --no-requests")])
         }
+        if !options.replaySubjects.isEmpty, !options.dryRun, options.pseudonymKey == nil {
+            throw PolicyError(problems: [PolicyProblem(rule: nil, key: "subjects", message: "replaying erasure requests finds the person's rows by the HMAC of their values; give --pseudonym-key-file or set RETENTION_PSEUDONYM_KEY_FILE")])
+        }
         let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
         for rule in selected {
             if case let .pseudonymise(spec) = rule.action, spec.needsKey, options.pseudonymKey == nil {
@@ -89,7 +92,7 @@ public struct Runner {
     /// Whether a run with `options` processes erasure requests: not with `--no-requests`, and not
     /// in a run narrowed to one tenant (`--tenant`) or a replay.
     static func processesRequests(_ options: RunOptions) -> Bool {
-        !options.skipRequests && options.tenant == nil && options.replay.isEmpty
+        !options.skipRequests && options.tenant == nil && options.replay.isEmpty && options.replaySubjects.isEmpty
     }
 
     public func run() throws -> (report: RunReport, path: String) {
@@ -125,7 +128,10 @@ public struct Runner {
         let scheduler = try makeScheduler(schema: validation.schema)
         runWorkers(context: context, scheduler: scheduler)
 
-        let requestResults = subjectTargets.map { RequestProcessing(context: context, targets: $0).run(requests) } ?? []
+        let requestResults = subjectTargets.map { targets -> [RequestResult] in
+            let processing = RequestProcessing(context: context, targets: targets)
+            return options.replaySubjects.isEmpty ? processing.run(requests) : processing.replay(options.replaySubjects)
+        } ?? []
         let openRequests = try? runLock.withConnection { control -> (Int64, Int64)? in
             guard policy.subjects != nil else { return nil }
             let row = try control.execute(RequestStatements.openCounts, [policy.name]).rows[0]
@@ -208,7 +214,7 @@ public struct Runner {
     /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants;
     /// none with `--request`.
     var selectedRules: [Rule] {
-        guard options.requestID == nil else { return [] }
+        guard options.requestID == nil, !options.skipRules else { return [] }
         return policy.rules.filter { rule in
             (options.ruleNames.isEmpty || options.ruleNames.contains(rule.name)) && (options.tenant == nil || rule.tenantColumn != nil)
         }

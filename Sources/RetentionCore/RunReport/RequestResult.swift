@@ -20,8 +20,12 @@ public struct RequestResult: Sendable {
     public var targets: [TargetOutcome] = []
 
     init(request: ErasureRequest, status: RequestStatus, outcome: Outcome, targets: [TargetOutcome] = []) {
-        id = request.id
-        reference = request.reference
+        self.init(id: request.id, reference: request.reference, status: status, outcome: outcome, targets: targets)
+    }
+
+    init(id: Int64, reference: String?, status: RequestStatus, outcome: Outcome, targets: [TargetOutcome] = []) {
+        self.id = id
+        self.reference = reference
         self.status = status
         self.outcome = outcome
         self.targets = targets

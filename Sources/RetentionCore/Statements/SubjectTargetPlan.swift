@@ -46,7 +46,13 @@ public struct SubjectTargetPlan: Sendable {
     public func matchPredicate(_ alias: String, _ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
         let conditions = target.match.map { match in
             let type = table.column(match.column)?.typeName ?? "text"
-            return "\(column(match.column, alias)) = ANY(ARRAY(SELECT x.value::\(type) FROM (\(values.sql(subjectColumn: match.subjectColumn, &builder))) x(value)))"
+            let subquery = values.sql(subjectColumn: match.subjectColumn, &builder)
+            switch values {
+            case .stored, .live:
+                return "\(column(match.column, alias)) = ANY(ARRAY(SELECT x.value::\(type) FROM (\(subquery)) x(value)))"
+            case .hashed:
+                return "\(HMACPads.sql(message: "convert_to(\(column(match.column, alias))::text, 'UTF8')")) = ANY(ARRAY(\(subquery)))"
+            }
         }
         return conditions.count == 1 ? conditions[0] : "(" + conditions.joined(separator: " OR ") + ")"
     }

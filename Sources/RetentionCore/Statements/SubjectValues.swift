@@ -8,6 +8,9 @@ public enum SubjectValues: Sendable {
     case stored(requestID: Int64)
     /// Resolved by the statement itself (read-only callers: dry run, `request plan`, `extract`).
     case live(SubjectResolution)
+    /// Only the HMACs of the values, from the erasure ledger (`replay` after a restore): a row
+    /// matches when the HMAC of its column's text is one of them.
+    case hashed([SubjectErasureEntry.ValueHash])
 
     /// A subquery of the text values of `subjectColumn`.
     func sql(subjectColumn: String, _ builder: inout SQLBuilder) -> String {
@@ -16,6 +19,9 @@ public enum SubjectValues: Sendable {
             return "SELECT v.value FROM retention.erasure_request_values v WHERE v.request_id = \(builder.bind(String(requestID)))::bigint AND v.subject_column = \(builder.bind(subjectColumn))"
         case let .live(resolution):
             return "SELECT p.value FROM (\(resolution.sql(&builder))) p WHERE p.subject_column = \(builder.bind(subjectColumn))"
+        case let .hashed(hashes):
+            let mine = hashes.filter { $0.subjectColumn == subjectColumn }.map(\.hmac)
+            return "SELECT unnest(\(builder.bind(textArrayLiteral(mine)))::text[])"
         }
     }
 }

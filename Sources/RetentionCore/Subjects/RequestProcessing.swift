@@ -56,12 +56,13 @@ struct RequestProcessing {
             request.resolved = true
         }
         let values = SubjectValues.stored(requestID: request.id)
+        try recordInLedger(request, plans: plans, session)
         var outcomes: [TargetOutcome] = []
         var stopped = false
         for plan in plans {
             switch plan.target.action {
             case .delete, .pseudonymise:
-                if !stopped { stopped = try erase(plan, request: request, values: values, session) }
+                if !stopped { stopped = try erase(plan, requestID: request.id, values: values, session) }
             case .keep:
                 break
             }
@@ -88,13 +89,60 @@ struct RequestProcessing {
         return RequestResult(request: request, status: .done, outcome: .processed, targets: outcomes)
     }
 
+    /// Writes the request's ledger entry (the HMAC of each of the person's values) and flushes it
+    /// before the first batch, so that `replay` can erase the person again after a restore.
+    private func recordInLedger(_ request: ErasureRequest, plans: [SubjectTargetPlan], _ session: Session) throws {
+        let erasing = plans.filter { plan in
+            switch plan.target.action {
+            case .delete, .pseudonymise: return true
+            case .keep: return false
+            }
+        }
+        guard !erasing.isEmpty else { return }
+        let hashes = try withRetry(session) { connection in
+            try connection.execute(SubjectStatements.valueHMACs, [String(request.id)]).rows.map {
+                SubjectErasureEntry.ValueHash(subjectColumn: try $0.text(0), hmac: try $0.text(1))
+            }
+        }
+        try context.ledger.append(subject: SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: erasing.map(\.target.name),
+                                                              values: hashes, runID: context.runID, recordedAt: Timestamps.now()))
+    }
+
+    /// `replay`: erases again, in a restored database, the rows of each ledger entry's targets
+    /// whose match column's HMAC is one of the entry's; no values are needed. A dry run only
+    /// lists the entries (counting would need the key's pads, which a dry run's sessions lack).
+    func replay(_ entries: [SubjectErasureEntry]) -> [RequestResult] {
+        let session = Session()
+        return entries.map { entry in
+            guard !context.options.dryRun else {
+                return RequestResult(id: entry.requestID, reference: nil, status: .done, outcome: .counted)
+            }
+            let values = SubjectValues.hashed(entry.values)
+            do {
+                var outcomes: [TargetOutcome] = []
+                for plan in targets.plans where entry.targets.contains(plan.target.name) {
+                    if try erase(plan, requestID: entry.requestID, values: values, session) {
+                        return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
+                    }
+                    outcomes.append(try withRetry(session) { connection in
+                        let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(entry.requestID), plan.target.name]).int64()
+                        return try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
+                    })
+                }
+                return RequestResult(id: entry.requestID, reference: nil, status: .done, outcome: .processed, targets: outcomes)
+            } catch {
+                return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .failed(Worker.describe(error)))
+            }
+        }
+    }
+
     /// Runs the target's batches until one comes back short; true when the run was asked to stop first.
-    private func erase(_ plan: SubjectTargetPlan, request: ErasureRequest, values: SubjectValues, _ session: Session) throws -> Bool {
+    private func erase(_ plan: SubjectTargetPlan, requestID: Int64, values: SubjectValues, _ session: Session) throws -> Bool {
         var limit = context.options.batchSize ?? 1000
         while true {
             if let lost = context.runLock.verify(force: false) { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return true }
-            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: request.id, limit: limit)
+            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: requestID, limit: limit)
             let started = Date()
             let affected = try withRetry(session) { try $0.execute(batch.sql, batch.parameters).int64() }
             if affected < Int64(limit) { return false }
