@@ -3,13 +3,15 @@ import Postgres
 /// The SQL an erasure request sends for one target: its batches, its counts, and the date a
 /// kept target's rule removes the person's rows. Built from a `SubjectTargetPlan`; pure.
 enum SubjectStatements {
-    /// One batch: at most `limit` actionable rows, locked by primary key, deleted or
+    /// One batch: at most `limit` actionable rows, picked by primary key, deleted or
     /// pseudonymised, and the count recorded in `retention.request_batch_results` by the same
-    /// statement (so in the same transaction). Returns the count.
+    /// statement (so in the same transaction). Returns the count. The rows are not picked `FOR
+    /// UPDATE` (that needs UPDATE privilege, which a delete target's grants lack): the change
+    /// itself locks them and re-checks the actionable conditions on the row it locked.
     static func batch(_ plan: SubjectTargetPlan, values: SubjectValues, runID: String, requestID: Int64, limit: Int) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let table = plan.table.identifier.sql
-        let inner = "SELECT \(plan.primaryKey("r")) FROM \(table) r WHERE \(plan.actionablePredicate("r", values, &builder)) LIMIT \(builder.bind(String(limit)))::bigint FOR UPDATE"
+        let inner = "SELECT \(plan.primaryKey("r")) FROM \(table) r WHERE \(plan.actionablePredicate("r", values, &builder)) LIMIT \(builder.bind(String(limit)))::bigint"
         let whereClause = "\(plan.primaryKey("r")) IN (\(inner)) AND \(plan.actionablePredicate("r", values, &builder))"
         let change: String
         switch plan.target.action {
