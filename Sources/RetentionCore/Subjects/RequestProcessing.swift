@@ -66,14 +66,12 @@ struct RequestProcessing {
             case .keep:
                 break
             }
+            // The session's time zone is the policy's (`RunContext.connect`), as the kept-until date needs.
             let outcome = try withRetry(session) { connection in
-                try connection.transaction {
-                    try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
-                    let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(request.id), plan.target.name]).int64()
-                    let outcome = try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
-                    try connection.execute(SubjectStatements.recordTarget, outcome.recordParameters(runID: context.runID, requestID: request.id))
-                    return outcome
-                }
+                let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(request.id), plan.target.name]).int64()
+                let outcome = try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
+                try connection.execute(SubjectStatements.recordTarget, outcome.recordParameters(runID: context.runID, requestID: request.id))
+                return outcome
             }
             outcomes.append(outcome)
         }
