@@ -226,6 +226,28 @@ struct SubjectRunTests {
         #expect(try requestReport(fixture, id).status == "done")
     }
 
+    @Test("the erasure ledger removed while a request erases: no further batch, the request stays open, the run fails")
+    func ledgerRemoved() throws {
+        let fixture = try SubjectFixture.make("subjledger", extraSQL: "INSERT INTO audit_rows SELECT 1000 + g, 9, 'bulk ' || g FROM generate_series(1, 40000) g;")
+        defer { fixture.drop() }
+        let db = fixture.database
+        let total = try db.count("SELECT count(*) FROM audit_rows WHERE actor_id = 9")
+        let id = try fixture.add("email=user9@example.com")
+        let running = try fixture.engine.start(["run", "--policy", fixture.policy, "--pseudonym-key-file", fixture.keyFile, "--batch-size", "50"])
+        var waited = 0.0
+        while try db.count("SELECT count(*) FROM retention.request_batch_results WHERE target = 'user-audit'") < 5, waited < 20 {
+            Thread.sleep(forTimeInterval: 0.02)
+            waited += 0.02
+        }
+        try FileManager.default.removeItem(atPath: fixture.engine.stateDirectory + "/erasures.jsonl")
+        let result = running.wait()
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("was removed or replaced during the run"), "\(result.stdout)")
+        let left = try db.count("SELECT count(*) FROM audit_rows WHERE actor_id = 9")
+        #expect(left > 0 && left < total, "\(left) of \(total) left")
+        #expect(try db.count("SELECT count(*) FROM retention.erasure_requests WHERE request_id = $1::bigint AND status = 'open'", [id]) == 1)
+    }
+
     @Test("run needs the key when the policy has subjects; --request and --no-requests exclude each other; an unknown request is exit 2")
     func options() throws {
         let fixture = try SubjectFixture.make("subjopts")

@@ -56,13 +56,13 @@ struct RequestProcessing {
             request.resolved = true
         }
         let values = SubjectValues.stored(requestID: request.id)
-        try recordInLedger(request, plans: plans, session)
+        let ledgerFile = try recordInLedger(request, plans: plans, session)
         var outcomes: [TargetOutcome] = []
         var stopped = false
         for plan in plans {
             switch plan.target.action {
             case .delete, .pseudonymise:
-                if !stopped { stopped = try erase(plan, requestID: request.id, values: values, session) }
+                if !stopped { stopped = try erase(plan, requestID: request.id, values: values, ledgerFile: ledgerFile, session) }
             case .keep:
                 break
             }
@@ -89,20 +89,21 @@ struct RequestProcessing {
 
     /// Writes the request's ledger entry (the HMAC of each of the person's values) and flushes it
     /// before the first batch, so that `replay` can erase the person again after a restore.
-    private func recordInLedger(_ request: ErasureRequest, plans: [SubjectTargetPlan], _ session: Session) throws {
+    /// Returns the ledger file written to, which must still be there before every batch.
+    private func recordInLedger(_ request: ErasureRequest, plans: [SubjectTargetPlan], _ session: Session) throws -> ErasureLedger.FileIdentity? {
         let erasing = plans.filter { plan in
             switch plan.target.action {
             case .delete, .pseudonymise: return true
             case .keep: return false
             }
         }
-        guard !erasing.isEmpty else { return }
+        guard !erasing.isEmpty else { return nil }
         let hashes = try withRetry(session) { connection in
             try connection.execute(SubjectStatements.valueHMACs, [String(request.id)]).rows.map {
                 SubjectErasureEntry.ValueHash(subjectColumn: try $0.text(0), hmac: try $0.text(1))
             }
         }
-        try context.ledger.append(subject: SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: erasing.map(\.target.name),
+        return try context.ledger.append(subject: SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: erasing.map(\.target.name),
                                                               values: hashes, runID: context.runID, recordedAt: Timestamps.now()))
     }
 
@@ -119,7 +120,7 @@ struct RequestProcessing {
             do {
                 var outcomes: [TargetOutcome] = []
                 for plan in targets.plans where entry.targets.contains(plan.target.name) {
-                    if try erase(plan, requestID: entry.requestID, values: values, session) {
+                    if try erase(plan, requestID: entry.requestID, values: values, ledgerFile: nil, session) {
                         return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
                     }
                     outcomes.append(try withRetry(session) { connection in
@@ -135,11 +136,15 @@ struct RequestProcessing {
     }
 
     /// Runs the target's batches until one comes back short; true when the run was asked to stop first.
-    private func erase(_ plan: SubjectTargetPlan, requestID: Int64, values: SubjectValues, _ session: Session) throws -> Bool {
+    /// A ledger that was removed or replaced since the request's entry was written stops the
+    /// request before its next batch (it fails, and stays open), so that no erasure goes unrecorded.
+    private func erase(_ plan: SubjectTargetPlan, requestID: Int64, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
+                       _ session: Session) throws -> Bool {
         var limit = context.options.batchSize ?? 1000
         while true {
             if let lost = context.runLock.verify(force: false) { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return true }
+            if let ledgerFile { try context.ledger.verify(ledgerFile) }
             let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: requestID, limit: limit)
             let started = Date()
             let affected = try withRetry(session) { try $0.execute(batch.sql, batch.parameters).int64() }
