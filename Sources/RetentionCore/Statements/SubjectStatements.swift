@@ -30,17 +30,24 @@ enum SubjectStatements {
         return (sql, builder.parameters)
     }
 
-    /// The person's pending rows of the target: all, held, kept because kept rows reference
-    /// them, blocked by other references; then the rows each blocking key references.
-    static func counts(_ plan: SubjectTargetPlan, values: SubjectValues) -> (sql: String, parameters: [String?]) {
+    /// What the batches of this run changed in the target (`inRun`: run id and request), or 0;
+    /// then the person's pending rows of the target: all, held, kept because kept rows
+    /// reference them, blocked by other references; then the rows each blocking key references.
+    static func counts(_ plan: SubjectTargetPlan, values: SubjectValues, inRun: (runID: String, requestID: Int64)?) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
+        let affected = inRun.map { run in
+            """
+            (SELECT coalesce(sum(b.affected), 0)::bigint FROM retention.request_batch_results b WHERE b.run_id = \(builder.bind(run.runID))::uuid \
+            AND b.request_id = \(builder.bind(String(run.requestID)))::bigint AND b.target = \(builder.bind(plan.target.name)))
+            """
+        } ?? "0::bigint"
         let held = plan.heldPredicate("r") ?? "false"
         func any(_ keys: [ForeignKey]) -> String {
             keys.isEmpty ? "false" : "(" + keys.map { plan.referencedPredicate($0, "r") }.joined(separator: " OR ") + ")"
         }
         let kept = any(plan.keepingKeys)
         let blocked = any(plan.otherBlockingKeys)
-        var columns = ["count(*)", "count(*) FILTER (WHERE \(held))", "count(*) FILTER (WHERE NOT \(held) AND \(kept))",
+        var columns = [affected, "count(*)", "count(*) FILTER (WHERE \(held))", "count(*) FILTER (WHERE NOT \(held) AND \(kept))",
                        "count(*) FILTER (WHERE NOT \(held) AND NOT \(kept) AND \(blocked))"]
         columns += plan.blockingKeys.map { "count(*) FILTER (WHERE NOT \(held) AND \(plan.referencedPredicate($0, "r")))" }
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(plan.table.identifier.sql) r WHERE \(plan.pendingPredicate("r", values, &builder))"
@@ -88,18 +95,24 @@ enum SubjectStatements {
         SELECT coalesce(sum(affected), 0)::bigint FROM retention.request_batch_results WHERE request_id = $1::bigint AND target = $2
         """
 
-    /// What the batches of run `$1`, request `$2`, target `$3` changed.
-    static let recordedInRun = """
-        SELECT coalesce(sum(affected), 0)::bigint FROM retention.request_batch_results WHERE run_id = $1::uuid AND request_id = $2::bigint AND target = $3
-        """
-
-    /// Records a target's outcome for a request in a run.
-    static let recordTarget = """
+    /// Records the outcome of every target of a request in a run, one statement for all; each
+    /// row's 13 parameters as `TargetOutcome.recordParameters` gives them.
+    static func recordTargets(rows: Int) -> String {
+        let values = (0..<rows).map { row in
+            let first = row * 13
+            let placeholders = (1...13).map { column -> String in
+                let cast = [1: "::uuid", 2: "::bigint", 7: "::bigint", 8: "::bigint", 9: "::bigint", 10: "::bigint", 11: "::bigint", 13: "::jsonb"][column] ?? ""
+                return "$\(first + column)\(cast)"
+            }
+            return "(" + placeholders.joined(separator: ", ") + ")"
+        }
+        return """
         INSERT INTO retention.request_target_results (run_id, request_id, target, category, basis, action, matched, affected, kept,
                                                       held_back, blocked, kept_until, details)
-        VALUES ($1::uuid, $2::bigint, $3, $4, $5, $6, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12, $13::jsonb)
+        VALUES \(values.joined(separator: ", "))
         ON CONFLICT (run_id, request_id, target) DO UPDATE SET matched = EXCLUDED.matched, affected = EXCLUDED.affected,
             kept = EXCLUDED.kept, held_back = EXCLUDED.held_back, blocked = EXCLUDED.blocked, kept_until = EXCLUDED.kept_until,
             details = EXCLUDED.details, recorded_at = clock_timestamp()
         """
+    }
 }

@@ -18,7 +18,7 @@ public struct RequestPlan: Sendable {
             try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
             return try targets.plans(for: request).map { plan in
                 let affected = try connection.execute(SubjectStatements.recordedAffected, [String(request.id), plan.target.name]).int64()
-                return try TargetOutcome.read(plan, values: values, affected: affected, policy: policy, connection: connection)
+                return try TargetOutcome.read(plan, values: values, affected: .given(affected), policy: policy, connection: connection)
             }
         }
         return RequestPlan(request: request, targets: outcomes)

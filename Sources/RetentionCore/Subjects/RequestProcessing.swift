@@ -43,7 +43,7 @@ struct RequestProcessing {
                 try connection.transaction(readOnly: true) {
                     try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
                     return try plans.map { plan in
-                        try TargetOutcome.read(plan, values: values, affected: 0, policy: context.policy, connection: connection)
+                        try TargetOutcome.read(plan, values: values, affected: .given(0), policy: context.policy, connection: connection)
                     }
                 }
             }
@@ -67,13 +67,14 @@ struct RequestProcessing {
                 break
             }
             // The session's time zone is the policy's (`RunContext.connect`), as the kept-until date needs.
-            let outcome = try withRetry(session) { connection in
-                let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(request.id), plan.target.name]).int64()
-                let outcome = try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
-                try connection.execute(SubjectStatements.recordTarget, outcome.recordParameters(runID: context.runID, requestID: request.id))
-                return outcome
-            }
-            outcomes.append(outcome)
+            outcomes.append(try withRetry(session) { connection in
+                try TargetOutcome.read(plan, values: values, affected: .recordedInRun(runID: context.runID, requestID: request.id),
+                                       policy: context.policy, connection: connection)
+            })
+        }
+        if !outcomes.isEmpty {
+            let parameters = outcomes.flatMap { $0.recordParameters(runID: context.runID, requestID: request.id) }
+            try withRetry(session) { try $0.execute(SubjectStatements.recordTargets(rows: outcomes.count), parameters) }
         }
         if stopped {
             return RequestResult(request: request, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
@@ -124,8 +125,8 @@ struct RequestProcessing {
                         return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
                     }
                     outcomes.append(try withRetry(session) { connection in
-                        let affected = try connection.execute(SubjectStatements.recordedInRun, [context.runID, String(entry.requestID), plan.target.name]).int64()
-                        return try TargetOutcome.read(plan, values: values, affected: affected, policy: context.policy, connection: connection)
+                        try TargetOutcome.read(plan, values: values, affected: .recordedInRun(runID: context.runID, requestID: entry.requestID),
+                                               policy: context.policy, connection: connection)
                     })
                 }
                 return RequestResult(id: entry.requestID, reference: nil, status: .done, outcome: .processed, targets: outcomes)

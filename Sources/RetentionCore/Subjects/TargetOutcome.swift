@@ -31,15 +31,32 @@ public struct TargetOutcome: Sendable {
         action = target.action.kind
     }
 
+    /// The rows a target's outcome counts as changed already.
+    enum Affected {
+        /// A number known to the caller (0 for a dry run; every run's for a plan).
+        case given(Int64)
+        /// What this run's batches recorded for the request, read by the counting statement.
+        case recordedInRun(runID: String, requestID: Int64)
+    }
+
     /// Counts the person's pending rows of `plan`'s target (in the caller's transaction) and
-    /// adds `affected`, the rows already changed.
-    static func read(_ plan: SubjectTargetPlan, values: SubjectValues, affected: Int64, policy: Policy, connection: Connection) throws -> TargetOutcome {
+    /// adds the rows already changed.
+    static func read(_ plan: SubjectTargetPlan, values: SubjectValues, affected: Affected, policy: Policy, connection: Connection) throws -> TargetOutcome {
         var outcome = TargetOutcome(plan.target)
-        let counts = SubjectStatements.counts(plan, values: values)
-        let row = try connection.execute(counts.sql, counts.parameters).rows[0]
+        let inRun: (runID: String, requestID: Int64)?
+        switch affected {
+        case .given: inRun = nil
+        case let .recordedInRun(runID, requestID): inRun = (runID, requestID)
+        }
+        let counts = SubjectStatements.counts(plan, values: values, inRun: inRun)
+        let full = try connection.execute(counts.sql, counts.parameters).rows[0]
+        switch affected {
+        case let .given(count): outcome.affected = count
+        case .recordedInRun: outcome.affected = try full.int64(0)
+        }
+        let row = Array(full.dropFirst())
         let pending = try row.int64(0)
-        outcome.affected = affected
-        outcome.matched = pending + affected
+        outcome.matched = pending + outcome.affected
         switch plan.target.action {
         case let .keep(untilRule):
             outcome.kept = pending
@@ -65,7 +82,7 @@ public struct TargetOutcome: Sendable {
         return outcome
     }
 
-    /// The parameters of `SubjectStatements.recordTarget`.
+    /// One row's parameters of `SubjectStatements.recordTargets`.
     func recordParameters(runID: String, requestID: Int64) -> [String?] {
         let details = JSONValue.members([
             ("blockedBy", .array(blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
