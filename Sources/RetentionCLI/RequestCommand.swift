@@ -55,19 +55,14 @@ enum RequestCommand {
             throw UsageError(message: "request needs a verb: add, list, plan, extend, cancel or receipt", command: "request")
         }
         let rest = Array(raw.dropFirst())
-        do {
-            switch verb {
-            case "add": return try add(rest)
-            case "list": return try list(rest)
-            case "plan": return try plan(rest)
-            case "extend": return try extend(rest)
-            case "cancel": return try cancel(rest)
-            case "receipt": return try receipt(rest)
-            default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend, cancel or receipt", command: "request")
-            }
-        } catch let error as RequestBook.RequestError {
-            Output.error(error.description)
-            return .usage
+        switch verb {
+        case "add": return try add(rest)
+        case "list": return try list(rest)
+        case "plan": return try plan(rest)
+        case "extend": return try extend(rest)
+        case "cancel": return try cancel(rest)
+        case "receipt": return try receipt(rest)
+        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend, cancel or receipt", command: "request")
         }
     }
 
