@@ -391,6 +391,9 @@ CROSS JOIN LATERAL generate_series(
 WHERE o.plan <> 'free'
 ORDER BY o.id, m;
 
+-- Each invoice names the organization's Owner (for erasure requests: kept under Bokföringslagen).
+UPDATE invoices AS i SET owner_user_id = (SELECT min(u.id) FROM users AS u WHERE u.organization_id = i.organization_id AND u.role = 'owner');
+
 -- ---------------------------------------------------------------------------------------------
 -- marketing_contacts: newsletter sign-ups over 5 years, ~30% unsubscribed since.
 WITH g AS MATERIALIZED (

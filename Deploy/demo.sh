@@ -52,6 +52,12 @@ step "retention validate"
 step "retention run --dry-run"
 "$retention" run --policy Jobs/demo-policy.json --dry-run --as-of "$asof" --state-dir "$state" --pseudonym-key-file "$key"
 
+step "retention request add: two erasure requests (one person found, one not)"
+person=$(psql "$url" -qtA -c "SELECT u.email FROM users u JOIN organizations o ON o.id = u.organization_id WHERE u.role = 'owner' AND o.terminated_at IS NULL AND EXISTS (SELECT 1 FROM invoices i WHERE i.owner_user_id = u.id) ORDER BY u.id LIMIT 1")
+found=$("$retention" request add --policy Jobs/demo-policy.json --subject "email=$person" --reference DSR-DEMO-1)
+missing=$("$retention" request add --policy Jobs/demo-policy.json --subject "email=nobody@example.invalid" --reference DSR-DEMO-2)
+"$retention" request plan "$found" --policy Jobs/demo-policy.json
+
 step "retention run"
 "$retention" run --policy Jobs/demo-policy.json --as-of "$asof" --state-dir "$state" --pseudonym-key-file "$key" --report "$state/last-run.json"
 
@@ -59,6 +65,13 @@ step "retention report for tenant 3 (terminated 45 days before the demo's date)"
 "$retention" report --tenant 3 --state-dir "$state" --policy Jobs/demo-policy.json --format html --out "$state/tenant-3-report.html"
 "$retention" report --tenant 3 --state-dir "$state" --policy Jobs/demo-policy.json --format md | head -n 20
 echo "HTML report: $state/tenant-3-report.html"
+
+step "erasure receipts"
+for id in "$found" "$missing"; do
+    "$retention" request receipt "$id" --format html --out "$state/receipt-$id.html"
+    echo "receipt of request $id: $state/receipt-$id.html"
+done
+"$retention" request receipt "$found" --format md | head -n 20
 
 step "done"
 echo "reports: $state/reports"

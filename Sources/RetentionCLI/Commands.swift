@@ -7,7 +7,7 @@ public enum Commands {
     /// Every command's table, for `--help`.
     static let specs: [CommandSpec] = [
         ValidateCommand.spec, MigrateCommand.spec, RunCommand.spec, HoldCommand.spec, PlanCommand.spec,
-        ReportCommand.spec, ReplayCommand.spec, GrantsCommand.spec,
+        ReportCommand.spec, ReplayCommand.spec, GrantsCommand.spec, RequestCommand.spec, ExtractCommand.spec,
     ]
 
     public static func dispatch(_ arguments: [String]) -> ExitCode {
@@ -41,6 +41,8 @@ public enum Commands {
             case "report": return try ReportCommand.run(rest)
             case "replay": return try ReplayCommand.run(rest)
             case "grants": return try GrantsCommand.run(rest)
+            case "request": return try RequestCommand.run(rest)
+            case "extract": return try ExtractCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {
@@ -62,6 +64,9 @@ public enum Commands {
         } catch let failure as ReportStoreError {
             Output.error(failure.description)
             return .failure
+        } catch let failure as RequestBook.RequestError {
+            Output.error(failure.description)
+            return .usage
         } catch let failure as MigrationError {
             Output.error(failure.description)
             return .usage

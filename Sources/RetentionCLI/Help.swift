@@ -19,10 +19,12 @@ enum Help {
         Commands:
           hold       place, release and list legal holds
           migrate    create or upgrade the engine's own schema
+          extract    write a person's register extract (every row the subjects map finds) as JSON
           grants     print the SQL of a least-privilege role for a policy
           plan       show what a contract termination will do to one tenant's data
           replay     re-apply recorded erasures after a database restore
           report     write the compliance report for one tenant
+          request    file, list, plan, extend, cancel data subjects' erasure requests; receipts
           run        delete, pseudonymise or aggregate what the policy says is due
           validate   check a policy file, and the live schema when a connection is configured
 

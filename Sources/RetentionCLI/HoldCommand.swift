@@ -46,18 +46,6 @@ enum HoldCommand {
         }
     }
 
-    /// Who is acting: `--by`, else the login name (from the environment, else the process's user).
-    private static func person(_ arguments: Arguments) -> String {
-        let environment = ProcessInfo.processInfo.environment
-        return arguments.value("by") ?? environment["SUDO_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? processUser ?? "unknown"
-    }
-
-    /// The name of the process's effective user in the password database.
-    private static var processUser: String? {
-        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return nil }
-        return String(cString: name)
-    }
-
     private static func add(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(addSpec, raw)
         let tenant = try arguments.required("tenant")
@@ -66,7 +54,7 @@ enum HoldCommand {
         let connection = try Commands.connectMigrated(arguments)
         do {
             let id = try HoldBook(connection: connection).add(tenant: tenant, reason: reason, rule: arguments.value("rule"),
-                                                              by: person(arguments), policy: policy)
+                                                              by: ActingPerson.name(arguments), policy: policy)
             Output.out(String(id))
             return .success
         } catch let error as HoldBook.HoldError {
@@ -81,7 +69,7 @@ enum HoldCommand {
         guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid hold id \"\(text)\"", command: "hold release") }
         let connection = try Commands.connectMigrated(arguments)
         do {
-            try HoldBook(connection: connection).release(id: id, by: person(arguments))
+            try HoldBook(connection: connection).release(id: id, by: ActingPerson.name(arguments))
             Output.out("released legal hold \(id)")
             return .success
         } catch let error as HoldBook.HoldError {

@@ -53,9 +53,14 @@ enum ReplayCommand {
             let shown = outcome.tenants.prefix(20).joined(separator: ", ")
             Output.out("  tenants: \(shown)\(outcome.tenants.count > 20 ? " and \(outcome.tenants.count - 20) more" : "")")
         }
+        if !outcome.requests.isEmpty {
+            Output.out("  erasure requests: \(outcome.requests.map(String.init).joined(separator: ", "))")
+        }
         if let (report, path) = outcome.run {
             let totals = report.totals
             Output.out("  rules \(report.rules.map(\.name).joined(separator: ", ")): matched \(totals.matched), affected \(totals.affected), \(report.status.rawValue) (report \(path))")
+            let affected = report.requests.flatMap(\.targets).reduce(0) { $0 + $1.affected }
+            if !report.requests.isEmpty { Output.out("  erasure requests: affected \(affected)") }
         }
         let failed = outcome.run.map { $0.report.status != .ok } == true || !outcome.unknownRules.isEmpty
         return failed ? .failure : .success

@@ -22,7 +22,9 @@ enum RunCommand {
             CommonOptions.migrationsDir,
             .value("pause", "MS", "sleep MS milliseconds between batches"),
             CommonOptions.policy, CommonOptions.pseudonymKeyFile,
+            .flag("no-requests", "process no erasure requests (default: the open ones, after the rules)"),
             .value("report", "FILE", "also write the JSON report to FILE"),
+            .value("request", "ID", "process only erasure request ID, and no rules"),
             .value("rule", "NAME", "run only rule NAME (repeatable)", repeatable: true),
             CommonOptions.stateDir,
             .value("tenant", "ID", "touch only the rows of tenant ID (rules tied to tenants only)"),
@@ -46,6 +48,11 @@ enum RunCommand {
         runOptions.concurrency = try arguments.integer("concurrency", range: 1...64) ?? 4
         runOptions.maxRuntime = try arguments.duration("max-runtime")
         runOptions.pauseMilliseconds = try arguments.integer("pause", range: 0...600_000) ?? 0
+        runOptions.skipRequests = arguments.flag("no-requests")
+        if let text = arguments.value("request") {
+            guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid value \"\(text)\" for option --request", command: "run") }
+            runOptions.requestID = id
+        }
         // Files the run writes after changing data are checked before it changes anything.
         for option in ["report", "metrics-file"] {
             guard let path = arguments.value(option) else { continue }

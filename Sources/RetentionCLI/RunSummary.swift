@@ -28,6 +28,20 @@ enum RunSummary {
             }
             for warning in rule.warnings { Output.warning("rule \"\(rule.name)\": \(warning)") }
         }
+        for request in report.requests {
+            var line = "  request \(request.id)\(request.reference.map { " (\($0))" } ?? ""): \(request.status.rawValue)"
+            let counts = request.targets.map { target -> String in
+                let done = report.dryRun ? target.actionable : target.affected
+                var text = "\(target.name) \(report.dryRun ? "would act on" : "affected") \(done)"
+                if target.kept > 0 { text += ", kept \(target.kept)" }
+                if target.heldBack > 0 { text += ", held back \(target.heldBack)" }
+                if target.blocked > 0 { text += ", blocked \(target.blocked)" }
+                return text
+            }
+            if !counts.isEmpty { line += "; " + counts.joined(separator: "; ") }
+            if let error = request.error { line += " [\(error)]" }
+            Output.out(line.escapingControlCharacters)
+        }
         let totals = report.totals
         Output.out("total: matched \(totals.matched), affected \(totals.affected), held back \(totals.heldBack), blocked \(totals.blocked)")
         Output.out("report: \(path)")

@@ -17,7 +17,7 @@ enum ValidateCommand {
         let path = try arguments.required("policy")
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
-            Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid (file only: no database connection configured, live schema not checked)")
+            Output.out("policy \"\(policy.name)\": \(counted(policy)) valid (file only: no database connection configured, live schema not checked)")
             return .success
         }
         let connection = try Commands.connect(arguments)
@@ -30,7 +30,12 @@ enum ValidateCommand {
             Output.out("rule \"\(forecast.rule)\": would remove \(forecast.partitions.count) partitions whole today (\(rows) rows)\(names.isEmpty ? "" : ": " + names)")
             for note in forecast.notes { Output.out("rule \"\(forecast.rule)\": \(note)") }
         }
-        Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid against \(connection.target)")
+        Output.out("policy \"\(policy.name)\": \(counted(policy)) valid against \(connection.target)")
         return .success
+    }
+
+    /// `5 rules`, and `and 7 subjects targets` when the policy has subjects.
+    private static func counted(_ policy: Policy) -> String {
+        "\(policy.rules.count) rules" + (policy.subjects.map { " and \($0.targets.count) subjects targets" } ?? "")
     }
 }

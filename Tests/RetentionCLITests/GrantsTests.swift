@@ -33,12 +33,19 @@ struct GrantsTests {
         let roleURL = "postgresql://retention_engine@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
         let key = fixture.directory + "/key"
         try Data(repeating: 9, count: 32).write(to: URL(fileURLWithPath: key))
+        // An erasure request, filed by the owner, processed by the role: user 2's recent audit rows go, its user row is pseudonymised.
+        try connection.execute("INSERT INTO audit_log (organization_id, user_id, action, created_at) SELECT 1, 2, 'login', timestamptz '2026-11-01' FROM generate_series(1, 5)")
+        let request = try fixture.retention(["request", "add", "--policy", policy, "--subject", "email=u2@example.com"])
+        #expect(request.status == 0, "\(request.stderr)")
         let run = try CommandRunner.run(["run", "--policy", policy, "--database-url", roleURL, "--state-dir", fixture.stateDirectory,
                                          "--as-of", "2026-11-25T00:00:00Z", "--pseudonym-key-file", key])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(!run.stdout.contains("[failed"))
         #expect(try fixture.database.count("SELECT count(*) FROM users WHERE organization_id = 2") == 0)
         #expect(try fixture.database.count("SELECT count(*) FROM marketing_contacts WHERE pseudonymised_at IS NOT NULL") == 20)
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE status = 'done'") == 1)
+        #expect(try fixture.database.count("SELECT count(*) FROM audit_log WHERE user_id = 2") == 0)
+        #expect(try fixture.database.count("SELECT count(*) FROM users WHERE id = 2 AND pseudonymised_at IS NOT NULL AND email <> 'u2@example.com'") == 1)
 
         let asRole = try Connection(conninfo: roleURL)
         for statement in ["SELECT * FROM secrets", "DELETE FROM secrets", "UPDATE secrets SET payload = 'x'", "SELECT name FROM organizations",

@@ -7,9 +7,9 @@ import TestSupport
 /// what is listed is accepted.
 @Suite("Help and parser read one option table")
 struct HelpTableTests {
-    /// Every table the parser uses: each command's, and each `hold` verb's.
-    static let parsed: [CommandSpec] = Commands.specs.filter { $0.name != "hold" }
-        + [HoldCommand.addSpec, HoldCommand.releaseSpec, HoldCommand.listSpec]
+    /// Every table the parser uses: each command's, and each `hold` and `request` verb's.
+    static let parsed: [CommandSpec] = Commands.specs.filter { $0.name != "hold" && $0.name != "request" }
+        + [HoldCommand.addSpec, HoldCommand.releaseSpec, HoldCommand.listSpec] + RequestCommand.verbs
 
     /// The options a help text lists, one a line (`  --name=VALUE  text`).
     static func listed(in help: String) -> Set<String> {

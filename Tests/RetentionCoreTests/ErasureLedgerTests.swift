@@ -37,4 +37,23 @@ struct ErasureLedgerTests {
         try ledger.compact(before: Timestamps.date("2025-01-01T00:00:00Z")!)
         #expect(try ledger.entries().map(\.tenant) == ["new"])
     }
+
+    @Test("an erasure request's line is read as such, not as damaged, and compaction keeps it while it is recent")
+    func subjectLines() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ErasureLedger(stateDirectory: directory)
+        func subject(_ id: Int64, _ at: String) -> SubjectErasureEntry {
+            SubjectErasureEntry(requestID: id, policy: "p", targets: ["c"], values: [.init(subjectColumn: "email", hmac: "ab")], runID: "run", recordedAt: at)
+        }
+        try ledger.append(subject: subject(1, "2020-01-01T00:00:00.000Z"))
+        try ledger.append([ErasureLedgerTests.entry("t", recordedAt: "2026-03-04T00:00:00.000Z")])
+        try ledger.append(subject: subject(2, "2026-03-04T00:00:00.000Z"))
+        #expect(try ledger.read().damagedLines.isEmpty)
+        #expect(try ledger.subjectEntries() == [subject(1, "2020-01-01T00:00:00.000Z"), subject(2, "2026-03-04T00:00:00.000Z")])
+        try ledger.compact(before: Timestamps.date("2025-01-01T00:00:00Z")!)
+        #expect(try ledger.subjectEntries().map(\.requestID) == [2])
+        #expect(try ledger.entries().map(\.tenant) == ["t"])
+    }
 }

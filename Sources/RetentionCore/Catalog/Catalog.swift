@@ -25,7 +25,7 @@ public struct Catalog {
         }
         var info = TableInfo(oid: UInt32(try row.int64(0)), identifier: Identifier(try row.text(1), try row.text(2)), kind: kind,
                              columns: try columns(oid), primaryKey: try primaryKey(oid), uniqueKeys: try uniqueKeys(oid),
-                             leaves: try leaves(oid), referencedBy: try referencingKeys(oid))
+                             leaves: try leaves(oid), referencedBy: try referencingKeys(oid), indexLeadingColumns: try indexLeadingColumns(oid))
         info.owner = try row.text(4)
         info.ownerIsSuperuser = try row.bool(5)
         if kind == .partitioned {
@@ -83,6 +83,14 @@ public struct Catalog {
                                         upperBounds: bounds))
         }
         return (leaves, Set(nodes.values.compactMap { $0.rangeKey?.column }))
+    }
+
+    private func indexLeadingColumns(_ oid: String) throws -> Set<String> {
+        Set(try connection.execute("""
+            SELECT DISTINCT a.attname FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = $1::oid AND i.indisvalid
+            """, [oid]).rows.map { try $0.text(0) })
     }
 
     private func columns(_ oid: String) throws -> [ColumnInfo] {

@@ -29,6 +29,8 @@ public struct TableInfo: Sendable {
     public var partitionLeaves: [PartitionLeaf] = []
     /// The columns that some level of the partition tree is range-partitioned by, alone.
     public var rangePartitionColumns: Set<String> = []
+    /// The first column of every valid index (of the table or, partitioned, its parent index).
+    public var indexLeadingColumns: Set<String> = []
 
     public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
 }

@@ -93,22 +93,8 @@ extension ComplianceReport {
         }
     }
 
-    /// Text from the policy, the database or a person (tenant keys, basis texts, hold reasons)
-    /// as Markdown that can only be read as text: no HTML, no line breaks, no emphasis.
-    private func md(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "\n", "\r", "\t": escaped.append(" ")
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "&": escaped += "&amp;"
-            case "\\", "`", "*", "_", "[", "]", "|", "#": escaped += "\\" + String(character)
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    /// Text from the policy, the database or a person as Markdown that can only be read as text.
+    private func md(_ text: String) -> String { TextEscaping.markdown(text) }
 
     public func markdown() -> String {
         var lines = ["# \(md(title))", "", md(generatedText), ""]
@@ -238,17 +224,5 @@ extension ComplianceReport {
 
     private func format(_ value: Double) -> String { String(Int(value.rounded())) }
 
-    private func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    private func escape(_ text: String) -> String { TextEscaping.html(text) }
 }

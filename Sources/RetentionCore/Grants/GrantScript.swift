@@ -29,7 +29,7 @@ public struct GrantScript {
             "DO $$ BEGIN CREATE ROLE \(grantee) LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
             "GRANT CONNECT ON DATABASE \(Identifier.quote(database)) TO \(grantee);",
         ]
-        let needsKey = policy.rules.contains { rule in
+        let needsKey = policy.subjects != nil || policy.rules.contains { rule in
             if case let .pseudonymise(spec) = rule.action { return spec.needsKey }
             return false
         }
@@ -94,6 +94,31 @@ public struct GrantScript {
                 }
             }
         }
+        if let subjects = policy.subjects {
+            if let table = schema.tables[subjects.table] {
+                useSchema(table.identifier)
+                body.append("-- subjects: the person's key and identifiers")
+                body.append("GRANT SELECT \(columns(subjects.columns)) ON TABLE \(table.identifier.sql) TO \(grantee);")
+            }
+            for target in subjects.targets {
+                guard let table = schema.table(of: target) else { continue }
+                useSchema(table.identifier)
+                body.append("-- subjects target \"\(target.name)\": \(target.action.kind.rawValue) on \(comment(table.identifier.description))")
+                switch target.action {
+                case .delete:
+                    body.append("GRANT SELECT, DELETE ON TABLE \(table.identifier.sql) TO \(grantee);")
+                case let .pseudonymise(spec):
+                    body.append("GRANT UPDATE \(columns(spec.columns.map(\.column) + [spec.marker])) ON TABLE \(table.identifier.sql) TO \(grantee);")
+                    body.append("GRANT SELECT ON TABLE \(table.identifier.sql) TO \(grantee);")
+                case .keep:
+                    body.append("GRANT SELECT ON TABLE \(table.identifier.sql) TO \(grantee);")
+                }
+                for key in SubjectTargetPlan(target: target, table: table, policy: policy, schema: schema).blockingKeys where key.referencingRoot != table.identifier {
+                    useSchema(key.referencing)
+                    body.append("GRANT SELECT \(columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(comment(key.name))")
+                }
+            }
+        }
         for name in schemas { lines.append("GRANT USAGE ON SCHEMA \(Identifier.quote(name)) TO \(grantee);") }
         lines += body
         if !rowSecured.isEmpty {
@@ -113,6 +138,16 @@ public struct GrantScript {
             "GRANT SELECT, INSERT ON TABLE retention.batch_results TO \(grantee);",
             "GRANT SELECT, INSERT, UPDATE ON TABLE retention.partition_removals TO \(grantee);",
         ]
+        if policy.subjects != nil {
+            lines += [
+                "-- erasure requests: processed by runs, filed and changed by an owner's connection",
+                "GRANT SELECT, UPDATE ON TABLE retention.erasure_requests TO \(grantee);",
+                "GRANT SELECT, INSERT, DELETE ON TABLE retention.erasure_request_values TO \(grantee);",
+                "GRANT INSERT ON TABLE retention.erasure_request_events TO \(grantee);",
+                "GRANT SELECT, INSERT ON TABLE retention.request_batch_results TO \(grantee);",
+                "GRANT SELECT, INSERT, UPDATE ON TABLE retention.request_target_results TO \(grantee);",
+            ]
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -2,6 +2,7 @@
 /// key that was never read (an unknown key is a typo that could keep or delete the wrong data).
 struct ObjectReader {
     let rule: String?
+    let scope: PolicyProblem.Scope
     let path: String
     private let members: [(key: String, value: JSONValue)]
     /// The value of each key, so that reading a key of a large object does not scan it.
@@ -10,9 +11,10 @@ struct ObjectReader {
     private(set) var problems: [PolicyProblem] = []
 
     /// Nil (with a problem recorded by the caller) when `value` is not an object.
-    init?(_ value: JSONValue, rule: String?, path: String) {
+    init?(_ value: JSONValue, rule: String?, path: String, scope: PolicyProblem.Scope = .rule) {
         guard case let .object(members) = value else { return nil }
         self.rule = rule
+        self.scope = scope
         self.path = path
         self.members = members
         values = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -21,7 +23,7 @@ struct ObjectReader {
     func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     mutating func problem(_ key: String, _ message: String) {
-        problems.append(PolicyProblem(rule: rule, key: keyPath(key), message: message))
+        problems.append(PolicyProblem(rule: rule, key: keyPath(key), message: message, scope: scope))
     }
 
     mutating func absorb(_ other: [PolicyProblem]) { problems.append(contentsOf: other) }
@@ -63,7 +65,7 @@ struct ObjectReader {
             if required { problem(key, "is missing") }
             return nil
         }
-        guard let reader = ObjectReader(value, rule: rule, path: keyPath(key)) else {
+        guard let reader = ObjectReader(value, rule: rule, path: keyPath(key), scope: scope) else {
             problem(key, "must be an object, not \(value.typeName)")
             return nil
         }
@@ -114,7 +116,7 @@ struct ObjectReader {
         for member in members {
             guard case let .string(text) = member.value else {
                 problems.append(PolicyProblem(rule: rule, key: keyPath(key) + "." + member.key,
-                                              message: "must be a string, not \(member.value.typeName)"))
+                                              message: "must be a string, not \(member.value.typeName)", scope: scope))
                 return nil
             }
             result.append((key: member.key, value: text))

@@ -11,6 +11,8 @@ public struct Policy: Sendable {
     /// The IANA zone in which calendar arithmetic and `date`/`timestamp` anchors are read.
     public var timeZone: String
     public var rules: [Rule]
+    /// Where a person's data lives, for erasure requests and register extracts.
+    public var subjects: SubjectMap?
     /// SHA-256 of the policy file's bytes, lower-case hex.
     public var sha256: String
 

@@ -59,13 +59,16 @@ public enum PolicyParser {
             } else {
                 root.problem("rules", "must be a non-empty array of rules")
             }
-        } else {
-            root.problem("rules", "is missing")
         }
+        let subjects = SubjectParser.parse(&root)
+        if root.has("rules") == false, subjects == nil, !root.has("subjects") {
+            root.problem("rules", "is missing; a policy has \"rules\", \"subjects\" or both")
+        }
+        if let subjects { root.absorb(SubjectParser.ruleReferences(subjects, rules: rules)) }
         let problems = root.finish()
         guard problems.isEmpty, let name else { throw PolicyError(problems: problems) }
         return Policy(name: name, tenants: tenants, financialYearStartMonth: startMonth, timeZone: timeZone,
-                      rules: rules, sha256: SHA256.hexDigest(text))
+                      rules: rules, subjects: subjects, sha256: SHA256.hexDigest(text))
     }
 
     private static func parseTenants(_ root: inout ObjectReader) -> TenantSource? {

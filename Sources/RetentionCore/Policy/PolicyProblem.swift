@@ -1,19 +1,27 @@
 /// One thing wrong with a policy: which rule, which key, and what to do about it.
 public struct PolicyProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The rule's name, or nil for a top-level key.
+    /// What `rule` names: a rule, or a target of the policy's `subjects`.
+    public enum Scope: String, Sendable {
+        case rule
+        case target = "subjects target"
+    }
+
+    /// The rule's (or target's) name, or nil for a top-level key.
     public let rule: String?
+    public let scope: Scope
     /// The key's path inside the rule (or the file), such as `due.after`.
     public let key: String
     public let message: String
 
-    public init(rule: String?, key: String, message: String) {
+    public init(rule: String?, key: String, message: String, scope: Scope = .rule) {
         self.rule = rule
+        self.scope = scope
         self.key = key
         self.message = message
     }
 
     public var description: String {
-        if let rule { return "rule \"\(rule)\", key \"\(key)\": \(message)" }
+        if let rule { return "\(scope.rawValue) \"\(rule)\", key \"\(key)\": \(message)" }
         return "key \"\(key)\": \(message)"
     }
 }

@@ -133,7 +133,7 @@ enum RuleParser {
         }
     }
 
-    private static func parsePseudonymise(_ rule: inout ObjectReader) -> PseudonymiseSpec? {
+    static func parsePseudonymise(_ rule: inout ObjectReader) -> PseudonymiseSpec? {
         guard var reader = rule.object(ActionKind.pseudonymise.settingsKey!, required: true) else { return nil }
         var columns: [ColumnStrategy] = []
         if let map = reader.stringMap("columns", required: true) {

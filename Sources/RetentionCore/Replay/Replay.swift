@@ -26,6 +26,8 @@ public struct Replay {
         public var entries: Int
         /// The tenants whose erasures were replayed.
         public var tenants: [String]
+        /// The erasure requests whose erasures were replayed.
+        public var requests: [Int64] = []
         /// Ledger lines that are not valid entries (skipped).
         public var damagedLines: [Int]
     }
@@ -42,11 +44,16 @@ public struct Replay {
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
         var tenants: [String] = []
         for tenant in known.compactMap(\.tenant) where !tenants.contains(tenant) { tenants.append(tenant) }
+        let subjects = policy.subjects == nil ? [] : try base.state.ledger.subjectEntries().filter {
+            $0.policy == policy.name && (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon
+        }
         var outcome = Outcome(run: nil, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count,
-                              tenants: tenants, damagedLines: ledger.damagedLines)
-        guard !known.isEmpty else { return outcome }
+                              tenants: tenants, requests: subjects.map(\.requestID), damagedLines: ledger.damagedLines)
+        guard !known.isEmpty || !subjects.isEmpty else { return outcome }
         var runner = base
         runner.options.tenant = nil
+        runner.options.replaySubjects = subjects
+        runner.options.skipRules = known.isEmpty
         runner.options.ruleNames = policy.rules.map(\.name).filter { name in known.contains { $0.rule == name } }
         runner.options.asOf = known.map(\.asOf).max()
         runner.options.replay = known

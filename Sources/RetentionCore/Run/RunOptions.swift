@@ -15,6 +15,10 @@ public struct RunOptions: Sendable {
     public var maxRuntime: Double?
     /// `--pause` in milliseconds between batches.
     public var pauseMilliseconds = 0
+    /// `--request`: process only this erasure request, and no rules.
+    public var requestID: Int64?
+    /// `--no-requests`: process no erasure requests.
+    public var skipRequests = false
     /// The secret key for `hmac` pseudonyms.
     public var pseudonymKey: PseudonymKey?
     /// The time one batch transaction aims at; the engine sizes slices to it.
@@ -30,6 +34,10 @@ public struct RunOptions: Sendable {
     /// For `replay`: the ledger entries being re-applied. Their tenants count as terminated for
     /// termination-anchored rules, whatever the restored rows say.
     public var replay: [ErasureEntry] = []
+    /// For `replay`: the erasure requests' ledger entries re-applied after the rules.
+    public var replaySubjects: [SubjectErasureEntry] = []
+    /// Run no rules (`--request`, or a replay of erasure requests alone).
+    public var skipRules = false
 
     public init() {}
 }

@@ -9,6 +9,8 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     case notMigrated
     /// A usage problem found once connected (exit 2).
     case usage(String)
+    /// `--request` names no open request of the policy (exit 2).
+    case requestNotOpen(Int64, String)
     /// `--tenant` names a tenant the tenants table does not have (exit 2).
     case unknownTenant(String, table: String)
     /// The state directory lost the reports or the ledger of earlier runs (exit 2).
@@ -19,7 +21,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
     public var exitCode: ExitCode {
         switch self {
         case .locked: return .locked
-        case .notMigrated, .usage, .unknownTenant, .stateLost: return .usage
+        case .notMigrated, .usage, .unknownTenant, .stateLost, .requestNotOpen: return .usage
         case .lockLost: return .failure
         }
     }
@@ -29,6 +31,7 @@ public enum RunError: Error, Sendable, CustomStringConvertible {
         case let .locked(policy): return "another run of policy \"\(policy)\" holds the lock on this database; nothing was done"
         case .notMigrated: return "the \"retention\" schema is missing or out of date; run \"retention migrate\" first"
         case let .usage(message): return message
+        case let .requestNotOpen(id, why): return "erasure request \(id) (--request) \(why); see \"retention request list --all\""
         case let .unknownTenant(tenant, table): return "tenant \"\(tenant)\" (--tenant) does not exist in \(table)"
         case let .stateLost(message), let .lockLost(message): return message
         }
@@ -63,12 +66,33 @@ public struct Runner {
         for name in options.ruleNames where policy.rule(named: name) == nil {
             throw RunError.usage("policy \"\(policy.name)\" has no rule \"\(name)\" (--rule); its rules are \(policy.rules.map(\.name).joined(separator: ", "))")
         }
+        if options.requestID != nil, options.skipRequests {
+            throw RunError.usage("--request and --no-requests exclude each other")
+        }
+        if options.requestID != nil, !options.ruleNames.isEmpty {
+            throw RunError.usage("--request processes one erasure request and no rules; leave out --rule")
+        }
+        if options.requestID != nil, policy.subjects == nil {
+            throw RunError.usage("policy \"\(policy.name)\" has no \"subjects\" map, so it has no erasure requests (--request)")
+        }
+        if policy.subjects != nil, processesRequests(options), !options.dryRun, options.pseudonymKey == nil {
+            throw PolicyError(problems: [PolicyProblem(rule: nil, key: "subjects", message: "erasure requests need the pseudonym key (a completed request keeps only the HMAC of its identifier); give --pseudonym-key-file or set RETENTION_PSEUDONYM_KEY_FILE, or --no-requests")])
+        }
+        if !options.replaySubjects.isEmpty, !options.dryRun, options.pseudonymKey == nil {
+            throw PolicyError(problems: [PolicyProblem(rule: nil, key: "subjects", message: "replaying erasure requests finds the person's rows by the HMAC of their values; give --pseudonym-key-file or set RETENTION_PSEUDONYM_KEY_FILE")])
+        }
         let selected = policy.rules.filter { options.ruleNames.isEmpty || options.ruleNames.contains($0.name) }
         for rule in selected {
             if case let .pseudonymise(spec) = rule.action, spec.needsKey, options.pseudonymKey == nil {
                 throw PolicyError(problems: [PolicyProblem(rule: rule.name, key: "pseudonymise.columns", message: "strategy \"hmac\" needs the pseudonym key; give --pseudonym-key-file or set RETENTION_PSEUDONYM_KEY_FILE")])
             }
         }
+    }
+
+    /// Whether a run with `options` processes erasure requests: not with `--no-requests`, and not
+    /// in a run narrowed to one tenant (`--tenant`) or a replay.
+    static func processesRequests(_ options: RunOptions) -> Bool {
+        !options.skipRequests && options.tenant == nil && options.replay.isEmpty && options.replaySubjects.isEmpty
     }
 
     public func run() throws -> (report: RunReport, path: String) {
@@ -87,6 +111,8 @@ public struct Runner {
             if !options.dryRun { try checkStateDirectory(control) }
             return validation
         }
+        let subjectTargets = try policy.subjects.map { _ in try SubjectTargets(policy: policy, schema: validation.schema) }
+        let requests = try runLock.withConnection { try requestsToProcess($0, subjects: subjectTargets) }
         let chainStart = try state.reports.lastLink()
         let runID = UUID().uuidString.lowercased()
         let times = try runLock.withConnection { try $0.execute(RunStatements.runTimes, [options.asOf]).rows[0] }
@@ -102,6 +128,15 @@ public struct Runner {
         let scheduler = try makeScheduler(schema: validation.schema)
         runWorkers(context: context, scheduler: scheduler)
 
+        let requestResults = subjectTargets.map { targets -> [RequestResult] in
+            let processing = RequestProcessing(context: context, targets: targets)
+            return options.replaySubjects.isEmpty ? processing.run(requests) : processing.replay(options.replaySubjects)
+        } ?? []
+        let openRequests = try? runLock.withConnection { control -> (Int64, Int64)? in
+            guard policy.subjects != nil else { return nil }
+            let row = try control.execute(RequestStatements.openCounts, [policy.name]).rows[0]
+            return (try row.int64(0), try row.int64(1))
+        }
         let results = scheduler.results
         var warnings = validation.warnings.map(\.description)
         // The state directory must still hold what the run started from.
@@ -115,13 +150,13 @@ public struct Runner {
             stateLost = true
         }
         let stopReason = stop.stopReason
-        let status: RunReport.Status = (stateLost || results.contains { $0.status == .failed }) ? .failed
-            : results.contains { $0.status != .ok } ? .interrupted : .ok
+        let status: RunReport.Status = (stateLost || results.contains { $0.status == .failed } || requestResults.contains(where: \.isFailure)) ? .failed
+            : (results.contains { $0.status != .ok } || requestResults.contains(where: \.isInterrupted)) ? .interrupted : .ok
         let finishedAt = (try? runLock.withConnection { try $0.execute(RunStatements.now).requiredScalar() }) ?? Timestamps.now()
         let report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
                                asOf: asOf, startedAt: startedAt, finishedAt: finishedAt,
                                status: status, stopReason: status == .ok ? nil : stopReason, previousReportSHA256: nil, rules: results,
-                               warnings: warnings, replayed: options.replay)
+                               warnings: warnings, replayed: options.replay, requests: requestResults, openRequests: openRequests ?? nil)
         var written = try state.reports.write(report, after: chainStart)
         if !options.dryRun {
             do {
@@ -162,9 +197,25 @@ public struct Runner {
         return Date().addingTimeInterval(-Double(days) * 86400)
     }
 
-    /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants.
+    /// The open requests of the policy this run processes, in the order received: every one,
+    /// or `--request`'s; none without subjects or with `--no-requests`.
+    private func requestsToProcess(_ control: Connection, subjects: SubjectTargets?) throws -> [ErasureRequest] {
+        guard subjects != nil, Runner.processesRequests(options) else { return [] }
+        guard let id = options.requestID else {
+            return try ErasureRequest.list(all: false, overdue: false, control).filter { $0.policy == policy.name }
+        }
+        guard let request = try ErasureRequest.find(id, control), request.policy == policy.name else {
+            throw RunError.requestNotOpen(id, "does not exist for policy \"\(policy.name)\"")
+        }
+        guard request.status == .open else { throw RunError.requestNotOpen(id, "is \(request.status.rawValue)") }
+        return [request]
+    }
+
+    /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants;
+    /// none with `--request`.
     var selectedRules: [Rule] {
-        policy.rules.filter { rule in
+        guard options.requestID == nil, !options.skipRules else { return [] }
+        return policy.rules.filter { rule in
             (options.ruleNames.isEmpty || options.ruleNames.contains(rule.name)) && (options.tenant == nil || rule.tenantColumn != nil)
         }
     }

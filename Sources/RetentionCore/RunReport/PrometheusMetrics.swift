@@ -31,6 +31,10 @@ public enum PrometheusMetrics {
         metric("retention_rule_rows_blocked", "Due rows kept because rows that are not due reference them.", perRule { String($0.blocked) })
         metric("retention_rule_duration_seconds", "How long the rule took.", perRule { String(format: "%.3f", Double($0.durationMs) / 1000) })
         metric("retention_rule_success", "Whether the rule ended ok (1) or not (0).", perRule { $0.status == .ok ? "1" : "0" })
+        if let requests = report.openRequests {
+            metric("retention_erasure_requests_open", "Erasure requests still open after the run.", [(policy, String(requests.open))])
+            metric("retention_erasure_requests_overdue", "Open erasure requests past their deadline.", [(policy, String(requests.overdue))])
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -23,6 +23,10 @@ public struct RunReport: Sendable {
     public var warnings: [String] = []
     /// For `replay`: the ledger entries re-applied.
     public var replayed: [ErasureEntry] = []
+    /// The erasure requests the run processed (or counted, in a dry run).
+    public var requests: [RequestResult] = []
+    /// The policy's requests still open after the run, and how many of them are past their deadline.
+    public var openRequests: (open: Int64, overdue: Int64)?
 
     public var totals: (matched: Int64, affected: Int64, heldBack: Int64, blocked: Int64) {
         rules.reduce((0, 0, 0, 0)) { ($0.0 + $1.matched, $0.1 + $1.affected, $0.2 + $1.heldBack, $0.3 + $1.blocked) }
@@ -48,6 +52,7 @@ public struct RunReport: Sendable {
             ("rules", .array(rules.map(RunReport.json))),
             ("warnings", .array(warnings.map(JSONValue.string))),
             ("replayed", .array(replayed.map(\.json))),
+            ("requests", .array(requests.map(\.json))),
             ("totals", .members([("matched", .int(totals.matched)), ("affected", .int(totals.affected)),
                                  ("heldBack", .int(totals.heldBack)), ("blocked", .int(totals.blocked))])),
         ])

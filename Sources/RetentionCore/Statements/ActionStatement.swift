@@ -19,7 +19,7 @@ struct ActionStatement {
         case .purgeFiles:
             preconditionFailure("purge-files rules name no table, so they have no batch statement")
         case let .pseudonymise(spec):
-            return ActionStatement(sql: PseudonymiseStatement.sql(spec, plan: plan, target: target, whereClause: whereClause) + returned,
+            return ActionStatement(sql: PseudonymiseStatement.sql(spec, table: plan.table, target: target, whereClause: whereClause) + returned,
                                    extraCTEs: "")
         case let .aggregate(spec):
             return AggregateStatement.make(spec, plan: plan, target: target, whereClause: whereClause, tenant: tenant)

@@ -3,16 +3,16 @@ import Postgres
 /// The SQL of a `pseudonymise` rule's batch: one `UPDATE` that replaces each column by its
 /// strategy's value and sets the marker, so a row is done exactly once.
 enum PseudonymiseStatement {
-    static func sql(_ spec: PseudonymiseSpec, plan: RulePlan, target: String, whereClause: String) -> String {
+    static func sql(_ spec: PseudonymiseSpec, table: TableInfo, target: String, whereClause: String) -> String {
         let assignments = spec.columns.map { entry in
-            "\(Identifier.quote(entry.column)) = \(pseudonym(entry, plan: plan))"
+            "\(Identifier.quote(entry.column)) = \(pseudonym(entry, table: table))"
         } + ["\(Identifier.quote(spec.marker)) = now()"]
         return "UPDATE \(target) SET \(assignments.joined(separator: ", ")) WHERE \(whereClause)"
     }
 
     /// The new value of one pseudonymised column; NULL stays NULL under every strategy.
-    static func pseudonym(_ entry: ColumnStrategy, plan: RulePlan) -> String {
-        let value = plan.column(entry.column, "r")
+    static func pseudonym(_ entry: ColumnStrategy, table: TableInfo) -> String {
+        let value = "r.\(Identifier.quote(entry.column))"
         switch entry.strategy {
         case .null:
             return "NULL"
@@ -21,7 +21,7 @@ enum PseudonymiseStatement {
         case .hmac:
             return HMACPads.sql(message: "convert_to(\(value)::text, 'UTF8')")
         case .truncateIP:
-            if plan.table.column(entry.column)?.baseType == "inet" {
+            if table.column(entry.column)?.baseType == "inet" {
                 return "host(network(set_masklen(\(value), CASE WHEN family(\(value)) = 4 THEN 24 ELSE 48 END)))::inet"
             }
             // A text column keeps its text form; text that is not an address is redacted.

@@ -58,8 +58,18 @@ public struct ErasureLedger: Sendable {
     /// or nil when there was nothing to write.
     @discardableResult
     public func append(_ entries: [ErasureEntry]) throws -> FileIdentity? {
-        guard !entries.isEmpty else { return nil }
-        let text = entries.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
+        try append(lines: entries.map(\.json))
+    }
+
+    /// Appends an erasure request's entry and flushes it, before the request's first batch.
+    @discardableResult
+    public func append(subject entry: SubjectErasureEntry) throws -> FileIdentity? {
+        try append(lines: [entry.json])
+    }
+
+    private func append(lines: [JSONValue]) throws -> FileIdentity? {
+        guard !lines.isEmpty else { return nil }
+        let text = lines.map { JSONWriter.write($0, pretty: false) + "\n" }.joined()
         return try withFileLock(path + ".lock") {
             let descriptor = open(path, O_CREAT | O_RDWR | O_APPEND, 0o640)
             guard descriptor >= 0 else { throw LedgerError(description: "could not open erasure ledger \"\(path)\": \(String(cString: strerror(errno)))") }
@@ -86,31 +96,68 @@ public struct ErasureLedger: Sendable {
     /// Every entry, in the order written.
     public func entries() throws -> [ErasureEntry] { try read().entries }
 
-    /// The entries, and the numbers of lines that are not valid entries (a line cut short by a
-    /// crash or a full disk): those are skipped, so that one damaged line never stops a replay.
+    /// The tenant entries, and the numbers of lines that are valid entries of neither kind (a line
+    /// cut short by a crash or a full disk): those are skipped, so that one damaged line never
+    /// stops a replay.
     public func read() throws -> (entries: [ErasureEntry], damagedLines: [Int]) {
-        guard let data = FileManager.default.contents(atPath: path) else { return ([], []) }
-        var entries: [ErasureEntry] = []
-        var damaged: [Int] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard !line.isEmpty else { continue }
-            guard let value = try? JSONParser.parse(String(line)), let entry = ErasureEntry(json: value) else {
-                damaged.append(number + 1)
-                continue
+        let lines = try parsedLines()
+        return (lines.compactMap { if case let .tenant(entry) = $0.line { entry } else { nil } },
+                lines.compactMap { if case .damaged = $0.line { $0.number } else { nil } })
+    }
+
+    /// The erasure requests' entries, in the order written.
+    public func subjectEntries() throws -> [SubjectErasureEntry] {
+        try parsedLines().compactMap { if case let .subject(entry) = $0.line { entry } else { nil } }
+    }
+
+    /// What one line of the ledger holds.
+    private enum Line {
+        case tenant(ErasureEntry)
+        case subject(SubjectErasureEntry)
+        case damaged
+
+        var recordedAt: String? {
+            switch self {
+            case let .tenant(entry): return entry.recordedAt
+            case let .subject(entry): return entry.recordedAt
+            case .damaged: return nil
             }
-            entries.append(entry)
         }
-        return (entries, damaged)
+
+        var json: JSONValue? {
+            switch self {
+            case let .tenant(entry): return entry.json
+            case let .subject(entry): return entry.json
+            case .damaged: return nil
+            }
+        }
+    }
+
+    private func parsedLines() throws -> [(number: Int, line: Line)] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var lines: [(number: Int, line: Line)] = []
+        for (number, text) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !text.isEmpty else { continue }
+            let value = try? JSONParser.parse(String(text))
+            if let value, let entry = SubjectErasureEntry(json: value) {
+                lines.append((number + 1, .subject(entry)))
+            } else if let value, let entry = ErasureEntry(json: value) {
+                lines.append((number + 1, .tenant(entry)))
+            } else {
+                lines.append((number + 1, .damaged))
+            }
+        }
+        return lines
     }
 
     /// Removes the entries recorded before `horizon`: no backup that old is kept, so no restore
     /// can need them. The file is rewritten atomically.
     public func compact(before horizon: Date) throws {
         try withFileLock(path + ".lock") {
-            let all = try entries()
-            let kept = all.filter { (Timestamps.date($0.recordedAt) ?? .distantFuture) >= horizon }
+            let all = try parsedLines().map(\.line)
+            let kept = all.filter { line in line.recordedAt.map { (Timestamps.date($0) ?? .distantFuture) >= horizon } ?? false }
             guard kept.count < all.count else { return }
-            let text = kept.map { JSONWriter.write($0.json, pretty: false) + "\n" }.joined()
+            let text = kept.compactMap(\.json).map { JSONWriter.write($0, pretty: false) + "\n" }.joined()
             try ReportStore.atomicWrite(Array(text.utf8), to: path)
         }
     }

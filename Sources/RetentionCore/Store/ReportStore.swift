@@ -72,9 +72,9 @@ public struct ReportStore: Sendable {
     }
 
     /// Writes a file under a temporary name, flushes it to disk and renames it into place.
-    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws {
+    public static func atomicWrite(_ bytes: [UInt8], to path: String, mode: mode_t = 0o640) throws {
         let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_CREAT | O_WRONLY | O_TRUNC, 0o640)
+        let descriptor = open(temporary, O_CREAT | O_WRONLY | O_TRUNC, mode)
         guard descriptor >= 0 else { throw ReportStoreError("could not write \"\(temporary)\": \(String(cString: strerror(errno)))") }
         var written = 0
         while written < bytes.count {

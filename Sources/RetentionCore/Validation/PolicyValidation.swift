@@ -16,8 +16,13 @@ public enum PolicyValidation {
         let zoneKnown = try connection.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1)",
                                                [policy.timeZone]).requiredScalar() == "t"
         var problems = SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown)
+        var warnings = SchemaCheck.warnings(policy, schema: schema)
+        if let subjects = policy.subjects {
+            problems += SubjectSchemaCheck.problems(subjects, policy: policy, schema: schema)
+            warnings += SubjectSchemaCheck.warnings(subjects, policy: policy, schema: schema)
+        }
         if checkRowSecurity { problems += RowSecurityCheck.problems(policy, schema: schema) }
-        let warnings = SchemaCheck.warnings(policy, schema: schema) + (try PartitionForecast.partmanWarnings(policy, schema: schema, connection: connection))
+        warnings += try PartitionForecast.partmanWarnings(policy, schema: schema, connection: connection)
         return Result(schema: schema, problems: problems, warnings: warnings)
     }
 }

@@ -23,6 +23,7 @@ public struct Schema: Sendable {
             if let table = rule.table { names.append(table) }
             if case let .aggregate(spec) = rule.action { names.append(spec.into) }
         }
+        if let subjects = policy.subjects { names += [subjects.table] + subjects.targets.map(\.table) }
         var tables: [Identifier: TableInfo] = [:]
         for name in names where tables[name] == nil {
             if let info = try catalog.table(name) { tables[name] = info }
@@ -44,6 +45,9 @@ public struct Schema: Sendable {
     public func rules(_ rules: [Rule], emptying table: Identifier) -> [Rule] {
         rules.filter { $0.removesRows && self.table(of: $0)?.identifier == table }
     }
+
+    /// The resolved table of a subjects target.
+    public func table(of target: SubjectTarget) -> TableInfo? { tables[target.table] }
 
     /// The tables that `rules` remove rows from.
     public func tablesEmptied(by rules: [Rule]) -> Set<Identifier> {

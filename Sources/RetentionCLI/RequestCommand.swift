@@ -1,0 +1,157 @@
+import Foundation
+import Postgres
+import RetentionCore
+
+/// `retention request add|list|plan|extend|cancel`: data subjects' erasure requests.
+enum RequestCommand {
+    static let addSpec = CommandSpec(
+        name: "request add", summary: "retention request add files an erasure request.",
+        usage: ["retention request add --policy=FILE --subject=NAME=VALUE [--reference=TEXT] [--received-at=TIME] [--category=NAME]... [--by=NAME]"],
+        options: [
+            .value("subject", "NAME=VALUE", "the person: the subjects' key or an identifier, and its value"),
+            .value("reference", "TEXT", "your reference for the request (a ticket number)"),
+            .value("received-at", "TIME", "when the request was received (ISO 8601; default: now)"),
+            .value("category", "NAME", "erase only the targets of this category (repeatable)", repeatable: true),
+            by, .value("policy", "FILE", "the policy whose subjects map the request is checked against"),
+            CommonOptions.migrationsDir, CommonOptions.databaseURL,
+        ])
+    static let listSpec = CommandSpec(
+        name: "request list", summary: "retention request list lists erasure requests.",
+        usage: ["retention request list [--all] [--overdue] [--format=text|json]"],
+        options: [.flag("all", "list done and cancelled requests too"), .flag("overdue", "only open requests past their deadline"),
+                  .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL])
+    static let planSpec = CommandSpec(
+        name: "request plan", summary: "retention request plan shows what a run will do for one request; it changes nothing.",
+        usage: ["retention request plan ID --policy=FILE [--format=text|json]"],
+        options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        positionals: 1)
+    static let extendSpec = CommandSpec(
+        name: "request extend", summary: "retention request extend extends a request's deadline by two months, once.",
+        usage: ["retention request extend ID --reason=TEXT [--by=NAME]"],
+        options: [reason, by, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+    static let cancelSpec = CommandSpec(
+        name: "request cancel", summary: "retention request cancel withdraws a request; its identifier is replaced by its HMAC.",
+        usage: ["retention request cancel ID --reason=TEXT --pseudonym-key-file=FILE [--by=NAME]"],
+        options: [reason, by, CommonOptions.pseudonymKeyFile, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+    static let receiptSpec = CommandSpec(
+        name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
+        usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
+        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        positionals: 1)
+    static let verbs = [addSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec]
+    static let spec = CommandSpec.merged(
+        name: "request",
+        summary: """
+            retention request files, lists, plans, extends and cancels data subjects' erasure
+            requests, and writes their receipts. \"retention run\" processes the open ones after its rules.
+            """,
+        notes: "`request add` prints the new request's id alone on stdout. Requests never show the person's value.",
+        verbs)
+    private static let by = OptionSpec.value("by", "NAME", "who acts (default: the login name)")
+    private static let reason = OptionSpec.value("reason", "TEXT", "why: recorded with who and when")
+
+    static func run(_ raw: [String]) throws -> ExitCode {
+        guard let verb = raw.first else {
+            throw UsageError(message: "request needs a verb: add, list, plan, extend, cancel or receipt", command: "request")
+        }
+        let rest = Array(raw.dropFirst())
+        switch verb {
+        case "add": return try add(rest)
+        case "list": return try list(rest)
+        case "plan": return try plan(rest)
+        case "extend": return try extend(rest)
+        case "cancel": return try cancel(rest)
+        case "receipt": return try receipt(rest)
+        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend, cancel or receipt", command: "request")
+        }
+    }
+
+    private static func id(_ arguments: Arguments) throws -> Int64 {
+        guard let text = arguments.positionals.first else { throw UsageError(message: "\(arguments.command) needs the request's id", command: arguments.command) }
+        guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid request id \"\(text)\"", command: arguments.command) }
+        return id
+    }
+
+    private static func add(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(addSpec, raw)
+        let subject = try arguments.required("subject")
+        let receivedAt = try arguments.instant("received-at")
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let connection = try Commands.connectMigrated(arguments)
+        let id = try RequestBook(connection: connection).add(subject: subject, reference: arguments.value("reference"), receivedAt: receivedAt,
+                                                             categories: arguments.values("category"), by: ActingPerson.name(arguments), policy: policy)
+        Output.out(String(id))
+        return .success
+    }
+
+    private static func list(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(listSpec, raw)
+        let format = try arguments.choice("format", ["text", "json"], default: "text")
+        let connection = try Commands.connectMigrated(arguments)
+        let requests = try ErasureRequest.list(all: arguments.flag("all"), overdue: arguments.flag("overdue"), connection)
+        if format == "json" {
+            Output.out(JSONWriter.write(.array(requests.map(\.json))), terminator: "")
+            return .success
+        }
+        if requests.isEmpty { Output.out(arguments.flag("overdue") ? "no overdue erasure requests" : "no open erasure requests") }
+        for request in requests {
+            var line = "\(request.id)\t\(request.status.rawValue)\t\(request.reference ?? "-")\tby \(request.subjectColumn)\treceived \(request.receivedAt)\tdeadline \(request.deadline)"
+            if request.status == .open { line += request.overdue ? "\tOVERDUE by \(-request.daysLeft) days" : "\t\(request.daysLeft) days left" }
+            if request.extended { line += "\textended" }
+            if !request.categories.isEmpty { line += "\tcategories \(request.categories.joined(separator: ", "))" }
+            if let completedAt = request.completedAt { line += "\tcompleted \(completedAt)" }
+            if let reason = request.openReason { line += "\topen: \(reason)" }
+            Output.out(line.escapingControlCharacters)
+        }
+        return .success
+    }
+
+    private static func plan(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(planSpec, raw)
+        let id = try id(arguments)
+        let format = try arguments.choice("format", ["text", "json"], default: "text")
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let connection = try Commands.connectMigrated(arguments)
+        let plan = try RequestPlan.make(requestID: id, policy: policy, connection: connection)
+        Output.out(format == "json" ? JSONWriter.write(plan.json) : plan.text.escapingControlCharacters, terminator: format == "json" ? "" : "\n")
+        return .success
+    }
+
+    private static func extend(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(extendSpec, raw)
+        let id = try id(arguments)
+        let reason = try arguments.required("reason")
+        let connection = try Commands.connectMigrated(arguments)
+        let deadline = try RequestBook(connection: connection).extend(id: id, reason: reason, by: ActingPerson.name(arguments))
+        Output.out("extended erasure request \(id): deadline \(deadline)")
+        return .success
+    }
+
+    private static func receipt(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(receiptSpec, raw)
+        let id = try id(arguments)
+        let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
+        let connection = try Commands.connectMigrated(arguments)
+        let receipt = try Receipt.build(requestID: id, connection: connection)
+        let text = switch format {
+        case "md": receipt.markdown()
+        case "html": receipt.html()
+        default: JSONWriter.write(receipt.json)
+        }
+        try Output.write(text, to: arguments.value("out"))
+        return .success
+    }
+
+    private static func cancel(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(cancelSpec, raw)
+        let id = try id(arguments)
+        let reason = try arguments.required("reason")
+        guard let key = try Commands.pseudonymKey(arguments) else {
+            throw UsageError(message: "option --pseudonym-key-file is required: the request's identifier is replaced by its HMAC", command: "request cancel")
+        }
+        let connection = try Commands.connectMigrated(arguments)
+        try RequestBook(connection: connection).cancel(id: id, reason: reason, by: ActingPerson.name(arguments), key: key)
+        Output.out("cancelled erasure request \(id)")
+        return .success
+    }
+}

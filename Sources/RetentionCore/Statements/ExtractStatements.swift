@@ -1,0 +1,8 @@
+/// The SQL of a register extract: a target's rows of the person, each as JSON, in key order.
+enum ExtractStatements {
+    static func rows(_ plan: SubjectTargetPlan, values: SubjectValues) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let sql = "SELECT to_jsonb(r)::text FROM \(plan.table.identifier.sql) r WHERE \(plan.matchPredicate("r", values, &builder)) ORDER BY \(plan.primaryKey("r"))"
+        return (sql, builder.parameters)
+    }
+}

@@ -1,0 +1,95 @@
+/// The receipt as JSON, Markdown and a self-contained, print-friendly HTML page. The sentences
+/// are written once and shared by Markdown and HTML.
+extension Receipt {
+    public var json: JSONValue {
+        .members([
+            ("schema", .string("retention-erasure-receipt/1")),
+            ("request", .int(requestID)), ("reference", .optionalString(reference)), ("status", .string(status.rawValue)),
+            ("receivedAt", .string(receivedAt)), ("deadline", .string(deadline)), ("extended", .bool(extended)),
+            ("completedAt", .optionalString(completedAt)), ("generatedAt", .string(generatedAt)),
+            ("categories", .array(categories.map { category in
+                .members([("category", .string(category.name)), ("targets", .array(category.lines.map { line in
+                    .members([("target", .string(line.target)), ("action", .string(line.action.rawValue)),
+                              ("erased", .int(line.action == .delete ? line.affected : 0)),
+                              ("pseudonymised", .int(line.action == .pseudonymise ? line.affected : 0)),
+                              ("kept", .int(line.kept)), ("heldBack", .int(line.heldBack)), ("blocked", .int(line.blocked)),
+                              ("basis", .optionalString(line.basis)), ("keptUntil", .optionalString(line.keptUntil))])
+                }))])
+            })),
+        ])
+    }
+
+    private var title: String { "Answer to your erasure request" + (reference.map { " \($0)" } ?? "") }
+
+    private var datesText: String {
+        var text = "Received \(Self.day(receivedAt)); answer due by \(Self.day(deadline))\(extended ? " (extended by two months)" : "")"
+        switch status {
+        case .done: text += "; completed \(completedAt.map(Self.day) ?? "")."
+        case .cancelled: text += "; the request was withdrawn \(completedAt.map(Self.day) ?? "")."
+        case .open: text += "; still in progress."
+        }
+        return text
+    }
+
+    private static let privacyText = "This receipt contains no identifier and no personal data: only what was done, by category."
+    private static let nothingFound = "We found no data about you in this category."
+
+    /// `2026-03-15` of an ISO 8601 instant.
+    private static func day(_ instant: String) -> String { String(instant.prefix(10)) }
+
+    /// What was done to one target's rows, as a sentence.
+    private func sentence(_ line: Line) -> String {
+        var parts: [String] = []
+        switch line.action {
+        case .delete: if line.affected > 0 { parts.append("\(line.affected) records erased") }
+        case .pseudonymise: if line.affected > 0 { parts.append("\(line.affected) records pseudonymised (identifying fields replaced or removed)") }
+        case .keep: break
+        }
+        if line.kept > 0 {
+            var kept = "\(line.kept) records kept"
+            if let basis = line.basis { kept += " because of a legal obligation: \(basis)" }
+            if let until = line.keptUntil { kept += "; they will be erased by \(until)" }
+            parts.append(kept)
+        }
+        if line.heldBack > 0 { parts.append("\(line.heldBack) records kept for now under a legal hold; they will be erased when it ends") }
+        if line.blocked > 0 { parts.append("\(line.blocked) records not yet erased because other records still refer to them") }
+        return parts.isEmpty ? Self.nothingFound : parts.joined(separator: "; ") + "."
+    }
+
+    public func markdown() -> String {
+        let md = TextEscaping.markdown
+        var lines = ["# \(md(title))", "", md(datesText), "", md(Self.privacyText)]
+        if categories.isEmpty { lines += ["", "Nothing has been recorded for this request yet."] }
+        for category in categories {
+            lines += ["", "## \(md(category.name))", ""]
+            for line in category.lines { lines.append("- \(md(sentence(line)))") }
+        }
+        lines += ["", md("Generated \(generatedAt).")]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func html() -> String {
+        let escape = TextEscaping.html
+        var body = "<h1>\(escape(title))</h1>\n<p class=\"meta\">\(escape(datesText))</p>\n<p class=\"meta\">\(escape(Self.privacyText))</p>\n"
+        if categories.isEmpty { body += "<p>Nothing has been recorded for this request yet.</p>\n" }
+        for category in categories {
+            body += "<section class=\"category\"><h2>\(escape(category.name))</h2>\n<ul>\n"
+            for line in category.lines { body += "<li>\(escape(sentence(line)))</li>\n" }
+            body += "</ul></section>\n"
+        }
+        body += "<p class=\"meta\">\(escape("Generated \(generatedAt)."))</p>\n"
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <title>\(escape(title))</title>
+            <style>
+            body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 46em; margin: 2em auto; padding: 0 1em; }
+            h1 { font-size: 1.5em; margin-bottom: 0.3em; } h2 { font-size: 1.15em; border-bottom: 1px solid #ccd; margin-top: 1.4em; }
+            .meta { color: #556; } section.category { break-inside: avoid; }
+            @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+}

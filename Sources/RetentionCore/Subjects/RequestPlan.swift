@@ -1,0 +1,53 @@
+import Postgres
+
+/// `request plan`: what a run will do for one request, read in one REPEATABLE READ READ ONLY
+/// transaction: per target, the rows to erase or pseudonymise, kept (basis, until when), held
+/// and blocked. Changes nothing.
+public struct RequestPlan: Sendable {
+    public var request: ErasureRequest
+    public var targets: [TargetOutcome]
+
+    public static func make(requestID: Int64, policy: Policy, connection: Connection) throws -> RequestPlan {
+        guard let request = try ErasureRequest.find(requestID, connection) else { throw RequestBook.RequestError.noSuchRequest(requestID) }
+        guard request.status == .open else { throw RequestBook.RequestError.notOpen(requestID, request.status) }
+        let schema = try Schema.load(for: policy, connection: connection)
+        let targets = try SubjectTargets(policy: policy, schema: schema)
+        let values = targets.values(for: request)
+        let outcomes = try connection.transaction(readOnly: true) {
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
+            return try targets.plans(for: request).map { plan in
+                let affected = try connection.execute(SubjectStatements.recordedAffected, [String(request.id), plan.target.name]).int64()
+                return try TargetOutcome.read(plan, values: values, affected: .given(affected), policy: policy, connection: connection)
+            }
+        }
+        return RequestPlan(request: request, targets: outcomes)
+    }
+
+    public var json: JSONValue {
+        .members([("request", request.json), ("targets", .array(targets.map(\.json)))])
+    }
+
+    /// One line per target, as `request plan` prints it.
+    public var text: String {
+        var lines = ["erasure request \(request.id)\(request.reference.map { " (\($0))" } ?? ""): \(request.status.rawValue), deadline \(request.deadline)"]
+        for target in targets {
+            var line = "  \(target.name) [\(target.category)]: "
+            switch target.action {
+            case .keep:
+                line += "keep \(target.kept)"
+                if let basis = target.basis { line += " (\(basis))" }
+                if let until = target.keptUntil { line += " until \(until)" }
+            case .delete, .pseudonymise:
+                line += "\(target.action == .delete ? "erase" : "pseudonymise") \(target.actionable)"
+                if target.affected > 0 { line += ", done already \(target.affected)" }
+                if target.kept > 0 { line += ", keep \(target.kept) referenced by \(target.keptBy.joined(separator: ", "))\(target.basis.map { " (\($0))" } ?? "")" }
+                if target.heldBack > 0 { line += ", held \(target.heldBack)" }
+                if target.blocked > 0 { line += ", blocked \(target.blocked)" }
+                if !target.blockedBy.isEmpty { line += " [\(target.blockedBy.map { "\($0.constraint): \($0.rows)" }.joined(separator: ", "))]" }
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,34 @@
+import Postgres
+
+/// A policy's subjects bound to the live schema: the targets' plans in foreign-key order and
+/// the subject table, as every request command and `run` uses them.
+public struct SubjectTargets: Sendable {
+    public let subjects: SubjectMap
+    public let subjectTable: TableInfo
+    /// Every target's plan, in the order a request works through them.
+    public let plans: [SubjectTargetPlan]
+
+    /// Nil (with the policy error) when the schema does not fit the policy: `validate` says why.
+    public init(policy: Policy, schema: Schema) throws {
+        guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
+        let problems = SubjectSchemaCheck.problems(subjects, policy: policy, schema: schema)
+        guard problems.isEmpty, let subjectTable = schema.tables[subjects.table] else { throw PolicyError(problems: problems) }
+        guard case let .success(ordered) = SubjectOrder.ordered(subjects.targets, schema: schema) else { throw PolicyError(problems: problems) }
+        self.subjects = subjects
+        self.subjectTable = subjectTable
+        plans = ordered.compactMap { target in
+            schema.table(of: target).map { SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema) }
+        }
+    }
+
+    /// The plans a request works through: all, or those of its categories.
+    public func plans(for request: ErasureRequest) -> [SubjectTargetPlan] {
+        request.categories.isEmpty ? plans : plans.filter { request.categories.contains($0.target.category) }
+    }
+
+    /// Where a request's statements read the person's values: stored once resolved, else live.
+    public func values(for request: ErasureRequest) -> SubjectValues {
+        request.resolved ? .stored(requestID: request.id)
+            : .live(SubjectResolution(subjects: subjects, subjectTable: subjectTable, column: request.subjectColumn, given: .request(request.id)))
+    }
+}
