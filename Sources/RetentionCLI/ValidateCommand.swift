@@ -10,11 +10,13 @@ enum ValidateCommand {
             configured, every rule against the live schema. Nothing is changed.
             """,
         usage: ["retention validate --policy=FILE [OPTION]..."],
-        options: [CommonOptions.policy, CommonOptions.databaseURL])
+        options: [CommonOptions.policy, CommonOptions.maxReplicaLag, CommonOptions.maxSlotLag, CommonOptions.databaseURL],
+        notes: "With --max-replica-lag or --max-slot-lag, also checks that the role can read the lag views the run will wait on.")
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
         let path = try arguments.required("policy")
+        let throttle = try CommonOptions.throttle(arguments)
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
             Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid (file only: no database connection configured, live schema not checked)")
@@ -24,6 +26,8 @@ enum ValidateCommand {
         let result = try PolicyValidation.validate(policy, connection: connection)
         for warning in result.warnings { Output.warning(warning.description) }
         guard result.problems.isEmpty else { throw PolicyError(problems: result.problems) }
+        let access = try ThrottleAccess.problems(throttle, connection: connection)
+        guard access.isEmpty else { throw RunError.usage(access.joined(separator: "\n")) }
         Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid against \(connection.target)")
         return .success
     }
