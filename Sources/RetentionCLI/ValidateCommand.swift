@@ -19,6 +19,9 @@ enum ValidateCommand {
         let throttle = try CommonOptions.throttle(arguments)
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
+            if !throttle.isEmpty {
+                throw UsageError(message: "--max-replica-lag and --max-slot-lag check the lag views of a database: configure a connection (--database-url)", command: "validate")
+            }
             Output.out("policy \"\(policy.name)\": \(policy.rules.count) rules valid (file only: no database connection configured, live schema not checked)")
             return .success
         }

@@ -89,6 +89,10 @@ struct TableHygieneTests {
             #expect(first.hasPrefix("retention: error:") && first.contains(option), "\(arguments): \(result.stderr)")
         }
         #expect(try fixture.database.checksum("logs") == before)
+        // validate cannot check the lag views without a database.
+        let unconnected = try CommandRunner.run(["validate", "--policy", fixture.directory + "/policy.json", "--max-replica-lag", "2s"])
+        #expect(unconnected.status == 2, "\(unconnected.stdout)")
+        #expect(unconnected.stderr.hasPrefix("retention: error: --max-replica-lag"), "\(unconnected.stderr)")
     }
 
     @Test("a role without pg_monitor: validate and run refuse --max-replica-lag (exit 2, nothing changed) but not --max-slot-lag (the slots view is open to all); grants adds pg_monitor only for --max-replica-lag")
