@@ -10,7 +10,6 @@ import Postgres
 final class RunLock: Sendable {
     private struct Session {
         var connection: Connection?
-        var checkedAt = Date.distantPast
         /// Set once the lock could not be re-taken; the run stops for this reason.
         var lost: String?
     }
@@ -19,8 +18,6 @@ final class RunLock: Sendable {
     private let source: ConnectionSource
     private let policy: Policy
     private let holdsLock: Bool
-    /// How long a check stays good: at most this long between a lost session and the workers knowing.
-    private static let checkInterval = 0.1
     /// How long the lock is sought again after its session ended (a server restart takes seconds).
     private static let retakeSeconds = 30.0
 
@@ -54,17 +51,16 @@ final class RunLock: Sendable {
         }
     }
 
-    /// Nil while the run holds its lock; else why the run must stop. Checks the session at most
-    /// every `checkInterval`; `force` checks now (after a worker lost its own connection).
-    func verify(force: Bool = false) -> String? {
+    /// Nil while the run holds its lock; else why the run must stop. Asks the session every
+    /// time (one round trip, before every batch), so that once another session could take the
+    /// lock no batch starts, only those already under way finish.
+    func verify() -> String? {
         session.withLock { session in
             if let lost = session.lost { return lost }
-            guard force || Date().timeIntervalSince(session.checkedAt) >= RunLock.checkInterval else { return nil }
             let alive = session.connection.map { $0.isOpen && (try? $0.execute(RunStatements.ping)) != nil } ?? false
             if !alive {
                 do { try reopen(&session) } catch { return session.lost ?? "the run's session was lost: \(error)" }
             }
-            session.checkedAt = Date()
             return nil
         }
     }

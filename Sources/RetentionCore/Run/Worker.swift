@@ -8,8 +8,6 @@ final class Worker {
     let context: RunContext
     let scheduler: Scheduler
     private var connection: Connection?
-    /// The worker's connection was lost: the run lock is checked at once before the next batch.
-    private var reconnected = false
     /// Seconds `withRetry` waited for locks the application held, not yet added to a rule.
     private var lockWaited: Double = 0
 
@@ -175,10 +173,9 @@ final class Worker {
     /// so that no erasure goes unrecorded.
     private func mayStartBatch(_ execution: RuleExecution, into outcome: inout SliceOutcome) throws -> Bool {
         try waitForReplication(execution, into: &outcome)
-        if let lost = context.runLock.verify(force: reconnected) {
+        if let lost = context.runLock.verify() {
             context.stop.requestStop(lost)
         }
-        reconnected = false
         if context.stop.stopReason != nil {
             outcome.leftRows = true
             return false
@@ -232,7 +229,6 @@ final class Worker {
             } catch let error as PostgresError {
                 if error.isConnectionLost {
                     connection = nil
-                    reconnected = true
                 }
                 switch error.sqlState {
                 case .lockNotAvailable? where !skipLocked:
@@ -377,7 +373,6 @@ final class Worker {
             } catch let error as PostgresError {
                 if error.isConnectionLost {
                     connection = nil
-                    reconnected = true
                 }
                 guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error) else { throw error }
                 Thread.sleep(forTimeInterval: delay)
