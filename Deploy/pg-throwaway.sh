@@ -20,6 +20,7 @@
 # root (PostgreSQL refuses root), else as the invoking user. Authentication is `trust`: never
 # expose it beyond 127.0.0.1. `--tests` turns durability off (fsync, synchronous_commit,
 # full_page_writes) for speed. PG_BINDIR overrides the newest /usr/lib/postgresql/*/bin.
+# PGTHROWAWAY_CONF: extra postgresql.conf lines (such as "wal_level = logical"), set before start.
 
 _pgt_say() { echo "pg-throwaway: $*" >&2; }
 
@@ -222,6 +223,9 @@ pg_throwaway_start() {
             echo "checkpoint_timeout = 15min"
             echo "log_line_prefix = '%m [%p] %q%a@%d '"
             echo "log_lock_waits = on"
+            if [ -n "${PGTHROWAWAY_CONF:-}" ]; then
+                printf '%s\n' "$PGTHROWAWAY_CONF"
+            fi
             if [ "$tests" -eq 1 ]; then
                 echo "fsync = off"
                 echo "synchronous_commit = off"

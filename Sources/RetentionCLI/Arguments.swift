@@ -97,6 +97,14 @@ struct Arguments {
         return seconds
     }
 
+    func byteSize(_ name: String) throws -> Int64? {
+        guard let text = value(name) else { return nil }
+        guard let bytes = ByteSize.bytes(text) else {
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write a size such as 64MB, 1GB or a number of bytes", command: command)
+        }
+        return bytes
+    }
+
     func choice(_ name: String, _ choices: [String], default fallback: String) throws -> String {
         guard let text = value(name) else { return fallback }
         guard choices.contains(text) else {

@@ -1,3 +1,5 @@
+import RetentionCore
+
 /// One option of a command: what the parser accepts and what `--help` shows, from one entry.
 struct OptionSpec: Sendable {
     enum Group: Sendable { case command, connection }
@@ -80,6 +82,13 @@ enum CommonOptions {
     static let concurrency = OptionSpec.value("concurrency", "N", "connections working at once (default: 4)")
     static let tenant = OptionSpec.value("tenant", "ID", "the tenant")
     static let out = OptionSpec.value("out", "FILE", "write to FILE instead of stdout")
+    static let maxReplicaLag = OptionSpec.value("max-replica-lag", "DURATION", "before each batch, wait while a standby replays more than DURATION behind (2s, 1m)")
+    static let maxSlotLag = OptionSpec.value("max-slot-lag", "SIZE", "before each batch, wait while a replication slot retains more than SIZE of WAL (64MB, 1GB)")
+
+    /// The lag limits given with `--max-replica-lag` and `--max-slot-lag`.
+    static func throttle(_ arguments: Arguments) throws -> ThrottleLimits {
+        ThrottleLimits(replicaLagSeconds: try arguments.duration("max-replica-lag"), slotLagBytes: try arguments.byteSize("max-slot-lag"))
+    }
 
     static let passwordWarning = """
         A password written in --database-url can be read by other users of the machine in

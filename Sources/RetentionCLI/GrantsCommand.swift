@@ -11,7 +11,12 @@ enum GrantsCommand {
             """,
         usage: ["retention grants --policy=FILE [--role=NAME] [OPTION]..."],
         options: [CommonOptions.policy, .value("role", "NAME", "the role to create and grant to (default: retention_engine)"),
-                  CommonOptions.databaseURL])
+                  .value("max-replica-lag", "DURATION", "the runs use --max-replica-lag: grant pg_monitor (the lag of standbys)"),
+                  .value("max-slot-lag", "SIZE", "the runs use --max-slot-lag (needs no grant: every role reads the slots)"),
+                  .flag("analyze", "the runs use --analyze: grant MAINTAIN on the tables rules change (PostgreSQL 17+)"),
+                  .flag("vacuum", "the runs use --vacuum: the same as --analyze"),
+                  CommonOptions.databaseURL],
+        notes: "Give the options the runs use (--max-replica-lag, --max-slot-lag, --analyze, --vacuum): some need more privileges.")
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
@@ -19,9 +24,13 @@ enum GrantsCommand {
         let connection = try Commands.connect(arguments)
         let validation = try PolicyValidation.validate(policy, connection: connection, checkRowSecurity: false)
         guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
-        let database = try connection.execute("SELECT current_database()").requiredScalar()
-        Output.out(GrantScript(policy: policy, schema: validation.schema, role: arguments.value("role") ?? "retention_engine",
-                               database: database).sql(), terminator: "")
+        let row = try connection.execute("SELECT current_database(), current_setting('server_version_num')").rows[0]
+        var script = GrantScript(policy: policy, schema: validation.schema, role: arguments.value("role") ?? "retention_engine",
+                                 database: try row.text(0))
+        script.monitorsStandbys = try CommonOptions.throttle(arguments).replicaLagSeconds != nil
+        script.tableHygiene = arguments.flag("vacuum") ? .vacuum : arguments.flag("analyze") ? .analyze : nil
+        script.serverVersion = Int(try row.text(1)) ?? 0
+        Output.out(script.sql(), terminator: "")
         return .success
     }
 }

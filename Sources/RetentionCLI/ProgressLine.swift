@@ -7,7 +7,9 @@ enum ProgressLine {
     static func show(_ rules: [RuleProgress]) {
         guard !rules.isEmpty else { return }
         let parts = rules.map { rule -> String in
-            var text = "\(rule.rule) \(Int(rule.fraction * 100))% \(rule.affected) rows \(Int(rule.rowsPerSecond)) rows/s"
+            var text = "\(rule.rule) \(Int(rule.fraction * 100))% \(rule.affected) rows"
+            if let waiting = rule.waitingFor { return text + ", waiting for \(waiting)" }
+            text += " \(Int(rule.rowsPerSecond)) rows/s"
             if let left = rule.secondsLeft { text += " ~\(Int(left.rounded()))s left" }
             return text
         }

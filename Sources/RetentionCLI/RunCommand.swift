@@ -12,11 +12,13 @@ enum RunCommand {
             """,
         usage: ["retention run --policy=FILE [OPTION]..."],
         options: [
+            .flag("analyze", "ANALYZE every table a rule changed, after the rule"),
             .value("as-of", "TIME", "compute cutoffs as of TIME (ISO 8601; default: the database's now())"),
             .value("batch-size", "N", "at most N rows in one batch (default: sized to a short transaction)"),
             CommonOptions.concurrency,
             .flag("dry-run", "count what is due in READ ONLY transactions; change nothing"),
             .value("log-format", "FORMAT", "text or json: log lines on stderr as JSON objects (journald)"),
+            CommonOptions.maxReplicaLag, CommonOptions.maxSlotLag,
             .value("max-runtime", "DURATION", "stop starting batches after DURATION (90s, 30m, 2h, PT2H)"),
             .value("metrics-file", "FILE", "write Prometheus metrics to FILE (node exporter textfile collector)"),
             CommonOptions.migrationsDir,
@@ -28,11 +30,15 @@ enum RunCommand {
             .value("rule", "NAME", "run only rule NAME (repeatable)", repeatable: true),
             CommonOptions.stateDir,
             .value("tenant", "ID", "touch only the rows of tenant ID (rules tied to tenants only)"),
+            .flag("vacuum", "VACUUM (ANALYZE) every table a rule changed, after the rule"),
             CommonOptions.databaseURL,
         ],
         notes: """
             A table the application holds locked (LOCK TABLE, a migration) is waited for with
             back-off for up to 10 minutes (within --max-runtime); the report gives the wait as lockWaitMs.
+            Waiting for standbys and slots (--max-replica-lag, --max-slot-lag) counts towards
+            --max-runtime and is reported as throttledMs; the role needs pg_monitor to see the lag.
+            --analyze and --vacuum do not run in a dry run; their time is reported as tableHygieneMs.
             """)
 
     static func run(_ raw: [String]) throws -> ExitCode {
@@ -52,6 +58,13 @@ enum RunCommand {
         if let text = arguments.value("request") {
             guard let id = Int64(text), id > 0 else { throw UsageError(message: "invalid value \"\(text)\" for option --request", command: "run") }
             runOptions.requestID = id
+        }
+        runOptions.throttle = try CommonOptions.throttle(arguments)
+        switch (arguments.flag("analyze"), arguments.flag("vacuum")) {
+        case (true, true): throw UsageError(message: "give --analyze or --vacuum, not both (--vacuum also analyzes)", command: "run")
+        case (true, false): runOptions.tableHygiene = .analyze
+        case (false, true): runOptions.tableHygiene = .vacuum
+        case (false, false): runOptions.tableHygiene = nil
         }
         // Files the run writes after changing data are checked before it changes anything.
         for option in ["report", "metrics-file"] {

@@ -10,7 +10,7 @@ enum RunSummary {
                 ("policy", .string(report.policy)), ("run", .string(report.runID)), ("rule", .string(rule.name)),
                 ("action", .string(rule.action.rawValue)), ("table", .optionalString(rule.table)), ("cutoff", .optionalString(rule.cutoff)),
                 ("matched", .int(rule.matched)), ("affected", .int(rule.affected)), ("heldBack", .int(rule.heldBack)),
-                ("blocked", .int(rule.blocked)), ("durationMs", .int(rule.durationMs)), ("error", .optionalString(rule.error)),
+                ("blocked", .int(rule.blocked)), ("durationMs", .int(rule.durationMs)), ("throttledMs", .int(rule.throttledMs)), ("error", .optionalString(rule.error)),
             ])
             var line = "  \(rule.name): \(rule.action.rawValue) \(rule.table ?? "-"), cutoff \(rule.cutoff ?? "-"), matched \(rule.matched), "
             line += report.dryRun ? "would act on \(rule.matched - rule.heldBack - rule.blocked)" : "affected \(rule.affected)"
@@ -18,6 +18,10 @@ enum RunSummary {
             if rule.blocked > 0 { line += ", blocked \(rule.blocked)" }
             if rule.skipped > 0 { line += ", skipped \(rule.skipped)" }
             line += ", \(rule.batches) batches, \(rule.durationMs) ms"
+            if rule.throttledMs > 0 {
+                line += " (\(rule.throttledMs) ms waiting for \(rule.throttledBy.map(\.description).joined(separator: ", ")))"
+            }
+            if let hygiene = rule.tableHygiene { line += ", \(hygiene.commandName) \(rule.tableHygieneMs) ms" }
             if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0.escapingControlCharacters)" } ?? "")]" }
             Output.out(line)
         }

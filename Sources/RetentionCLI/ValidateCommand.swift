@@ -10,13 +10,18 @@ enum ValidateCommand {
             configured, every rule against the live schema. Nothing is changed.
             """,
         usage: ["retention validate --policy=FILE [OPTION]..."],
-        options: [CommonOptions.policy, CommonOptions.databaseURL])
+        options: [CommonOptions.policy, CommonOptions.maxReplicaLag, CommonOptions.maxSlotLag, CommonOptions.databaseURL],
+        notes: "With --max-replica-lag or --max-slot-lag, also checks that the role can read the lag views the run will wait on.")
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
         let path = try arguments.required("policy")
+        let throttle = try CommonOptions.throttle(arguments)
         let policy = try PolicyParser.load(path: path)
         guard ConnectionSource.isConfigured(databaseURL: arguments.value("database-url")) else {
+            if !throttle.isEmpty {
+                throw UsageError(message: "--max-replica-lag and --max-slot-lag check the lag views of a database: configure a connection (--database-url)", command: "validate")
+            }
             Output.out("policy \"\(policy.name)\": \(counted(policy)) valid (file only: no database connection configured, live schema not checked)")
             return .success
         }
@@ -30,6 +35,9 @@ enum ValidateCommand {
             Output.out("rule \"\(forecast.rule)\": would remove \(forecast.partitions.count) partitions whole today (\(rows) rows)\(names.isEmpty ? "" : ": " + names)")
             for note in forecast.notes { Output.out("rule \"\(forecast.rule)\": \(note)") }
         }
+
+        let access = try ThrottleAccess.problems(throttle, connection: connection)
+        guard access.isEmpty else { throw RunError.usage(access.joined(separator: "\n")) }
         Output.out("policy \"\(policy.name)\": \(counted(policy)) valid against \(connection.target)")
         return .success
     }

@@ -6,13 +6,6 @@ enum BenchData {
     static let start = "2024-01-01T00:00:00Z"
     static let stepSeconds = 10
 
-    /// The cutoff instant that leaves `dueFraction` of `rows` due.
-    static func cutoff(rows: Int, dueFraction: Double) -> (asOf: String, cutoff: String, due: Int) {
-        let due = Int(Double(rows) * dueFraction)
-        // Row g (1-based) is at start + g*step; rows 1...due are strictly before the cutoff.
-        return ("(timestamptz '\(start)' + interval '\((due + 1) * stepSeconds) seconds')", "", due)
-    }
-
     static func create(_ connection: Connection, rows: Int, shuffled: Bool) throws {
         try connection.executeScript("""
             CREATE TABLE events (

@@ -1,13 +1,15 @@
 import Foundation
 
-/// The benchmark's command line: `retention-bench [--rows N] [--layout seq|shuffled|both]
-/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N]`.
+/// The benchmark's command line: `retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N]
+/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N] [--whole-process]`.
 struct BenchOptions {
     var rows = 2_000_000
     var layouts = ["seq", "shuffled"]
     var concurrency = 2
     var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-    var actions = ["delete"]
+    var actions: [BenchAction] = [.delete]
+    /// Time the `retention` binary from its start to its exit instead of the engine in this process.
+    var wholeProcess = false
     var rowSample = 5_000
     var dueFraction = 0.4
     /// Months of the `partitioned` layout.
@@ -31,10 +33,14 @@ struct BenchOptions {
             case "--months": options.months = required(Int(value()), "--months takes a number")
             case "--concurrency": options.concurrency = required(Int(value()), "--concurrency takes a number")
             case "--database-url": options.databaseURL = value()
-            case "--actions": options.actions = value().split(separator: ",").map(String.init)
+            case "--actions":
+                options.actions = value().split(separator: ",").map { name in
+                    required(BenchAction(rawValue: String(name)), "--actions takes \(BenchAction.allCases.map(\.rawValue).joined(separator: ","))")
+                }
+            case "--whole-process": options.wholeProcess = true
             case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
             case "--help":
-                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate] [--row-sample N] [--database-url URL]")
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of] [--row-sample N] [--whole-process] [--database-url URL]")
                 exit(0)
             default: fail("unrecognized option \"\(arguments[index])\"")
             }

@@ -28,6 +28,11 @@ struct BenchServer {
         _ = try? admin().execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
     }
 
+    /// The single integer `sql` returns in `database`.
+    func count(_ database: String, _ sql: String, _ parameters: [String?]) throws -> Int64 {
+        try Connection(conninfo: url(database)).execute(sql, parameters).int64()
+    }
+
     /// The `asOf` that leaves rows 1...due before the cutoff, in ISO 8601: row `g` is at
     /// `start + g * step` seconds.
     func asOf(_ database: String, due: Int, step: Double = Double(BenchData.stepSeconds)) throws -> String {
@@ -57,5 +62,12 @@ enum PeakMemory {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
               let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
         return kibibytes / 1024
+    }
+
+    /// The largest peak resident memory of the child processes that ended (`retention run`).
+    static func childrenMebibytes() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_CHILDREN.rawValue, &usage) == 0 else { return 0 }
+        return Double(usage.ru_maxrss) / 1024
     }
 }

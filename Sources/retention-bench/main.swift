@@ -11,37 +11,53 @@ let migrations = try MigrationFile.load(directory: required(MigrationFile.locate
 
 print("retention-bench: \(options.rows) rows, \(Int(options.dueFraction * 100))% due, engine concurrency \(options.concurrency)")
 for layout in options.layouts {
-    let template = "bench_tpl_\(layout)"
-    let setup = Date()
-    var step = Double(BenchData.stepSeconds)
-    try server.recreate(template) { connection in
-        if layout == "partitioned" {
-            step = try BenchData.createPartitioned(connection, rows: options.rows, months: options.months)
-        } else {
-            try BenchData.create(connection, rows: options.rows, shuffled: layout == "shuffled")
+    for tenantTable in [false, true] {
+        let actions = options.actions.filter { $0.onTenantTable == tenantTable }
+        guard !actions.isEmpty else { continue }
+        let template = "bench_tpl_\(layout)\(tenantTable ? "_tenants" : "")"
+        let setup = Date()
+        var step = Double(BenchData.stepSeconds)
+        try server.recreate(template) { connection in
+            if tenantTable {
+                try BenchTenantData.create(connection, rows: options.rows, shuffled: layout == "shuffled")
+            } else if layout == "partitioned" {
+                step = try BenchData.createPartitioned(connection, rows: options.rows, months: options.months)
+            } else {
+                try BenchData.create(connection, rows: options.rows, shuffled: layout == "shuffled")
+            }
+            _ = try Migrator(files: migrations).migrate(connection)
+            if tenantTable { try BenchTenantData.placeHolds(connection) }
         }
-        _ = try Migrator(files: migrations).migrate(connection)
+        for action in actions {
+            let asOf: String
+            let due: Int
+            if tenantTable {
+                asOf = BenchTenantData.asOf
+                due = Int(try server.count(template, "SELECT count(*) FROM events e WHERE \(BenchTenantData.condition(action))", [asOf]))
+            } else {
+                due = Int(Double(options.rows) * options.dueFraction)
+                asOf = try server.asOf(template, due: due, step: step)
+            }
+            print("\n== layout \(layout), \(action.rawValue): table built in \(String(format: "%.1f", Date().timeIntervalSince(setup))) s; \(due) rows due (as of \(asOf))")
+            var methods = BenchMethods(server: server, template: template, asOf: asOf, due: due, options: options, migrations: migrations)
+            if layout == "partitioned" { methods.partitions = "drop" }
+            let single = try methods.singleStatement(action)
+            let engine = try methods.engine(action)
+            let name = action.rawValue as NSString
+            print(String(format: "  %-12@ single statement: %9.0f rows/s (%.2f s)", name, single.rate, single.seconds))
+            print(String(format: "  %-12@ engine%@: %9.0f rows/s (%.2f s), ratio %.2f, %d batches, longest batch %.0f ms, median %.1f ms",
+                         name, options.wholeProcess ? " (process)" : "", engine.rate, engine.seconds, engine.rate / single.rate, engine.batches, engine.longestMs, engine.medianMs))
+            if engine.partitions > 0 {
+                print(String(format: "  %-12@ engine removed %d partitions whole; longest hold of the parent's ACCESS EXCLUSIVE lock %.1f ms (longest transaction above)",
+                             name, engine.partitions, engine.parentLockMs))
+            }
+            if action == .delete, options.rowSample > 0 {
+                let rowwise = try methods.rowByRow(sample: min(options.rowSample, due))
+                print(String(format: "  %-12@ row by row:       %9.0f rows/s (sample of %d), ratio %.3f", name, rowwise.rate, rowwise.rows, rowwise.rate / single.rate))
+            }
+        }
+        server.drop(template)
     }
-    let due = Int(Double(options.rows) * options.dueFraction)
-    let asOf = try server.asOf(template, due: due, step: step)
-    print("\n== layout \(layout): table built in \(String(format: "%.1f", Date().timeIntervalSince(setup))) s; \(due) rows due (anchor < \(asOf))")
-    for action in options.actions {
-        var methods = BenchMethods(server: server, template: template, asOf: asOf, due: due, options: options, migrations: migrations)
-        if layout == "partitioned" { methods.partitions = "drop" }
-        let single = try methods.singleStatement(action)
-        let engine = try methods.engine(action)
-        print(String(format: "  %-12@ single statement: %9.0f rows/s (%.2f s)", action as NSString, single.rate, single.seconds))
-        print(String(format: "  %-12@ engine:           %9.0f rows/s (%.2f s), ratio %.2f, %d batches, longest batch %.0f ms, median %.1f ms",
-                     action as NSString, engine.rate, engine.seconds, engine.rate / single.rate, engine.batches, engine.longestMs, engine.medianMs))
-        if engine.partitions > 0 {
-            print(String(format: "  %-12@ engine removed %d partitions whole; longest hold of the parent's ACCESS EXCLUSIVE lock %.1f ms (longest transaction above)",
-                         action as NSString, engine.partitions, engine.parentLockMs))
-        }
-        if action == "delete", options.rowSample > 0 {
-            let rowwise = try methods.rowByRow(sample: min(options.rowSample, due))
-            print(String(format: "  %-12@ row by row:       %9.0f rows/s (sample of %d), ratio %.3f", action as NSString, rowwise.rate, rowwise.rows, rowwise.rate / single.rate))
-        }
-    }
-    server.drop(template)
 }
-print(String(format: "\npeak memory of the engine process (VmHWM): %.1f MiB", PeakMemory.mebibytes()))
+print(String(format: "\npeak memory of the engine (VmHWM of this process; of the retention process with --whole-process): %.1f MiB",
+             options.wholeProcess ? PeakMemory.childrenMebibytes() : PeakMemory.mebibytes()))

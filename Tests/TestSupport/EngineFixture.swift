@@ -8,8 +8,8 @@ public struct EngineFixture: Sendable {
     public let directory: String
 
     /// Creates the database, runs `schemaSQL` in it, and applies the engine's migrations.
-    public static func make(_ label: String, schemaSQL: String) throws -> EngineFixture {
-        let database = try TestDatabase.create(label, sql: schemaSQL)
+    public static func make(_ label: String, schemaSQL: String, port: String = TestDatabase.port) throws -> EngineFixture {
+        let database = try TestDatabase.create(label, sql: schemaSQL, port: port)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-test-\(database.name)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fixture = EngineFixture(database: database, directory: directory)

@@ -7,6 +7,8 @@ import Postgres
 /// with a clear message when they are missing rather than skipping in silence.
 public struct TestDatabase: Sendable {
     public let name: String
+    /// The server's port: the shared test server's, or another server's (a `StandbyPair`'s primary).
+    public var port: String = TestDatabase.port
 
     public static var port: String {
         guard let port = ProcessInfo.processInfo.environment["PGPORT"] else {
@@ -16,20 +18,20 @@ public struct TestDatabase: Sendable {
     }
 
     /// The URL of this database over TCP on 127.0.0.1.
-    public var url: String { "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/\(name)" }
+    public var url: String { "postgresql://postgres@127.0.0.1:\(port)/\(name)" }
 
     /// Creates an empty database with a unique name.
-    public static func create(_ label: String = "t") throws -> TestDatabase {
+    public static func create(_ label: String = "t", port: String = TestDatabase.port) throws -> TestDatabase {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let name = "\(label.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "_" })_\(suffix)"
         let admin = try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(port)/postgres")
         try admin.execute("CREATE DATABASE \(Identifier.quote(name))")
-        return TestDatabase(name: name)
+        return TestDatabase(name: name, port: port)
     }
 
     /// Creates a database and runs `sql` in it.
-    public static func create(_ label: String = "t", sql: String) throws -> TestDatabase {
-        let database = try create(label)
+    public static func create(_ label: String = "t", sql: String, port: String = TestDatabase.port) throws -> TestDatabase {
+        let database = try create(label, port: port)
         try database.connect().executeScript(sql)
         return database
     }
@@ -38,7 +40,7 @@ public struct TestDatabase: Sendable {
 
     /// Drops the database, ending any session still in it.
     public func drop() {
-        guard let admin = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres") else { return }
+        guard let admin = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(port)/postgres") else { return }
         _ = try? admin.execute("DROP DATABASE IF EXISTS \(Identifier.quote(name)) WITH (FORCE)")
     }
 

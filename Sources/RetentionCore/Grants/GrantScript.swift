@@ -5,11 +5,20 @@ import Postgres
 /// address directly), UPDATE on the pseudonymised columns only, INSERT/UPDATE on the roll-up
 /// columns, column SELECT on the tenants table and on referencing keys, and the engine's own
 /// tables. A batch reads `ctid`, which needs table-level SELECT on the tables it works on.
+/// Runs that wait for standbys need `pg_monitor` (`pg_replication_slots`, which `--max-slot-lag`
+/// reads, is open to every role); runs with `--analyze` or `--vacuum`
+/// need MAINTAIN on the tables they change (PostgreSQL 17 and later; before, only the owner may).
 public struct GrantScript {
     public let policy: Policy
     public let schema: Schema
     public let role: String
     public let database: String
+    /// The runs use `--max-replica-lag`.
+    public var monitorsStandbys = false
+    /// The runs use `--analyze` or `--vacuum`.
+    public var tableHygiene: TableHygiene?
+    /// `server_version_num` of the database (MAINTAIN exists from 170000 on).
+    public var serverVersion = 0
 
     public init(policy: Policy, schema: Schema, role: String, database: String) {
         self.policy = policy
@@ -35,6 +44,9 @@ public struct GrantScript {
         }
         if needsKey {
             lines.append("GRANT TEMPORARY ON DATABASE \(Identifier.quote(database)) TO \(grantee); -- hmac: each session receives the pseudonym pads in a temporary table")
+        }
+        if monitorsStandbys {
+            lines.append("GRANT pg_monitor TO \(grantee); -- --max-replica-lag: the lag columns of pg_stat_replication")
         }
         var schemas: [String] = []
         var body: [String] = []
@@ -85,6 +97,18 @@ public struct GrantScript {
                 let key = [spec.bucketColumn] + spec.dimensions
                 let totals = [spec.countColumn] + spec.sums.map(\.total)
                 body.append("GRANT SELECT \(columns(key + totals)), INSERT \(columns(key + totals)), UPDATE \(columns(totals)) ON TABLE \(target.identifier.sql) TO \(grantee);")
+            }
+            if let hygiene = tableHygiene {
+                for changed in TableHygiene.tables(of: RulePlan(rule: rule, table: table, schema: schema)) {
+                    let maintained = [changed] + (schema.tables[changed]?.leaves.filter { $0 != changed } ?? [])
+                    for relation in maintained {
+                        if serverVersion >= 170000 {
+                            body.append("GRANT MAINTAIN ON TABLE \(relation.sql) TO \(grantee); -- --\(hygiene.rawValue)")
+                        } else {
+                            body.append(comment("-- --\(hygiene.rawValue): before PostgreSQL 17 only the owner of \(relation.description) may \(hygiene.commandName) it; run without --\(hygiene.rawValue) or make the role a member of the owner (GRANT owner TO \(grantee))"))
+                        }
+                    }
+                }
             }
             if rule.removesRows {
                 for key in RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) where key.referencingRoot != table.identifier {

@@ -37,6 +37,9 @@ struct RuleExecution: Sendable {
     var batchDurations: [Double] = []
     /// Seconds the batches waited for locks the application held on the table.
     var lockWaitSeconds: Double = 0
+    /// What the batches waited for standbys and slots, and the excess they wait for now.
+    var throttle = ThrottleRecord()
+    var waitingFor: LagExcess?
     /// The erasure ledger as the rule's entries were written to it; checked before every batch.
     var ledgerFile: ErasureLedger.FileIdentity?
     /// Some slice met rows the application held and skipped them.
@@ -62,7 +65,8 @@ struct RuleExecution: Sendable {
         let total = cursors.reduce(0) { $0 + ($1.end - $1.start) }
         return RuleProgress(rule: rule.name, running: state == .running || state == .finishing,
                             fraction: total > 0 ? Double(finishedSize) / Double(total) : 0,
-                            affected: committedRows, seconds: Date().timeIntervalSince(startedAt))
+                            affected: committedRows, seconds: Date().timeIntervalSince(startedAt),
+                            waitingFor: waitingFor?.description)
     }
 
     var hasSlicesLeft: Bool { cursors.contains { $0.next < $0.end } }

@@ -7,6 +7,8 @@ public struct RuleProgress: Sendable {
     /// Rows changed so far.
     public var affected: Int64
     public var seconds: Double
+    /// What a worker of the rule waits for now (`replica "standby1" 3.2 s behind`), if any.
+    public var waitingFor: String?
 
     public var rowsPerSecond: Double { seconds > 0 ? Double(affected) / seconds : 0 }
 

@@ -14,6 +14,9 @@ struct RunContext: Sendable {
     /// The run's own session and its lock, which every batch checks first.
     let runLock: RunLock
 
+    /// The lag limits, checked before every batch.
+    var throttle: Throttle { Throttle(limits: options.throttle, stop: stop) }
+
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, READ ONLY transactions for a dry run, and the pseudonym
     /// pads when the run changes data with a key. A reconnect comes here too, so a new session

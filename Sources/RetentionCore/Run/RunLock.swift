@@ -51,9 +51,9 @@ final class RunLock: Sendable {
         }
     }
 
-    /// Nil while the run holds its lock; else why the run must stop. Asks the lock's session
-    /// every time (one round trip, before each batch): a terminated session is noticed before
-    /// the next batch starts, not some time later.
+    /// Nil while the run holds its lock; else why the run must stop. Asks the session every
+    /// time (one round trip, before every batch), so that once another session could take the
+    /// lock no batch starts, only those already under way finish.
     func verify() -> String? {
         session.withLock { session in
             if let lost = session.lost { return lost }

@@ -19,6 +19,10 @@ public struct RunOptions: Sendable {
     public var requestID: Int64?
     /// `--no-requests`: process no erasure requests.
     public var skipRequests = false
+    /// `--max-replica-lag`, `--max-slot-lag`: how far behind standbys and slots may fall before batches wait.
+    public var throttle = ThrottleLimits()
+    /// `--analyze` or `--vacuum`: run after each rule that changed rows (never in a dry run).
+    public var tableHygiene: TableHygiene?
     /// The secret key for `hmac` pseudonyms.
     public var pseudonymKey: PseudonymKey?
     /// The time one batch transaction aims at; the engine sizes slices to it.

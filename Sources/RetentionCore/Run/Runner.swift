@@ -108,6 +108,7 @@ public struct Runner {
                     throw RunError.unknownTenant(tenant, table: tenants.table.description)
                 }
             }
+            try checkPrivileges(control, schema: validation.schema)
             if !options.dryRun { try checkStateDirectory(control) }
             return validation
         }
@@ -184,6 +185,18 @@ public struct Runner {
         guard state.ledger.exists else {
             throw RunError.stateLost("the erasure ledger \"\(state.ledger.path)\" is missing although earlier runs were recorded; restore it from the state directory's backup (if no run ever erased anything, create it empty: touch \(state.ledger.path))")
         }
+    }
+
+    /// The lag views the throttle reads and, unless this is a dry run, the tables `--analyze` or
+    /// `--vacuum` will maintain must be open to the run's role: else the run would see no lag or
+    /// PostgreSQL would skip the tables with a mere warning.
+    private func checkPrivileges(_ control: Connection, schema: Schema) throws {
+        var problems = try ThrottleAccess.problems(options.throttle, connection: control)
+        if let hygiene = options.tableHygiene, !options.dryRun {
+            let plans = selectedRules.compactMap { rule in schema.table(of: rule).map { RulePlan(rule: rule, table: $0, schema: schema) } }
+            problems += try TableHygiene.problems(hygiene, plans: plans, connection: control)
+        }
+        guard problems.isEmpty else { throw RunError.usage(problems.joined(separator: "\n")) }
     }
 
     /// Ledger entries older than the longest backup period (`purge-files`) plus 30 days cannot be

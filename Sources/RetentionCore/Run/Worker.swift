@@ -145,7 +145,7 @@ final class Worker {
             guard let plan = execution.plan, let bounds = execution.bounds else {
                 throw EngineError.unsupported("rule \"\(execution.rule.name)\" was handed a slice before it started")
             }
-            try run(plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
+            try run(execution, plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
                 self.scheduler.update(execution) { $0.committedRows += rows }
             }
         } catch {
@@ -157,6 +157,7 @@ final class Worker {
             execution.batchDurations += outcome.durations
             execution.lockWaitSeconds += outcome.lockWaitSeconds
             execution.ledgerFile = outcome.ledgerFile
+            execution.throttle.add(outcome.throttle)
             execution.result.batches += outcome.durations.count
             for (tenant, affected) in outcome.affectedByTenant {
                 execution.affectedByTenant[tenant, default: 0] += affected
@@ -182,13 +183,16 @@ final class Worker {
         var lockWaitSeconds: Double = 0
         /// The erasure ledger as last verified (compaction by another run replaces the file).
         var ledgerFile: ErasureLedger.FileIdentity?
+        var throttle = ThrottleRecord()
         var failure: String?
     }
 
-    /// Whether a batch may start: the run still holds its lock and the erasure ledger is still
-    /// the file the rule's entries were written to. A lost lock stops the run; a lost ledger
-    /// fails the rule, so that no erasure goes unrecorded.
-    private func mayStartBatch(rule: String, into outcome: inout SliceOutcome) throws -> Bool {
+    /// Whether a batch may start: no standby or slot is further behind than the limits allow
+    /// (else it waits), the run still holds its lock and the erasure ledger is still the file the
+    /// rule's entries were written to. A lost lock stops the run; a lost ledger fails the rule,
+    /// so that no erasure goes unrecorded.
+    private func mayStartBatch(_ execution: RuleExecution, into outcome: inout SliceOutcome) throws -> Bool {
+        try waitForReplication(execution, into: &outcome)
         if let lost = context.runLock.verify() {
             context.stop.requestStop(lost)
         }
@@ -197,23 +201,35 @@ final class Worker {
             return false
         }
         if let ledgerFile = outcome.ledgerFile {
-            outcome.ledgerFile = try context.ledger.verify(ledgerFile, holding: context.runID, rule: rule)
+            outcome.ledgerFile = try context.ledger.verify(ledgerFile, holding: context.runID, rule: execution.rule.name)
         }
         return true
+    }
+
+    /// Waits while a standby or replication slot is over its limit, showing what it waits for
+    /// in the rule's progress and adding the time to the slice's `throttle`.
+    private func waitForReplication(_ execution: RuleExecution, into outcome: inout SliceOutcome) throws {
+        let throttle = context.throttle
+        var record = ThrottleRecord()
+        record.seconds = try throttle.wait(measure: { try withRetry { try throttle.excess($0) } }, waiting: { excess in
+            if let excess { record.note(excess) }
+            scheduler.update(execution) { $0.waitingFor = excess }
+        })
+        outcome.throttle.add(record)
     }
 
     /// Runs the batches of one slice: the TID range statement, or, once a row held by the
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
     /// comes back short. A batch that hits `statement_timeout` is split in halves; failures are
     /// retried as `RetryBudget` says.
-    private func run(_ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
+    private func run(_ execution: RuleExecution, _ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
                      skipLocked: Bool, depth: Int, into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
         var skipLocked = skipLocked
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         var referenceRetries = 0
         defer { outcome.lockWaitSeconds += budget.lockWaited }
-        while try mayStartBatch(rule: plan.rule.name, into: &outcome) {
+        while try mayStartBatch(execution, into: &outcome) {
             let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
             let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
             let started = Date()
@@ -242,9 +258,9 @@ final class Worker {
                     continue
                 case .queryCanceled? where depth < 8:
                     if let (first, second) = slice.halves() {
-                        try run(plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
+                        try run(execution, plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
-                        try run(plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
+                        try run(execution, plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
                         return
                     }
@@ -317,9 +333,14 @@ final class Worker {
         counts.apply(to: &result, affected: affected, dryRun: false)
         result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
         result.lockWaitMs = Int64((execution.lockWaitSeconds + takeLockWaited()) * 1000)
+        result.throttledMs = Int64(execution.throttle.seconds * 1000)
+        result.throttledBy = execution.throttle.worst
         let sorted = execution.batchDurations.sorted()
         result.longestBatchMs = (sorted.last ?? 0) * 1000
         result.medianBatchMs = sorted.isEmpty ? 0 : sorted[sorted.count / 2] * 1000
+        if let hygiene = context.options.tableHygiene, result.affected > 0 {
+            maintainTables(plan, hygiene, result: &result)
+        }
         do {
             try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
         } catch {
@@ -330,6 +351,27 @@ final class Worker {
             $0.result = result
             $0.state = .done
         }
+    }
+
+    /// `--analyze` / `--vacuum` on the tables the rule changed, timed apart from the rule. Not
+    /// started once the run is asked to stop; a failure is a warning (the rows were changed).
+    private func maintainTables(_ plan: RulePlan, _ hygiene: TableHygiene, result: inout RuleResult) {
+        if let reason = context.stop.stopReason {
+            result.warnings.append("\(hygiene.commandName) not run: \(reason)")
+            return
+        }
+        let started = Date()
+        for table in TableHygiene.tables(of: plan) {
+            do {
+                try withRetry { connection in
+                    try hygiene.run(on: table, connection: connection, statementTimeoutMilliseconds: context.options.statementTimeoutMilliseconds)
+                }
+            } catch {
+                result.warnings.append("\(hygiene.commandName) \(table) failed: \(Worker.describe(error))")
+            }
+        }
+        result.tableHygiene = hygiene
+        result.tableHygieneMs = Int64(Date().timeIntervalSince(started) * 1000)
     }
 
     /// Whether any legal hold is in force (then a rule with a tenant column counts what it kept).

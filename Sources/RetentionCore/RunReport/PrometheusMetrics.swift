@@ -30,6 +30,12 @@ public enum PrometheusMetrics {
         metric("retention_rule_rows_held_back", "Due rows kept by a legal hold.", perRule { String($0.heldBack) })
         metric("retention_rule_rows_blocked", "Due rows kept because rows that are not due reference them.", perRule { String($0.blocked) })
         metric("retention_rule_duration_seconds", "How long the rule took.", perRule { String(format: "%.3f", Double($0.durationMs) / 1000) })
+        metric("retention_rule_throttled_seconds", "How long the rule's batches waited for standbys or replication slots to catch up.",
+               perRule { String(format: "%.3f", Double($0.throttledMs) / 1000) })
+        metric("retention_rule_lock_wait_seconds", "How long the rule's batches waited for locks the application held.",
+               perRule { String(format: "%.3f", Double($0.lockWaitMs) / 1000) })
+        metric("retention_rule_table_hygiene_seconds", "How long ANALYZE or VACUUM took after the rule (--analyze, --vacuum).",
+               perRule { String(format: "%.3f", Double($0.tableHygieneMs) / 1000) })
         metric("retention_rule_success", "Whether the rule ended ok (1) or not (0).", perRule { $0.status == .ok ? "1" : "0" })
         if let requests = report.openRequests {
             metric("retention_erasure_requests_open", "Erasure requests still open after the run.", [(policy, String(requests.open))])

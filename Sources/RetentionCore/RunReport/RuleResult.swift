@@ -22,6 +22,13 @@ public struct RuleResult: Sendable {
     public var durationMs: Int64 = 0
     /// Of `durationMs`, the time batches waited for locks the application held.
     public var lockWaitMs: Int64 = 0
+    /// Of `durationMs`, the time batches waited for standbys or replication slots to catch up,
+    /// and the worst lag seen per source.
+    public var throttledMs: Int64 = 0
+    public var throttledBy: [LagExcess] = []
+    /// `--analyze` / `--vacuum`, when it ran after the rule, and its time (not in `durationMs`).
+    public var tableHygiene: TableHygiene?
+    public var tableHygieneMs: Int64 = 0
     public var status: Status
     public var error: String?
     public var tenants: [TenantResult] = []

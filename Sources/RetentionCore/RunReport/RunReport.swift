@@ -81,7 +81,13 @@ public struct RunReport: Sendable {
             ("bytesFreed", .int(rule.bytesFreed)),
             ("warnings", .array(rule.warnings.map(JSONValue.string))),
             ("durationMs", .int(rule.durationMs)),
+            ("longestBatchMs", .number(String(format: "%.1f", rule.longestBatchMs))),
+            ("medianBatchMs", .number(String(format: "%.1f", rule.medianBatchMs))),
             ("lockWaitMs", .int(rule.lockWaitMs)),
+            ("throttledMs", .int(rule.throttledMs)),
+            ("throttledBy", .array(rule.throttledBy.map { .string($0.description) })),
+            ("tableHygiene", .optionalString(rule.tableHygiene?.rawValue)),
+            ("tableHygieneMs", .int(rule.tableHygieneMs)),
             ("status", .string(rule.status.rawValue)),
             ("error", .optionalString(rule.error)),
             ("tenants", .array(rule.tenants.map { tenant in

@@ -143,7 +143,7 @@ struct RequestProcessing {
                        _ session: Session) throws -> Bool {
         var limit = context.options.batchSize ?? 1000
         while true {
-            if let lost = context.runLock.verify(force: false) { context.stop.requestStop(lost) }
+            if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return true }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }
             let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: requestID, limit: limit)
@@ -161,12 +161,13 @@ struct RequestProcessing {
     private func withRetry<T>(_ session: Session, _ body: (Connection) throws -> T) throws -> T {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         while true {
+            let started = Date()
             do {
                 if session.connection?.isOpen != true { session.connection = try context.connect() }
                 return try body(session.connection!)
             } catch let error as PostgresError {
                 if error.isConnectionLost { session.connection = nil }
-                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error) else { throw error }
+                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
                 Thread.sleep(forTimeInterval: delay)
             }
         }
