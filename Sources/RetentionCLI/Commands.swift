@@ -8,6 +8,7 @@ public enum Commands {
     static let specs: [CommandSpec] = [
         ValidateCommand.spec, MigrateCommand.spec, RunCommand.spec, HoldCommand.spec, PlanCommand.spec,
         ReportCommand.spec, ReplayCommand.spec, GrantsCommand.spec, RequestCommand.spec, ExtractCommand.spec,
+        CoverageCommand.spec,
     ]
 
     public static func dispatch(_ arguments: [String]) -> ExitCode {
@@ -43,6 +44,7 @@ public enum Commands {
             case "grants": return try GrantsCommand.run(rest)
             case "request": return try RequestCommand.run(rest)
             case "extract": return try ExtractCommand.run(rest)
+            case "coverage": return try CoverageCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {

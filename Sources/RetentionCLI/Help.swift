@@ -17,6 +17,7 @@ enum Help {
           retention COMMAND [OPTION]...
 
         Commands:
+          coverage   list personal-looking columns that no rule or subject target covers
           hold       place, release and list legal holds
           migrate    create or upgrade the engine's own schema
           extract    write a person's register extract (every row the subjects map finds) as JSON

@@ -139,4 +139,12 @@ struct PolicyParserTests {
         let found = problems(policyText(rule: #""table": "t", "due": {"after": "soon", "from": "c"}, "action": "erase", "extra": 1"#))
         #expect(Set(found.map(\.key)) == ["due.after", "action", "extra"])
     }
+
+    @Test("notPersonal: table.column and schema.table.column entries; an entry without a table is a problem")
+    func notPersonal() throws {
+        let rule = #""table": "t", "due": {"after": "1 year", "from": "c"}, "action": "delete""#
+        let policy = try PolicyParser.parse(policyText(rule: rule, top: #" "notPersonal": ["users.nick", "crm.leads.source"],"#))
+        #expect(policy.notPersonal.map { "\($0.table.parts)|\($0.column)" } == [#"["users"]|nick"#, #"["crm", "leads"]|source"#])
+        #expect(problems(policyText(rule: rule, top: #" "notPersonal": ["nick"],"#)).map(\.key) == ["notPersonal"])
+    }
 }

@@ -13,10 +13,27 @@ public struct Policy: Sendable {
     public var rules: [Rule]
     /// Where a person's data lives, for erasure requests and register extracts.
     public var subjects: SubjectMap?
+    /// Columns reviewed and declared not personal (`notPersonal`), for `coverage`.
+    public var notPersonal: [ColumnReference] = []
     /// SHA-256 of the policy file's bytes, lower-case hex.
     public var sha256: String
 
     public func rule(named name: String) -> Rule? { rules.first { $0.name == name } }
+}
+
+/// A column named as `table.column` or `schema.table.column`.
+public struct ColumnReference: Sendable, Equatable {
+    public var table: Identifier
+    public var column: String
+
+    /// Splits `text` at its last dot; nil when there is no table part.
+    public init?(_ text: String) {
+        guard let dot = text.lastIndex(of: "."), let table = Identifier(qualified: String(text[..<dot])) else { return nil }
+        let column = String(text[text.index(after: dot)...])
+        guard !column.isEmpty else { return nil }
+        self.table = table
+        self.column = column
+    }
 }
 
 /// The table of tenants (customers) and the column that records a contract's termination.

@@ -65,10 +65,11 @@ public enum PolicyParser {
             root.problem("rules", "is missing; a policy has \"rules\", \"subjects\" or both")
         }
         if let subjects { root.absorb(SubjectParser.ruleReferences(subjects, rules: rules)) }
+        let notPersonal = parseNotPersonal(&root)
         let problems = root.finish()
         guard problems.isEmpty, let name else { throw PolicyError(problems: problems) }
         return Policy(name: name, tenants: tenants, financialYearStartMonth: startMonth, timeZone: timeZone,
-                      rules: rules, subjects: subjects, sha256: SHA256.hexDigest(text))
+                      rules: rules, subjects: subjects, notPersonal: notPersonal, sha256: SHA256.hexDigest(text))
     }
 
     private static func parseTenants(_ root: inout ObjectReader) -> TenantSource? {
@@ -81,6 +82,19 @@ public enum PolicyParser {
         root.absorb(reader.finish())
         guard let identifier, let key, let terminatedAt else { return nil }
         return TenantSource(table: identifier, key: key, terminatedAt: terminatedAt)
+    }
+
+    /// `notPersonal`: `table.column` or `schema.table.column` entries.
+    private static func parseNotPersonal(_ root: inout ObjectReader) -> [ColumnReference] {
+        var references: [ColumnReference] = []
+        for entry in root.strings("notPersonal", required: false) ?? [] {
+            if let reference = ColumnReference(entry) {
+                references.append(reference)
+            } else {
+                root.problem("notPersonal", "\"\(entry)\" is not a column; write \"table.column\" or \"schema.table.column\"")
+            }
+        }
+        return references
     }
 
     /// Letters, digits, `.`, `-` and `_`: safe in file names, lock keys and metric labels.

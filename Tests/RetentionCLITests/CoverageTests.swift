@@ -1,0 +1,117 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+
+/// `retention coverage` against a schema built for it: each column's expected outcome is written
+/// out below, not derived from the engine's dictionary.
+@Suite("Coverage")
+struct CoverageTests {
+    static let schema = """
+        CREATE TABLE customers (id int PRIMARY KEY, billing_email text, "Telefon" text, namn text, ip_addr text,
+                                domain_name text, filename text, created_at timestamptz);
+        CREATE TABLE events (id int PRIMARY KEY, customer_id int REFERENCES customers, email text, src inet, created_at timestamptz);
+        CREATE TABLE sessions (id int PRIMARY KEY, client inet, memo text, title text);
+        COMMENT ON COLUMN sessions.memo IS 'free text; GDPR applies';
+        CREATE TABLE visits (at timestamptz NOT NULL, visitor inet, page text) PARTITION BY RANGE (at);
+        CREATE TABLE visits_2025 PARTITION OF visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        CREATE TABLE visits_2026 PARTITION OF visits FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE TABLE logs (at timestamptz NOT NULL, user_email text) PARTITION BY RANGE (at);
+        CREATE TABLE logs_2026 PARTITION OF logs FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE TABLE staff (id int PRIMARY KEY, email text, work_phone text, display_name text, home_address text, pseudonymised_at timestamptz);
+        CREATE TABLE products (id int PRIMARY KEY, name text, sku text);
+        COMMENT ON COLUMN staff.display_name IS 'a team alias, reviewed: retention:not-personal';
+        CREATE TABLE orders (id int PRIMARY KEY, staff_id int REFERENCES staff, delivery_address text);
+        CREATE SCHEMA crm;
+        CREATE TABLE crm.leads (id int PRIMARY KEY, "contactEmail" text, lead_source text);
+        """
+
+    static let policy = """
+        {"policy": "cov", "notPersonal": ["staff.work_phone"],
+         "rules": [
+           {"name": "customer-names", "table": "customers", "due": {"after": "1 year", "from": "created_at"},
+            "action": "pseudonymise", "pseudonymise": {"columns": {"namn": "redact"}, "marker": "created_at"}},
+           {"name": "events", "table": "events", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
+           {"name": "logs", "table": "logs", "due": {"after": "1 year", "from": "at"}, "action": "delete"},
+           {"name": "staff-leavers", "table": "staff", "due": {"after": "1 year", "from": "pseudonymised_at"}, "action": "delete"}],
+         "subjects": {"table": "staff", "key": "id", "identifiers": ["email"], "targets": [
+           {"name": "staff-row", "category": "Staff", "table": "staff", "match": {"id": "id"},
+            "action": "pseudonymise", "pseudonymise": {"columns": {"email": "redact"}, "marker": "pseudonymised_at"}},
+           {"name": "staff-orders", "category": "Orders", "table": "orders", "match": {"staff_id": "id"}, "action": "delete"}]}}
+        """
+
+    /// Every column the scan must list, in schema, table and column order. Not listed: `namn`
+    /// (pseudonymised by a rule), `events.*` and `logs.*` (deleted by rules; `logs` partitioned),
+    /// `staff.email` (the subject target pseudonymises it), `staff.work_phone` (notPersonal),
+    /// `staff.display_name` (the reviewed comment), `orders.*` (a subject target deletes them),
+    /// `domain_name`, `filename`, `products.name`, `lead_source`, `title` (not personal).
+    /// `staff.home_address` is listed although a rule deletes staff rows later: an erasure
+    /// request pseudonymises only the columns its target names.
+    static let expected = [
+        "crm.leads.contactEmail",
+        "public.customers.billing_email", "public.customers.Telefon", "public.customers.ip_addr",
+        "public.sessions.client", "public.sessions.memo",
+        "public.staff.home_address",
+        "public.visits.visitor",
+    ]
+
+    static func listed(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").compactMap { line in
+            line.hasPrefix("coverage:") ? nil : line.split(separator: ":").first.map(String.init)
+        }
+    }
+
+    @Test("lists exactly the uncovered personal-looking columns; partitions once, as their parent; exit 1 only with --fail-on")
+    func testSchema() throws {
+        let fixture = try EngineFixture.make("coverage", schemaSQL: Self.schema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(Self.policy)
+        let plain = try fixture.retention(["coverage", "--policy", policy])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(Self.listed(plain.stdout) == Self.expected, "\(plain.stdout)")
+        #expect(plain.stdout.contains("public.sessions.client: type inet"))
+        #expect(plain.stdout.contains("public.sessions.memo: comment \"gdpr\""))
+
+        let failing = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered", "--format", "json"])
+        #expect(failing.status == 1, "\(failing.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any])
+        let uncovered = try #require(document["uncovered"] as? [[String: Any]])
+        #expect(uncovered.map { "\($0["table"] ?? "").\($0["column"] ?? "")" } == Self.expected)
+
+        // Covering the rest: the scan is clean and --fail-on passes.
+        let complete = try fixture.writePolicy(Self.policy.replacingOccurrences(of: "\"notPersonal\": [\"staff.work_phone\"]", with: """
+            "notPersonal": ["staff.work_phone", "crm.leads.contactEmail", "customers.billing_email", "customers.Telefon",
+                            "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "public.staff.home_address"]
+            """), name: "complete.json")
+        let clean = try fixture.retention(["coverage", "--policy", complete, "--fail-on", "uncovered"])
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        #expect(Self.listed(clean.stdout).isEmpty, "\(clean.stdout)")
+    }
+
+    @Test("a usage or policy error exits 2")
+    func errors() throws {
+        let fixture = try EngineFixture.make("coverageerr", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        let bad = try fixture.writePolicy(#"{"policy": "p", "notPersonal": ["nodot"], "rules": [{"name": "a", "table": "t", "due": {"after": "1 year", "from": "c"}, "action": "delete"}]}"#)
+        #expect(try fixture.retention(["coverage", "--policy", bad]).status == 2)
+        let good = try fixture.writePolicy(#"{"policy": "p", "rules": [{"name": "a", "table": "t", "due": {"after": "1 year", "from": "c"}, "action": "delete"}]}"#, name: "good.json")
+        #expect(try fixture.retention(["coverage", "--policy", good, "--fail-on", "everything"]).status == 2)
+        #expect(try fixture.retention(["coverage", "--policy", good, "--format", "xml"]).status == 2)
+        #expect(try fixture.retention(["coverage"]).status == 2)
+    }
+
+    @Test("the demo database and policy: exit 0; after ALTER TABLE users ADD COLUMN phone, exit 1 naming it")
+    func demo() throws {
+        let fixture = try EngineFixture.make("coveragedemo", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        #expect(try PostgresTools.psqlFile(fixture.database.url, Repository.root + "/Deploy/demo-schema.sql") == 0)
+        let policy = Repository.root + "/Jobs/demo-policy.json"
+        let before = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered"])
+        #expect(before.status == 0, "\(before.stdout)\(before.stderr)")
+        let connection = try fixture.database.connect()
+        try connection.execute("ALTER TABLE users ADD COLUMN phone text")
+        let after = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered"])
+        #expect(after.status == 1)
+        #expect(Self.listed(after.stdout) == ["public.users.phone"], "\(after.stdout)")
+    }
+}
