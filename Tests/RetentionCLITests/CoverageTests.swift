@@ -22,6 +22,15 @@ struct CoverageTests {
         CREATE TABLE products (id int PRIMARY KEY, name text, sku text);
         COMMENT ON COLUMN staff.display_name IS 'a team alias, reviewed: retention:not-personal';
         CREATE TABLE orders (id int PRIMARY KEY, staff_id int REFERENCES staff, delivery_address text);
+        CREATE TABLE contacts_import (id int PRIMARY KEY, misc text, ref_a text, ref_b text, note text);
+        -- ref_a: valid personnummer, their Luhn check digit computed here in SQL; ref_b: the same
+        -- with the check digit off by one (never valid); misc: e-mails; note: plain words.
+        INSERT INTO contacts_import
+          SELECT g, 'person' || g || '@example.org', body || luhn, body || ((luhn::int + 1) % 10), 'row number ' || g
+          FROM generate_series(1, 120) g,
+               LATERAL (SELECT to_char(date '1960-01-01' + g * 97, 'YYMMDD') || lpad((g * 7 % 1000)::text, 3, '0') AS body) b,
+               LATERAL (SELECT ((10 - (SELECT sum(CASE WHEN i % 2 = 1 THEN (d * 2) / 10 + (d * 2) % 10 ELSE d END)
+                                       FROM (SELECT i, substr(b.body, i, 1)::int AS d FROM generate_series(1, 9) i) x) % 10) % 10)::text AS luhn) l;
         CREATE SCHEMA crm;
         CREATE TABLE crm.leads (id int PRIMARY KEY, "contactEmail" text, lead_source text);
         """
@@ -45,10 +54,11 @@ struct CoverageTests {
     /// `staff.email` (the subject target pseudonymises it), `staff.work_phone` (notPersonal),
     /// `staff.display_name` (the reviewed comment), `orders.*` (a subject target deletes them),
     /// `domain_name`, `filename`, `products.name`, `lead_source`, `title` (not personal).
-    /// `staff.home_address` is listed although a rule deletes staff rows later: an erasure
+    /// `contacts_import.ref_b` and `note` (no value matches). `staff.home_address` is listed although a rule deletes staff rows later: an erasure
     /// request pseudonymises only the columns its target names.
     static let expected = [
         "crm.leads.contactEmail",
+        "public.contacts_import.misc", "public.contacts_import.ref_a",
         "public.customers.billing_email", "public.customers.Telefon", "public.customers.ip_addr",
         "public.sessions.client", "public.sessions.memo",
         "public.staff.home_address",
@@ -71,6 +81,12 @@ struct CoverageTests {
         #expect(Self.listed(plain.stdout) == Self.expected, "\(plain.stdout)")
         #expect(plain.stdout.contains("public.sessions.client: type inet"))
         #expect(plain.stdout.contains("public.sessions.memo: comment \"gdpr\""))
+        #expect(plain.stdout.contains("public.contacts_import.misc: sample e-mail 120/120 (100%); confidence high"), "\(plain.stdout)")
+        #expect(plain.stdout.contains("public.contacts_import.ref_a: sample personnummer 120/120 (100%); confidence high"), "\(plain.stdout)")
+        // No sampled value, nor a piece of one, is printed.
+        let sampled = try fixture.database.connect().execute("SELECT misc, ref_a, ref_b, substr(ref_a, 1, 6) FROM contacts_import").rows.flatMap { $0.compactMap { $0 } }
+        #expect(!sampled.contains { plain.stdout.contains($0) })
+        #expect(!plain.stdout.contains("example.org"))
 
         let failing = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered", "--format", "json"])
         #expect(failing.status == 1, "\(failing.stderr)")
@@ -81,7 +97,8 @@ struct CoverageTests {
         // Covering the rest: the scan is clean and --fail-on passes.
         let complete = try fixture.writePolicy(Self.policy.replacingOccurrences(of: "\"notPersonal\": [\"staff.work_phone\"]", with: """
             "notPersonal": ["staff.work_phone", "crm.leads.contactEmail", "customers.billing_email", "customers.Telefon",
-                            "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "public.staff.home_address"]
+                            "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "public.staff.home_address",
+                            "contacts_import.misc", "contacts_import.ref_a"]
             """), name: "complete.json")
         let clean = try fixture.retention(["coverage", "--policy", complete, "--fail-on", "uncovered"])
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
@@ -109,9 +126,16 @@ struct CoverageTests {
         let before = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered"])
         #expect(before.status == 0, "\(before.stdout)\(before.stderr)")
         let connection = try fixture.database.connect()
-        try connection.execute("ALTER TABLE users ADD COLUMN phone text")
+        try connection.executeScript("""
+            ALTER TABLE users ADD COLUMN phone text;
+            INSERT INTO organizations (name, plan, created_at) VALUES ('Org', 'team', '2020-01-01');
+            INSERT INTO users (organization_id, email, name, role, created_at, phone)
+              VALUES (1, 'a@example.com', 'A', 'user', '2021-01-01', '+46 70 123 45 67'), (1, 'b@example.com', 'B', 'user', '2021-01-01', '070-765 43 21');
+            """)
         let after = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered"])
         #expect(after.status == 1)
         #expect(Self.listed(after.stdout) == ["public.users.phone"], "\(after.stdout)")
+        #expect(after.stdout.contains("public.users.phone: name \"phone\", sample phone 2/2 (100%); confidence high"), "\(after.stdout)")
+        #expect(!after.stdout.contains("123 45") && !after.stdout.contains("765"))
     }
 }

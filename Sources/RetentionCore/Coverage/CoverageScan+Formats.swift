@@ -5,7 +5,8 @@ extension CoverageScan {
         var lines = findings.map { finding in
             "\(finding.qualifiedName): \(finding.signals.map(\.description).joined(separator: ", ")); confidence \(finding.confidence.rawValue)"
         }
-        lines.append("coverage: \(findings.count) uncovered of \(personalColumns) personal-looking columns in \(tablesScanned) tables")
+        lines.append("coverage: \(findings.count) uncovered of \(personalColumns) personal-looking columns in \(tablesScanned) tables"
+                     + (samplesFailed > 0 ? "; \(samplesFailed) tables could not be sampled" : ""))
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -21,6 +22,7 @@ extension CoverageScan {
             })),
             ("personalColumns", .number(String(personalColumns))),
             ("tablesScanned", .number(String(tablesScanned))),
+            ("samplesFailed", .number(String(samplesFailed))),
         ])) + "\n"
     }
 }

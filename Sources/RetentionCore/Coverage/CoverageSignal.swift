@@ -6,12 +6,15 @@ public enum CoverageSignal: Sendable, Equatable {
     case type(String)
     /// A word of the column comment (`personal`, `pii`, `gdpr`).
     case comment(String)
+    /// `hits` of the `sampled` non-null values of a bounded sample are of `kind`.
+    case sample(ValueKind, hits: Int, sampled: Int)
 
     public var description: String {
         switch self {
         case let .name(word): return "name \"\(word)\""
         case let .type(type): return "type \(type)"
         case let .comment(word): return "comment \"\(word)\""
+        case let .sample(kind, hits, sampled): return "sample \(kind.rawValue) \(hits)/\(sampled) (\(hits * 100 / max(sampled, 1))%)"
         }
     }
 }

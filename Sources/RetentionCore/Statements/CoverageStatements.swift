@@ -1,12 +1,17 @@
+import Postgres
+
 /// The catalog reads of `coverage`.
 enum CoverageStatements {
     /// Schemas never scanned: the system's and the engine's own.
     static let excludedSchemas = ["pg_catalog", "information_schema", "pg_toast", "retention", "retention_archive"]
 
     /// Every column of every ordinary or partitioned table that is not a partition: `$1` the
-    /// excluded schemas. Columns: table oid, schema, table, column, type name, column comment.
+    /// excluded schemas. Columns: table oid, schema, table, column, type name, column comment,
+    /// the estimated rows of the table's whole partition tree.
     static let columns = """
-        SELECT c.oid::int8, n.nspname, c.relname, a.attname, t.typname, pg_catalog.col_description(c.oid, a.attnum)
+        SELECT c.oid::int8, n.nspname, c.relname, a.attname, t.typname, pg_catalog.col_description(c.oid, a.attnum),
+               (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0)::int8 FROM pg_catalog.pg_partition_tree(c.oid) p
+                JOIN pg_catalog.pg_class pc ON pc.oid = p.relid)
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -23,4 +28,13 @@ enum CoverageStatements {
         FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord), LATERAL pg_catalog.to_regclass(u.name) AS r
         ORDER BY u.ord
         """
+
+    /// At most `limit` rows of `columns` (as text) from a `TABLESAMPLE SYSTEM ($1)` of `table`;
+    /// `$1` the percentage of pages to read.
+    static func sample(_ table: Identifier, columns: [String], limit: Int) -> String {
+        "SELECT \(columns.map { Identifier.quote($0) + "::text" }.joined(separator: ", ")) FROM \(table.sql) TABLESAMPLE SYSTEM ($1) LIMIT \(limit)"
+    }
+
+    /// The bound on one sample's time, inside its read-only transaction.
+    static func sampleTimeout(milliseconds: Int) -> String { "SET LOCAL statement_timeout = \(milliseconds)" }
 }
