@@ -11,7 +11,8 @@ struct CoverageTests {
         CREATE TABLE customers (id int PRIMARY KEY, billing_email text, "Telefon" text, namn text, ip_addr text,
                                 domain_name text, filename text, created_at timestamptz);
         CREATE TABLE events (id int PRIMARY KEY, customer_id int REFERENCES customers, email text, src inet, created_at timestamptz);
-        CREATE TABLE sessions (id int PRIMARY KEY, client inet, memo text, title text);
+        CREATE TABLE orgs (id int PRIMARY KEY, title text, terminated_at timestamptz);
+        CREATE TABLE sessions (id int PRIMARY KEY, org_id int REFERENCES orgs, client inet, memo text, title text);
         COMMENT ON COLUMN sessions.memo IS 'free text; GDPR applies';
         CREATE TABLE visits (at timestamptz NOT NULL, visitor inet, page text) PARTITION BY RANGE (at);
         CREATE TABLE visits_2025 PARTITION OF visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
@@ -19,6 +20,7 @@ struct CoverageTests {
         CREATE TABLE logs (at timestamptz NOT NULL, user_email text) PARTITION BY RANGE (at);
         CREATE TABLE logs_2026 PARTITION OF logs FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
         CREATE TABLE staff (id int PRIMARY KEY, email text, work_phone text, display_name text, home_address text, pseudonymised_at timestamptz);
+        CREATE TABLE staff_notes (id int PRIMARY KEY, staff_id int REFERENCES staff, author_email text);
         CREATE TABLE products (id int PRIMARY KEY, name text, sku text);
         COMMENT ON COLUMN staff.display_name IS 'a team alias, reviewed: retention:not-personal';
         CREATE TABLE orders (id int PRIMARY KEY, staff_id int REFERENCES staff, delivery_address text);
@@ -37,6 +39,7 @@ struct CoverageTests {
 
     static let policy = """
         {"policy": "cov", "notPersonal": ["staff.work_phone"],
+         "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"},
          "rules": [
            {"name": "customer-names", "table": "customers", "due": {"after": "1 year", "from": "created_at"},
             "action": "pseudonymise", "pseudonymise": {"columns": {"namn": "redact"}, "marker": "created_at"}},
@@ -61,7 +64,7 @@ struct CoverageTests {
         "public.contacts_import.misc", "public.contacts_import.ref_a",
         "public.customers.billing_email", "public.customers.Telefon", "public.customers.ip_addr",
         "public.sessions.client", "public.sessions.memo",
-        "public.staff.home_address",
+        "public.staff.home_address", "public.staff_notes.author_email",
         "public.visits.visitor",
     ]
 
@@ -79,10 +82,15 @@ struct CoverageTests {
         let plain = try fixture.retention(["coverage", "--policy", policy])
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(Self.listed(plain.stdout) == Self.expected, "\(plain.stdout)")
-        #expect(plain.stdout.contains("public.sessions.client: type inet"))
         #expect(plain.stdout.contains("public.sessions.memo: comment \"gdpr\""))
         #expect(plain.stdout.contains("public.contacts_import.misc: sample e-mail 120/120 (100%); confidence high"), "\(plain.stdout)")
         #expect(plain.stdout.contains("public.contacts_import.ref_a: sample personnummer 120/120 (100%); confidence high"), "\(plain.stdout)")
+        // The natural home: the pseudonymise rule or target already on the table, else a target
+        // for a table referencing the subject table, else a tenant rule for one referencing the tenants.
+        #expect(plain.stdout.contains(#"public.customers.billing_email: name "email"; confidence medium; home: add it to rule "customer-names""#), "\(plain.stdout)")
+        #expect(plain.stdout.contains(#"public.staff.home_address: name "address"; confidence medium; home: add it to subject target "staff-row""#))
+        #expect(plain.stdout.contains(#"public.staff_notes.author_email: name "email"; confidence medium; home: a subject target matching staff_id (references staff)"#))
+        #expect(plain.stdout.contains(#"public.sessions.client: type inet; confidence high; home: a rule with tenantColumn org_id (references orgs)"#))
         // No sampled value, nor a piece of one, is printed.
         let sampled = try fixture.database.connect().execute("SELECT misc, ref_a, ref_b, substr(ref_a, 1, 6) FROM contacts_import").rows.flatMap { $0.compactMap { $0 } }
         #expect(!sampled.contains { plain.stdout.contains($0) })
@@ -93,12 +101,14 @@ struct CoverageTests {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any])
         let uncovered = try #require(document["uncovered"] as? [[String: Any]])
         #expect(uncovered.map { "\($0["table"] ?? "").\($0["column"] ?? "")" } == Self.expected)
+        #expect(uncovered.first { $0["column"] as? String == "ref_a" }?["evidence"] as? [String] == ["sample personnummer 120/120 (100%)"])
+        #expect(uncovered.first { $0["column"] as? String == "ref_a" }?["home"] is NSNull)
 
         // Covering the rest: the scan is clean and --fail-on passes.
         let complete = try fixture.writePolicy(Self.policy.replacingOccurrences(of: "\"notPersonal\": [\"staff.work_phone\"]", with: """
             "notPersonal": ["staff.work_phone", "crm.leads.contactEmail", "customers.billing_email", "customers.Telefon",
                             "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "public.staff.home_address",
-                            "contacts_import.misc", "contacts_import.ref_a"]
+                            "contacts_import.misc", "contacts_import.ref_a", "staff_notes.author_email"]
             """), name: "complete.json")
         let clean = try fixture.retention(["coverage", "--policy", complete, "--fail-on", "uncovered"])
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
@@ -135,7 +145,7 @@ struct CoverageTests {
         let after = try fixture.retention(["coverage", "--policy", policy, "--fail-on", "uncovered"])
         #expect(after.status == 1)
         #expect(Self.listed(after.stdout) == ["public.users.phone"], "\(after.stdout)")
-        #expect(after.stdout.contains("public.users.phone: name \"phone\", sample phone 2/2 (100%); confidence high"), "\(after.stdout)")
+        #expect(after.stdout.contains("public.users.phone: name \"phone\", sample phone 2/2 (100%); confidence high; home: add it to subject target \"user-account\""), "\(after.stdout)")
         #expect(!after.stdout.contains("123 45") && !after.stdout.contains("765"))
     }
 }

@@ -56,6 +56,10 @@ public struct CoverageScan: Sendable {
                 failed += 1
             }
         }
+        var foreignKeys: [Int64: [(references: Int64, column: String)]] = [:]
+        for row in try connection.execute(CoverageStatements.foreignKeys).rows {
+            foreignKeys[try row.int64(0), default: []].append((try row.int64(1), try row.text(2)))
+        }
         var findings: [CoverageFinding] = []
         var personal = 0
         for var candidate in candidates {
@@ -64,7 +68,8 @@ public struct CoverageScan: Sendable {
             personal += 1
             guard !candidate.covered else { continue }
             findings.append(CoverageFinding(table: candidate.table, column: candidate.column,
-                                            signals: candidate.signals, confidence: Confidence.of(candidate.signals)))
+                                            signals: candidate.signals, confidence: Confidence.of(candidate.signals),
+                                            home: coverage.home(table: candidate.oid, foreignKeys: foreignKeys[candidate.oid] ?? [])))
         }
         return CoverageScan(findings: findings, personalColumns: personal, tablesScanned: toSample.count, samplesFailed: failed)
     }

@@ -10,6 +10,11 @@ struct PolicyCoverage {
     /// Tables a subject target pseudonymises: an erasure request changes only the columns the
     /// target names, so a rule removing the rows later does not cover the others.
     var erasedByColumn: Set<Int64> = []
+    /// Table oid → the pseudonymise rule or subject target working on it (a target first).
+    var pseudonymisedBy: [Int64: String] = [:]
+    /// The oids of the subject table and the tenants table, when the policy has them.
+    var subjectTable: (oid: Int64, table: Identifier)?
+    var tenantTable: (oid: Int64, table: Identifier)?
 
     /// Resolves the policy's tables in one statement.
     static func resolve(_ policy: Policy, connection: Connection) throws -> PolicyCoverage {
@@ -32,11 +37,18 @@ struct PolicyCoverage {
             }
         }
         for reference in policy.notPersonal { entries.append((reference.table, reference.column, "notPersonal", false)) }
-        let oids = try connection.execute(CoverageStatements.resolve, [textArrayLiteral(entries.map(\.table.sql))]).rows
+        let anchors = [policy.subjects?.table, policy.tenants?.table]
+        let names = entries.map(\.table.sql) + anchors.map { $0?.sql ?? "" }
+        let oids = try connection.execute(CoverageStatements.resolve, [textArrayLiteral(names)]).rows.map { $0[0].flatMap { Int64($0) } }
         var coverage = PolicyCoverage()
-        for (entry, row) in zip(entries, oids) {
-            guard let text = row[0], let oid = Int64(text) else { continue }
+        if let subject = anchors[0], let oid = oids[entries.count] { coverage.subjectTable = (oid, subject) }
+        if let tenants = anchors[1], let oid = oids[entries.count + 1] { coverage.tenantTable = (oid, tenants) }
+        for (entry, found) in zip(entries, oids) {
+            guard let oid = found else { continue }
             if entry.erasure { coverage.erasedByColumn.insert(oid) }
+            if entry.column != nil, entry.by != "notPersonal", coverage.pseudonymisedBy[oid] == nil || entry.erasure {
+                coverage.pseudonymisedBy[oid] = entry.by
+            }
             if let column = entry.column {
                 coverage.columns[oid, default: [:]][column] = coverage.columns[oid]?[column] ?? entry.by
             } else {
@@ -49,5 +61,18 @@ struct PolicyCoverage {
     /// What covers `column` of table `oid`, or nil.
     func coveredBy(table oid: Int64, column: String) -> String? {
         erasedByColumn.contains(oid) ? columns[oid]?[column] : tables[oid] ?? columns[oid]?[column]
+    }
+
+    /// The natural home of an uncovered column of table `oid`, given the table's foreign keys
+    /// (referenced oid, referencing column).
+    func home(table oid: Int64, foreignKeys: [(references: Int64, column: String)]) -> NaturalHome? {
+        if let owner = pseudonymisedBy[oid] { return .pseudonymisation(owner) }
+        if let subject = subjectTable, let key = foreignKeys.first(where: { $0.references == subject.oid }) {
+            return .subjectTarget(column: key.column, references: subject.table)
+        }
+        if let tenants = tenantTable, let key = foreignKeys.first(where: { $0.references == tenants.oid }) {
+            return .tenantRule(column: key.column, references: tenants.table)
+        }
+        return nil
     }
 }

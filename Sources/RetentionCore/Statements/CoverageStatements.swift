@@ -21,11 +21,11 @@ enum CoverageStatements {
         ORDER BY n.nspname, c.relname, a.attnum
         """
 
-    /// The tables named in `$1` (quoted names), each as the oid of its partition tree's root, or
+    /// The tables named in `$1` (quoted names; an empty one is none), each as the oid of its partition tree's root, or
     /// NULL when there is no such table; in the order given.
     static let resolve = """
         SELECT coalesce(pg_catalog.pg_partition_root(r), r)::int8
-        FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord), LATERAL pg_catalog.to_regclass(u.name) AS r
+        FROM unnest($1::text[]) WITH ORDINALITY AS u(name, ord), LATERAL pg_catalog.to_regclass(nullif(u.name, '')) AS r
         ORDER BY u.ord
         """
 
@@ -37,4 +37,14 @@ enum CoverageStatements {
 
     /// The bound on one sample's time, inside its read-only transaction.
     static func sampleTimeout(milliseconds: Int) -> String { "SET LOCAL statement_timeout = \(milliseconds)" }
+
+    /// Every foreign key by its first column: referencing table oid, referenced table oid (of
+    /// its partition tree's root), the referencing column.
+    static let foreignKeys = """
+        SELECT con.conrelid::int8, coalesce(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)::int8, a.attname
+        FROM pg_catalog.pg_constraint con
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
+        WHERE con.contype = 'f'
+        ORDER BY con.conrelid, con.conname
+        """
 }
