@@ -14,11 +14,13 @@ struct CoverageWordsTests {
     @Test("whole words match; a name that qualifies a thing does not")
     func match() {
         let personal = ["billing_email", "Telefon", "contact_namn", "ip_addr", "e_post", "first_name", "personnummer", "födelsedag", "customerIban", "full_name"]
-        let not = ["domain_name", "filename", "title", "created_at", "hostname"]
+        let not = ["domain_name", "filename", "title", "created_at", "hostname", "address_id", "email_count"]
         for name in personal { #expect(NameWords.match(name, table: "imports") != nil, "\(name)") }
         for name in not { #expect(NameWords.match(name, table: "customers") == nil, "\(name)") }
         #expect(NameWords.match("name", table: "customers") == "name")
         #expect(NameWords.match("name", table: "products") == nil)
+        #expect(NameWords.match("first_name", table: "actor") == "first_name")
+        #expect(NameWords.match("postal_code", table: "address") == "postalcode")
     }
 
     @Test("comments: a personal word, and the reviewed marker")

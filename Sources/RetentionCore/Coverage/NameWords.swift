@@ -8,7 +8,7 @@ enum NameWords {
         "email", "mail", "epost", "phone", "telephone", "mobile", "tel", "fax", "telefon", "mobil",
         "telefonnummer", "mobilnummer", "firstname", "lastname", "fullname", "surname", "username",
         "fornamn", "efternamn", "address", "adress", "gatuadress", "street", "zip", "postcode",
-        "postnummer", "personnummer", "pnr", "samordningsnummer", "ssn", "birth", "birthday",
+        "postnummer", "postalcode", "personnummer", "pnr", "samordningsnummer", "ssn", "birth", "birthday",
         "birthdate", "dob", "fodelse", "fodelsedatum", "fodelsedag", "ip", "ipaddr", "ipaddress",
         "iban", "card", "creditcard", "cardnumber", "kortnummer", "passport", "gender",
     ]
@@ -21,6 +21,9 @@ enum NameWords {
         "person", "maiden", "nick", "sur", "for", "efter", "kund", "billing", "shipping",
     ]
 
+    /// Last words that make a column a reference or a count, not the data (`address_id`, `email_count`).
+    static let referenceTails: Set<String> = ["id", "ids", "count", "type", "status"]
+
     /// Words of table names whose rows are people: a bare `name` there is a person's (`users.name`,
     /// not `products.name`).
     static let personTables: Set<String> = [
@@ -29,13 +32,16 @@ enum NameWords {
         "kund", "kunder", "personer", "anstalld", "anstallda", "medlem", "medlemmar",
     ]
 
-    /// The dictionary word that makes `column` of `table` look personal, or nil.
+    /// The dictionary word that makes `column` of `table` look personal (`first_name` for a
+    /// qualified name), or nil.
     static func match(_ column: String, table: String) -> String? {
         let words = split(column)
+        if let last = words.last, words.count > 1, referenceTails.contains(last) { return nil }
         for (index, word) in words.enumerated() {
             if personal.contains(word) { return word }
             if qualified.contains(word) {
-                if index > 0 ? personQualifiers.contains(words[index - 1]) : !personTables.isDisjoint(with: split(table)) { return word }
+                if index > 0, personQualifiers.contains(words[index - 1]) { return words[index - 1] + "_" + word }
+                if index == 0, !personTables.isDisjoint(with: split(table)) { return word }
             }
             if index > 0, personal.contains(words[index - 1] + word) { return words[index - 1] + word }
         }
