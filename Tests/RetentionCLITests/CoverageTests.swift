@@ -17,6 +17,7 @@ struct CoverageTests {
         CREATE TABLE visits (at timestamptz NOT NULL, visitor inet, page text) PARTITION BY RANGE (at);
         CREATE TABLE visits_2025 PARTITION OF visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
         CREATE TABLE visits_2026 PARTITION OF visits FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        INSERT INTO visits SELECT timestamptz '2025-06-01' + g * interval '1 day', NULL, 'v' || g || '@example.org' FROM generate_series(1, 300) g;
         CREATE TABLE logs (at timestamptz NOT NULL, user_email text) PARTITION BY RANGE (at);
         CREATE TABLE logs_2026 PARTITION OF logs FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
         CREATE TABLE staff (id int PRIMARY KEY, email text, work_phone text, display_name text, home_address text, pseudonymised_at timestamptz);
@@ -65,7 +66,7 @@ struct CoverageTests {
         "public.customers.billing_email", "public.customers.Telefon", "public.customers.ip_addr",
         "public.sessions.client", "public.sessions.memo",
         "public.staff.home_address", "public.staff_notes.author_email",
-        "public.visits.visitor",
+        "public.visits.visitor", "public.visits.page",
     ]
 
     static func listed(_ stdout: String) -> [String] {
@@ -85,6 +86,7 @@ struct CoverageTests {
         #expect(plain.stdout.contains("public.sessions.memo: comment \"gdpr\""))
         #expect(plain.stdout.contains("public.contacts_import.misc: sample e-mail 120/120 (100%); confidence high"), "\(plain.stdout)")
         #expect(plain.stdout.contains("public.contacts_import.ref_a: sample personnummer 120/120 (100%); confidence high"), "\(plain.stdout)")
+        #expect(plain.stdout.contains("public.visits.page: sample e-mail 300/300 (100%); confidence high"), "\(plain.stdout)")
         // The natural home: the pseudonymise rule or target already on the table, else a target
         // for a table referencing the subject table, else a tenant rule for one referencing the tenants.
         #expect(plain.stdout.contains(#"public.customers.billing_email: name "email"; confidence medium; home: add it to rule "customer-names""#), "\(plain.stdout)")
@@ -107,7 +109,7 @@ struct CoverageTests {
         // Covering the rest: the scan is clean and --fail-on passes.
         let complete = try fixture.writePolicy(Self.policy.replacingOccurrences(of: "\"notPersonal\": [\"staff.work_phone\"]", with: """
             "notPersonal": ["staff.work_phone", "crm.leads.contactEmail", "customers.billing_email", "customers.Telefon",
-                            "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "public.staff.home_address",
+                            "customers.ip_addr", "sessions.client", "sessions.memo", "visits.visitor", "visits.page", "public.staff.home_address",
                             "contacts_import.misc", "contacts_import.ref_a", "staff_notes.author_email"]
             """), name: "complete.json")
         let clean = try fixture.retention(["coverage", "--policy", complete, "--fail-on", "uncovered"])
