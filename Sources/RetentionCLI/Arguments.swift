@@ -82,27 +82,25 @@ struct Arguments {
     }
 
     func instant(_ name: String) throws -> String? {
-        guard let text = value(name) else { return nil }
-        guard let instant = TimeText.instant(text) else {
-            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write a real date and time from year 1 on in ISO 8601 with an offset up to ±15:59, such as 2026-03-15T00:00:00Z", command: command)
-        }
-        return instant
+        try parsed(name, TimeText.instant, "write a real date and time from year 1 on in ISO 8601 with an offset up to ±15:59, such as 2026-03-15T00:00:00Z")
     }
 
     func duration(_ name: String) throws -> Double? {
-        guard let text = value(name) else { return nil }
-        guard let seconds = TimeText.duration(text) else {
-            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write 90s, 30m, 2h or ISO 8601 such as PT2H", command: command)
-        }
-        return seconds
+        try parsed(name, TimeText.duration, "write 90s, 30m, 2h or ISO 8601 such as PT2H")
     }
 
     func byteSize(_ name: String) throws -> Int64? {
+        try parsed(name, ByteSize.bytes, "write a size such as 64MB, 1GB or a number of bytes")
+    }
+
+    /// The value of `name` read by `parse`; a usage error that says how to write it (`form`)
+    /// when `parse` cannot read it.
+    private func parsed<T>(_ name: String, _ parse: (String) -> T?, _ form: String) throws -> T? {
         guard let text = value(name) else { return nil }
-        guard let bytes = ByteSize.bytes(text) else {
-            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); write a size such as 64MB, 1GB or a number of bytes", command: command)
+        guard let parsed = parse(text) else {
+            throw UsageError(message: "invalid value \"\(text)\" for option --\(name); \(form)", command: command)
         }
-        return bytes
+        return parsed
     }
 
     func choice(_ name: String, _ choices: [String], default fallback: String) throws -> String {

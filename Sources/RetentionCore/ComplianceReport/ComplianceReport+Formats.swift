@@ -181,23 +181,18 @@ extension ComplianceReport {
             for note in integrity.notes { body += "<li>Note: \(escape(note))</li>\n" }
             body += "</ul>\n"
         }
-        return """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <title>\(escape(title))</title>
-            <style>
-            body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 52em; margin: 2em auto; padding: 0 1em; }
-            h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; }
-            h3 { font-size: 1.05em; margin-bottom: 0.3em; } .meta, .basis { color: #556; }
-            table { border-collapse: collapse; margin: 0.4em 0 1em; } th, td { border-bottom: 1px solid #dde; padding: 0.15em 0.8em 0.15em 0; text-align: left; }
-            .n { text-align: right; font-variant-numeric: tabular-nums; } .ok { color: #1a6b2f; } .bad { color: #a11; font-weight: 600; }
-            section.rule { break-inside: avoid; } svg { max-width: 100%; height: auto; }
-            @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
-            </style></head><body>
-            \(body)</body></html>
-
-            """
+        return TextEscaping.htmlPage(title: title, style: Self.style, body: body)
     }
+
+    private static let style = """
+        body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 52em; margin: 2em auto; padding: 0 1em; }
+        h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; }
+        h3 { font-size: 1.05em; margin-bottom: 0.3em; } .meta, .basis { color: #556; }
+        table { border-collapse: collapse; margin: 0.4em 0 1em; } th, td { border-bottom: 1px solid #dde; padding: 0.15em 0.8em 0.15em 0; text-align: left; }
+        .n { text-align: right; font-variant-numeric: tabular-nums; } .ok { color: #1a6b2f; } .bad { color: #a11; font-weight: 600; }
+        section.rule { break-inside: avoid; } svg { max-width: 100%; height: auto; }
+        @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
+        """
 
     /// An inline SVG bar chart of the rows removed per month; no script, nothing from the network.
     private func chart() -> String {

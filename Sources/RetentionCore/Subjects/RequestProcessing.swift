@@ -158,6 +158,7 @@ struct RequestProcessing {
     }
 
     /// Runs `body` on the session's connection, reconnecting and retrying as `RetryBudget` says.
+    @discardableResult
     private func withRetry<T>(_ session: Session, _ body: (Connection) throws -> T) throws -> T {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         while true {

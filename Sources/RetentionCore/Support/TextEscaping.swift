@@ -31,4 +31,19 @@ enum TextEscaping {
         }
         return escaped
     }
+
+    /// A self-contained, print-friendly HTML page: `body` (already HTML) under `title`, with
+    /// the page's own `style` sheet; no script, nothing from the network.
+    static func htmlPage(title: String, style: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8">
+        <title>\(html(title))</title>
+        <style>
+        \(style)
+        </style></head><body>
+        \(body)</body></html>
+
+        """
+    }
 }
