@@ -35,13 +35,7 @@ enum ReplayCommand {
         let replay = Replay(base: Runner(policy: policy, options: options, source: ConnectionSource.resolve(databaseURL: arguments.value("database-url")),
                                          migrations: try Commands.migrations(arguments),
                                          state: StateDirectory.resolve(option: arguments.value("state-dir")), stop: stop))
-        let outcome: Replay.Outcome
-        do {
-            outcome = try replay.run(since: since)
-        } catch let error as RunError {
-            Output.error(error.description)
-            return error.exitCode
-        }
+        let outcome = try replay.run(since: since)
         if !outcome.damagedLines.isEmpty {
             Output.warning("erasure ledger lines \(outcome.damagedLines.map(String.init).joined(separator: ", ")) are damaged and were skipped")
         }

@@ -95,14 +95,8 @@ enum RunCommand {
         if isatty(STDERR_FILENO) == 1, !Output.jsonLogs {
             runner.onProgress = { ProgressLine.show($0) }
         }
-        let outcome: (report: RunReport, path: String)
         let started = Date()
-        do {
-            outcome = try runner.run()
-        } catch let error as RunError {
-            Output.error(error.description)
-            return error.exitCode
-        }
+        let outcome = try runner.run()
         if let reportPath = arguments.value("report") {
             try ReportStore.atomicWrite(Array(JSONWriter.write(outcome.report.json()).utf8), to: reportPath)
         }

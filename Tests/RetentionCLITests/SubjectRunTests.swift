@@ -248,7 +248,7 @@ struct SubjectRunTests {
         #expect(try db.count("SELECT count(*) FROM retention.erasure_requests WHERE request_id = $1::bigint AND status = 'open'", [id]) == 1)
     }
 
-    @Test("run needs the key when the policy has subjects; --request and --no-requests exclude each other; an unknown request is exit 2")
+    @Test("run needs the key when the policy has subjects; --request and --no-requests (or --tenant) exclude each other; an unknown request is exit 2")
     func options() throws {
         let fixture = try SubjectFixture.make("subjopts")
         defer { fixture.drop() }
@@ -256,6 +256,10 @@ struct SubjectRunTests {
         #expect(noKey.status == 2)
         #expect(noKey.stderr.contains("erasure requests need the pseudonym key"), "\(noKey.stderr)")
         #expect(try fixture.run(["--request", "1", "--no-requests"]).status == 2)
+        // --request runs no rules, and --tenant narrows only rules: together they would do nothing.
+        let withTenant = try fixture.run(["--request", "1", "--tenant", "1"])
+        #expect(withTenant.status == 2, "\(withTenant.stdout)\(withTenant.stderr)")
+        #expect(withTenant.stderr.contains("leave out --tenant"), "\(withTenant.stderr)")
         let unknown = try fixture.run(["--request", "77"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("erasure request 77 (--request) does not exist"), "\(unknown.stderr)")

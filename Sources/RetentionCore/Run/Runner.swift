@@ -69,6 +69,9 @@ public struct Runner {
         if options.requestID != nil, options.skipRequests {
             throw RunError.usage("--request and --no-requests exclude each other")
         }
+        if options.requestID != nil, options.tenant != nil {
+            throw RunError.usage("--request processes one erasure request and no rules; leave out --tenant")
+        }
         if options.requestID != nil, !options.ruleNames.isEmpty {
             throw RunError.usage("--request processes one erasure request and no rules; leave out --rule")
         }
