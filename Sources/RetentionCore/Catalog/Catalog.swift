@@ -186,7 +186,8 @@ public struct Catalog {
         return action
     }
 
-    private static func names(_ json: String) throws -> [String] {
+    /// The strings of a JSON array (a `text[]` read with `to_json`).
+    static func names(_ json: String) throws -> [String] {
         guard case let .array(elements) = try JSONParser.parse(json) else { return [] }
         return elements.compactMap { if case let .string(name) = $0 { name } else { nil } }
     }

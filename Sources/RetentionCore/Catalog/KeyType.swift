@@ -70,6 +70,16 @@ public struct KeyType: Sendable, Equatable {
         "coalesce(\(compared(column)) = \(read(text)), false)"
     }
 
+    /// `column` (a key of this type) names a tenant under a legal hold in force that matches
+    /// `holdFilter` (an SQL condition on `h`, the hold); never NULL. The holds are read by the
+    /// statement itself, so a hold placed while a run goes on protects from the next batch on.
+    public func held(_ column: String, holdFilter: String) -> String {
+        """
+        coalesce(\(compared(column)) IN (SELECT \(read("h.tenant")) FROM retention.legal_holds h \
+        WHERE h.released_at IS NULL AND \(holdFilter)), false)
+        """
+    }
+
     /// Decimal numbers as `numeric` reads them, with optional sign, fraction and exponent.
     static let numberPattern = "^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$"
     /// A uuid with or without hyphens, optionally in braces.

@@ -17,11 +17,9 @@ enum RuleStart {
         let anchorCutoff = try row.text(1)
         var terminated: [String]?
         if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = policy.tenants {
-            terminated = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
-        }
-        if terminated != nil {
+            let recorded = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
             let replayed = replay.filter { $0.rule == rule.name && $0.isTermination }.compactMap(\.tenant)
-            terminated = Array(Set(terminated! + replayed)).sorted()
+            terminated = Array(Set(recorded + replayed)).sorted()
         }
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant)
     }

@@ -120,10 +120,7 @@ public struct RulePlan: Sendable {
     /// termination join's does): a hold on `Acme` keeps `ACME` and `acme` under `citext`.
     public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder) -> String? {
         guard let tenantColumn = rule.tenantColumn else { return nil }
-        return """
-            coalesce(\(tenantKey.compared(column(tenantColumn, alias))) IN (SELECT \(tenantKey.read("h.tenant")) FROM retention.legal_holds h \
-            WHERE h.released_at IS NULL AND (h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))), false)
-            """
+        return tenantKey.held(column(tenantColumn, alias), holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
     }
 
     /// Rows referenced through `key` by a row of the referencing table, optionally only by

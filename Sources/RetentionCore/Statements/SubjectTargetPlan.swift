@@ -6,7 +6,8 @@ import Postgres
 public struct SubjectTargetPlan: Sendable {
     public let target: SubjectTarget
     public let table: TableInfo
-    public let tenantColumnType: String?
+    /// How a hold's text names a key of the target's tenant column (text when it has none).
+    public let tenantKey: KeyType
     /// Foreign keys whose referencing rows keep a row from being deleted: every key that blocks
     /// a delete, and keys that would cascade into (or set null in) a table that a target or a
     /// rule of the policy covers, since that would change rows kept or counted there.
@@ -18,7 +19,7 @@ public struct SubjectTargetPlan: Sendable {
     public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema) {
         self.target = target
         self.table = table
-        tenantColumnType = target.tenantColumn.flatMap { table.column($0)?.typeName }
+        tenantKey = target.tenantColumn.flatMap { table.column($0) }.map(KeyType.init) ?? .text
         var covered = schema.tablesEmptied(by: policy.rules)
         var keeping: [Identifier: SubjectTarget] = [:]
         for other in policy.subjects?.targets ?? [] {
@@ -68,10 +69,7 @@ public struct SubjectTargetPlan: Sendable {
     /// the statement itself, so a hold placed during a run protects from the next batch on.
     public func heldPredicate(_ alias: String) -> String? {
         guard let tenantColumn = target.tenantColumn else { return nil }
-        return """
-            coalesce(\(column(tenantColumn, alias)) IN (SELECT h.tenant::\(tenantColumnType ?? "text") FROM retention.legal_holds h \
-            WHERE h.released_at IS NULL AND h.rule IS NULL), false)
-            """
+        return tenantKey.held(column(tenantColumn, alias), holdFilter: "h.rule IS NULL")
     }
 
     /// Rows referenced through `key` by some row of the referencing table.

@@ -32,8 +32,11 @@ public struct ReportStore: Sendable {
     }
 
     /// The newest report, or nil when there is none.
-    public func lastLink() throws -> ChainLink? {
-        guard let path = try reportFiles().last, let data = FileManager.default.contents(atPath: path) else { return nil }
+    public func lastLink() throws -> ChainLink? { try reportFiles().last.flatMap(link) }
+
+    /// The report at `path` with the SHA-256 of its bytes, or nil when it cannot be read.
+    private func link(at path: String) -> ChainLink? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return ChainLink(path: path, sha256: SHA256.hash(Array(data)).hexString)
     }
 
@@ -53,9 +56,7 @@ public struct ReportStore: Sendable {
         return try withFileLock(directory + "/.lock") {
             var chained = report
             var previous = try reportFiles().last
-            if let previous, let data = FileManager.default.contents(atPath: previous) {
-                chained.previousReportSHA256 = SHA256.hash(Array(data)).hexString
-            }
+            if let link = previous.flatMap(link) { chained.previousReportSHA256 = link.sha256 }
             if let expected, !FileManager.default.fileExists(atPath: expected.path), previous == nil || previous! < expected.path {
                 chained.previousReportSHA256 = expected.sha256
                 previous = expected.path

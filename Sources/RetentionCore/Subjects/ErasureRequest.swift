@@ -34,7 +34,7 @@ public struct ErasureRequest: Sendable, Equatable {
         policy = try row.text(1)
         reference = row[2]
         subjectColumn = try row.text(3)
-        categories = try Self.textArray(row.text(4))
+        categories = try Catalog.names(row.text(4))
         receivedAt = try row.text(5)
         deadline = try row.text(6)
         guard let status = RequestStatus(rawValue: try row.text(7)) else {
@@ -47,12 +47,6 @@ public struct ErasureRequest: Sendable, Equatable {
         resolved = try row.bool(11)
         daysLeft = try row.int64(12)
         overdue = try row.bool(13)
-    }
-
-    /// The elements of a `text[]` read as JSON (`to_json`).
-    private static func textArray(_ json: String) throws -> [String] {
-        guard case let .array(elements) = try JSONParser.parse(json) else { return [] }
-        return elements.compactMap { if case let .string(text) = $0 { text } else { nil } }
     }
 
     /// The request with `id`, or nil.

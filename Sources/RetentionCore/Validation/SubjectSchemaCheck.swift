@@ -79,11 +79,7 @@ public enum SubjectSchemaCheck {
             guard entry.removesRows else { continue }
             let plan = SubjectTargetPlan(target: entry, table: table, policy: policy, schema: schema)
             for key in plan.blockingKeys {
-                let keeping = subjects.targets.filter { other in
-                    if case .keep = other.action, schema.table(of: other)?.identifier == key.referencingRoot { return true }
-                    return false
-                }
-                if let keeper = keeping.first {
+                if let keeper = plan.keepingTargets[key.referencingRoot] {
                     warnings.append(PolicyProblem(rule: entry.name, key: "table", message: "rows of \(table.identifier) that rows of kept target \"\(keeper.name)\" (\(key.referencingRoot)) reference through foreign key \"\(key.name)\" will be kept, not erased", scope: .target))
                 } else if !subjects.targets.contains(where: { $0.removesRows && schema.table(of: $0)?.identifier == key.referencingRoot }) {
                     warnings.append(PolicyProblem(rule: entry.name, key: "table", message: "rows of \(table.identifier) referenced through foreign key \"\(key.name)\" from \(key.referencingRoot), which no target empties, stay blocked and keep the request open", scope: .target))
