@@ -1,3 +1,4 @@
+import Foundation
 import RetentionCore
 
 /// A usage error: one line naming the flag, then a pointer to `--help`; exit 2.
@@ -101,6 +102,21 @@ struct Arguments {
             throw UsageError(message: "invalid value \"\(text)\" for option --\(name); \(form)", command: command)
         }
         return parsed
+    }
+
+    /// The file option `name` names, checked before anything runs: not a directory, and in a
+    /// directory that exists and may be written (a command must not do its work and then fail).
+    func outputFile(_ name: String) throws -> String? {
+        guard let path = value(name) else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw UsageError(message: "cannot write --\(name) \"\(path)\": it is a directory; name a file", command: command)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
+            throw UsageError(message: "cannot write --\(name) \"\(path)\": directory \"\(directory)\" does not exist or is not writable", command: command)
+        }
+        return path
     }
 
     func choice(_ name: String, _ choices: [String], default fallback: String) throws -> String {

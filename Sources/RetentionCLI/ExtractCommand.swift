@@ -21,12 +21,13 @@ enum ExtractCommand {
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
+        let out = try arguments.outputFile("out")
         let subject = try arguments.required("subject")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connect(arguments)
         let extract = try RegisterExtract.make(policy: policy, subject: subject, connection: connection)
         let text = JSONWriter.write(extract.json)
-        if let path = arguments.value("out") {
+        if let path = out {
             try ReportStore.atomicWrite(Array(text.utf8), to: path, mode: 0o600)
         } else {
             Output.out(text, terminator: "")

@@ -20,6 +20,7 @@ enum PlanCommand {
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
+        let out = try arguments.outputFile("out")
         let policyPath = try arguments.required("policy")
         let tenant = try arguments.required("tenant")
         let terminateAt = try arguments.instant("terminate-at")
@@ -28,7 +29,7 @@ enum PlanCommand {
         let connection = try Commands.connectMigrated(arguments)
         let plan = try TerminationPlan.make(policy: policy, tenant: tenant, terminateAt: terminateAt, connection: connection)
         let text = format == "json" ? JSONWriter.write(plan.json) : plan.text()
-        try Output.write(text, to: arguments.value("out"))
+        try Output.write(text, to: out)
         return .success
     }
 }

@@ -25,6 +25,7 @@ enum ReportCommand {
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)
+        let out = try arguments.outputFile("out")
         let tenant = try arguments.required("tenant")
         let from = try arguments.instant("from")
         let to = try arguments.instant("to")
@@ -52,7 +53,7 @@ enum ReportCommand {
         case "html": report.html()
         default: JSONWriter.write(report.json)
         }
-        try Output.write(text, to: arguments.value("out"))
+        try Output.write(text, to: out)
         if !report.integrity.isIntact {
             for problem in report.integrity.problems { Output.warning(problem) }
         }

@@ -129,6 +129,7 @@ enum RequestCommand {
 
     private static func receipt(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(receiptSpec, raw)
+        let out = try arguments.outputFile("out")
         let id = try id(arguments)
         let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
         let connection = try Commands.connectMigrated(arguments)
@@ -138,7 +139,7 @@ enum RequestCommand {
         case "html": receipt.html()
         default: JSONWriter.write(receipt.json)
         }
-        try Output.write(text, to: arguments.value("out"))
+        try Output.write(text, to: out)
         return .success
     }
 

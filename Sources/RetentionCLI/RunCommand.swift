@@ -67,17 +67,8 @@ enum RunCommand {
         case (false, false): runOptions.tableHygiene = nil
         }
         // Files the run writes after changing data are checked before it changes anything.
-        for option in ["report", "metrics-file"] {
-            guard let path = arguments.value(option) else { continue }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw UsageError(message: "cannot write --\(option) \"\(path)\": it is a directory; name a file", command: "run")
-            }
-            let directory = (path as NSString).deletingLastPathComponent
-            guard FileManager.default.isWritableFile(atPath: directory.isEmpty ? "." : directory) else {
-                throw UsageError(message: "cannot write --\(option) \"\(path)\": directory \"\(directory)\" does not exist or is not writable", command: "run")
-            }
-        }
+        let reportPath = try arguments.outputFile("report")
+        let metricsPath = try arguments.outputFile("metrics-file")
         let policy = try PolicyParser.load(path: policyPath)
         runOptions.pseudonymKey = try Commands.pseudonymKey(arguments)
         do {
@@ -97,11 +88,11 @@ enum RunCommand {
         }
         let started = Date()
         let outcome = try runner.run()
-        if let reportPath = arguments.value("report") {
+        if let reportPath {
             try ReportStore.atomicWrite(Array(JSONWriter.write(outcome.report.json()).utf8), to: reportPath)
         }
         ProgressLine.clear()
-        if let metricsPath = arguments.value("metrics-file") {
+        if let metricsPath {
             try PrometheusMetrics.write(outcome.report, durationSeconds: Date().timeIntervalSince(started), to: metricsPath)
         }
         RunSummary.print(outcome.report, path: outcome.path)
