@@ -36,6 +36,10 @@ enum ValidateCommand {
             for note in forecast.notes { Output.out("rule \"\(forecast.rule)\": \(note)") }
         }
 
+        for rule in policy.rules {
+            guard let table = result.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table) else { continue }
+            Output.out("rule \"\(rule.name)\": \(table.identifier) is a \(table.distribution.description); batches by \(path)")
+        }
         let access = try ThrottleAccess.problems(throttle, connection: connection)
         guard access.isEmpty else { throw RunError.usage(access.joined(separator: "\n")) }
         Output.out("policy \"\(policy.name)\": \(counted(policy)) valid against \(connection.target)")

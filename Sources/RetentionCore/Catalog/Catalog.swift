@@ -31,7 +31,31 @@ public struct Catalog {
         if kind == .partitioned {
             (info.partitionLeaves, info.rangePartitionColumns) = try partitionTree(oid)
         }
+        info.distribution = try distribution(oid)
         return info
+    }
+
+    /// The table's placement in Citus's metadata, when the database has Citus.
+    private func distribution(_ oid: String) throws -> Distribution {
+        guard try connection.execute("SELECT to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL").requiredScalar() == "t",
+              let row = try connection.execute("""
+                SELECT p.partmethod::text, p.repmodel::text, pg_catalog.column_to_column_name(p.logicalrelid, p.partkey),
+                       (SELECT count(*) FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid),
+                       (SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM pg_catalog.pg_dist_placement pl
+                          JOIN pg_catalog.pg_dist_shard s ON s.shardid = pl.shardid
+                          WHERE s.logicalrelid = p.logicalrelid GROUP BY pl.shardid) AS copies)
+                FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = $1::oid
+                """, [oid]).rows.first else { return .local }
+        switch (try row.text(0), try row.text(1)) {
+        case ("h", _):
+            return .distributed(column: try row.text(2), shards: Int(try row.int64(3)), replicas: Int(try row.int64(4)))
+        case ("n", "t"):
+            return .reference
+        case ("n", "s"):
+            return .citusLocal
+        case let (method, model):
+            return .other("partmethod \(method), repmodel \(model)")
+        }
     }
 
     /// Every leaf of the partition tree under `oid` with the upper bounds of the range levels

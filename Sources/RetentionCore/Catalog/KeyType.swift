@@ -74,10 +74,18 @@ public struct KeyType: Sendable, Equatable {
     /// `holdFilter` (an SQL condition on `h`, the hold); never NULL. The holds are read by the
     /// statement itself, so a hold placed while a run goes on protects from the next batch on.
     public func held(_ column: String, holdFilter: String) -> String {
-        """
-        coalesce(\(compared(column)) IN (SELECT \(read("h.tenant")) FROM retention.legal_holds h \
-        WHERE h.released_at IS NULL AND \(holdFilter)), false)
-        """
+        among(column, "retention.legal_holds h WHERE h.released_at IS NULL AND \(holdFilter)")
+    }
+
+    /// `column` names one of the held tenants in `keys`, a `text[]` expression (the holds read
+    /// by the batch's transaction first, where the statement cannot read the table); never NULL.
+    public func held(_ column: String, amongKeys keys: String) -> String {
+        among(column, "unnest(\(keys)::text[]) AS h(tenant)")
+    }
+
+    /// `column` is one of the `h.tenant` texts of `source` (a FROM clause), read as keys.
+    private func among(_ column: String, _ source: String) -> String {
+        "coalesce(\(compared(column)) IN (SELECT \(read("h.tenant")) FROM \(source)), false)"
     }
 
     /// Decimal numbers as `numeric` reads them, with optional sign, fraction and exponent.

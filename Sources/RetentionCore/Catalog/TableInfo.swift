@@ -31,6 +31,8 @@ public struct TableInfo: Sendable {
     public var rangePartitionColumns: Set<String> = []
     /// The first column of every valid index (of the table or, partitioned, its parent index).
     public var indexLeadingColumns: Set<String> = []
+    /// Where Citus keeps the rows; `.local` without Citus.
+    public var distribution = Distribution.local
 
     public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
 }

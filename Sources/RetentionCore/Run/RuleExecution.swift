@@ -9,9 +9,18 @@ struct RuleExecution: Sendable {
     /// One relation's pages (or anchor window) still to be sliced, and the size the next slice
     /// gets, adapted after each batch to the target time.
     struct Cursor: Sendable {
+        /// What the cursor's numbers count.
+        enum Walk: Sendable, Equatable {
+            /// Heap pages (of the relation, or of each of its shards).
+            case pages
+            /// Microseconds of an anchor column, walked by its index.
+            case anchor(String)
+            /// Values of an integer key column, walked by its index.
+            case key(String)
+        }
+
         var relation: Identifier
-        /// The anchor column for a walk in anchor order; nil for heap pages.
-        var anchorColumn: String?
+        var walk: Walk
         var start: Int64
         var next: Int64
         var end: Int64
@@ -83,8 +92,11 @@ struct RuleExecution: Sendable {
             size = boundary - cursor.next
         }
         cursors[index].next += size
-        let span: BatchSlice.Span = cursor.anchorColumn.map { .anchorWindow(column: $0, from: cursor.next, to: cursor.next + size) }
-            ?? .pages(first: cursor.next, end: cursor.next + size)
+        let span: BatchSlice.Span = switch cursor.walk {
+        case .pages: .pages(first: cursor.next, end: cursor.next + size)
+        case let .anchor(column): .anchorWindow(column: column, from: cursor.next, to: cursor.next + size)
+        case let .key(column): .keyRange(column: column, from: cursor.next, to: cursor.next + size)
+        }
         return BatchSlice(relation: cursor.relation, span: span, cursor: index)
     }
 
@@ -103,7 +115,7 @@ struct RuleExecution: Sendable {
     /// The first slice of a heap walk, in pages: small, so that the first batch of a rule (which
     /// nothing has measured yet) stays short however wide its rows or heavy its updates.
     static let firstSlicePages = 8.0
-    /// The first window of an anchor walk, as a fraction of the due range.
+    /// The first window of an anchor or key walk, as a fraction of its range.
     static let firstWindowFraction = 8192.0
 
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
@@ -117,7 +129,7 @@ struct RuleExecution: Sendable {
         if let batchSize, affected > 0 {
             next = min(next, Double(batchSize) * size / Double(affected))
         }
-        let largest = cursors[slice.cursor].anchorColumn == nil ? 65_536.0 : Double(Int64.max / 4)
+        let largest = cursors[slice.cursor].walk == .pages ? 65_536.0 : Double(Int64.max / 4)
         cursors[slice.cursor].sliceSize = min(max(next, 1), largest)
     }
 }

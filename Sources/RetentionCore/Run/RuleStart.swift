@@ -24,32 +24,45 @@ enum RuleStart {
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant)
     }
 
-    /// One cursor per heap relation (the table, or each leaf partition). Pages are walked up to
-    /// the relation's size now: rows appended later are younger than the run and so not due.
-    /// An aggregate walks its anchor's index in time order instead, from the earliest due row to
-    /// the cutoff, when the relation has such an index; so does a delete by one anchor column when
-    /// the heap follows that column (`pg_stats.correlation` of at least 0.9), which then reads no
-    /// page of young rows. Either walk re-checks every row, so the choice changes speed only.
+    /// The cursors of the rule's walk along `path`. On one server: one per heap relation (the
+    /// table, or each leaf partition), walked up to the relation's size now: rows appended later
+    /// are younger than the run and so not due. An aggregate walks its anchor's index in time
+    /// order instead, from the earliest due row to the cutoff, when the relation has such an index;
+    /// so does a delete by one anchor column when the heap follows that column
+    /// (`pg_stats.correlation` of at least 0.9), which then reads no page of young rows. Every walk
+    /// re-checks every row, so the choice changes speed only. On Citus: the pages of the largest
+    /// shard, or the range of the key or anchor column as it is now.
     /// `removed`: partitions removed whole when the rule started, which have no pages to walk.
-    static func cursors(for plan: RulePlan, bounds: RuleBounds, removed: Set<Identifier>, connection: Connection) throws -> [RuleExecution.Cursor] {
+    static func cursors(for plan: RulePlan, path: BatchPath, bounds: RuleBounds, removed: Set<Identifier>,
+                        connection: Connection) throws -> [RuleExecution.Cursor] {
+        let table = plan.table.identifier
+        switch path {
+        case .shardPages:
+            let pages = try connection.execute(RuleStartStatements.largestShardPages, [table.sql]).int64()
+            return [RuleExecution.Cursor(relation: table, walk: .pages, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)]
+        case let .keyRanges(column):
+            let row = try connection.execute(RuleStartStatements.keyRange(table, column: column)).rows[0]
+            guard row[0] != nil else { return [] }
+            let start = try row.int64(0)
+            let end = try row.int64(1)
+            return [RuleExecution.Cursor(relation: table, walk: .key(column), start: start, next: start, end: end,
+                                         sliceSize: max(1, Double(end - start) / RuleExecution.firstWindowFraction))]
+        case let .anchorWindows(column):
+            // A '-infinity' anchor has no place on the time line, and the shell has no pages to walk.
+            let cursor = try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
+                throw EngineError.unsupported("rule \"\(plan.rule.name)\": \(table) has '-infinity' in \"\(column)\", which a walk by its index cannot reach")
+            }
+            return cursor.map { [$0] } ?? []
+        case .heapPages:
+            break
+        }
         var cursors: [RuleExecution.Cursor] = []
         for relation in plan.table.leaves where !removed.contains(relation) {
             if let column = try windowColumn(plan, relation, connection) {
                 // A '-infinity' anchor has no place on the time line: such a table walks its pages.
-                let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).rows[0]
-                if try row.bool(2) { continue }
-                if row[0] == nil {
-                    cursors.append(try pageCursor(relation, connection))
-                    continue
+                if let cursor = try anchorCursor(plan, relation, column: column, bounds: bounds, connection, infinite: { try pageCursor($0, connection) }) {
+                    cursors.append(cursor)
                 }
-                let start = try row.int64(0)
-                let end = try row.int64(1)
-                var cursor = RuleExecution.Cursor(relation: relation, anchorColumn: column, start: start, next: start, end: end,
-                                                  sliceSize: max(1, Double(end - start) / RuleExecution.firstWindowFraction))
-                if case let .aggregate(spec) = plan.rule.action {
-                    cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
-                }
-                cursors.append(cursor)
                 continue
             }
             cursors.append(try pageCursor(relation, connection))
@@ -57,10 +70,27 @@ enum RuleStart {
         return cursors
     }
 
+    /// A walk of `relation` by `column` from its earliest due anchor to the cutoff; nil when no row
+    /// is due; `infinite` when the earliest is '-infinity'.
+    private static func anchorCursor(_ plan: RulePlan, _ relation: Identifier, column: String, bounds: RuleBounds, _ connection: Connection,
+                                     infinite: (Identifier) throws -> RuleExecution.Cursor) throws -> RuleExecution.Cursor? {
+        let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).rows[0]
+        if try row.bool(2) { return nil }
+        guard row[0] != nil else { return try infinite(relation) }
+        let start = try row.int64(0)
+        let end = try row.int64(1)
+        var cursor = RuleExecution.Cursor(relation: relation, walk: .anchor(column), start: start, next: start, end: end,
+                                          sliceSize: max(1, Double(end - start) / RuleExecution.firstWindowFraction))
+        if case let .aggregate(spec) = plan.rule.action {
+            cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
+        }
+        return cursor
+    }
+
     /// A walk over every page the relation has now.
     private static func pageCursor(_ relation: Identifier, _ connection: Connection) throws -> RuleExecution.Cursor {
         let pages = try connection.execute(RuleStartStatements.pages, [relation.sql]).int64()
-        return RuleExecution.Cursor(relation: relation, anchorColumn: nil, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
+        return RuleExecution.Cursor(relation: relation, walk: .pages, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
     }
 
     /// The anchor column to walk `relation` by, or nil to walk its heap pages.
@@ -100,7 +130,8 @@ extension RuleStart {
         let byTermination = rule.due.anchors.contains(.tenantTerminatedAt)
         guard byTermination || !removalColumns.isEmpty else { return [] }
         var builder = SQLBuilder()
-        let query = RuleStartStatements.tenantsToErase(plan, bounds, &builder)
+        let holds = plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil
+        let query = RuleStartStatements.tenantsToErase(plan, bounds, holds: holds, &builder)
         let tenants = try connection.longRead(query, builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }
         // The termination time of each tenant key the rows carry.

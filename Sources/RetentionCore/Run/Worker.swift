@@ -10,6 +10,9 @@ final class Worker {
     private var connection: Connection?
     /// Seconds `withRetry` waited for locks the application held, not yet added to a rule.
     private var lockWaited: Double = 0
+    /// By rule: the keys its blocking foreign keys referenced when this worker last read them
+    /// (`PriorReads.referencedKeys`).
+    private var referencedKeys: [String: [String: [String]]] = [:]
 
     init(context: RunContext, scheduler: Scheduler) {
         self.context = context
@@ -47,6 +50,10 @@ final class Worker {
             guard let plan = execution.plan else {
                 throw EngineError.unsupported("rule \"\(execution.rule.name)\" has no table to act on")
             }
+            let path = try plan.batchPath.get()
+            if context.options.batchSize != nil, !path.locksRowsFirst {
+                throw EngineError.unsupported("rule \"\(plan.rule.name)\": --batch-size locks a batch's rows first through a ctid subquery, which Citus refuses on \(plan.table.identifier); leave --batch-size out (batches are sized by time)")
+            }
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
             if context.options.dryRun {
                 let referencing = referencingRules(of: plan)
@@ -57,6 +64,7 @@ final class Worker {
                 let waited = takeLockWaited()
                 scheduler.update(execution) {
                     $0.bounds = bounds
+                    $0.result.batchPath = path
                     $0.result.lockWaitMs = Int64(waited * 1000)
                     $0.result.cutoff = bounds.cutoff
                     $0.result.partitions = partitions.removed
@@ -72,12 +80,13 @@ final class Worker {
             let ledgerFile = try context.ledger.append(erasures)
             let partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
             let cursors = try withRetry { connection in
-                try RuleStart.cursors(for: plan, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+                try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
             }
             let waited = takeLockWaited()
             scheduler.update(execution) {
                 $0.lockWaitSeconds += waited
                 $0.bounds = bounds
+                $0.result.batchPath = path
                 $0.result.cutoff = bounds.cutoff
                 $0.result.partitions = partitions.partitions
                 $0.result.warnings += partitions.warnings
@@ -231,10 +240,9 @@ final class Worker {
         defer { outcome.lockWaitSeconds += budget.lockWaited }
         while try mayStartBatch(execution, into: &outcome) {
             let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
-            let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode)
             let started = Date()
             do {
-                let counts = try execute(statement, ruleName: plan.rule.name)
+                let counts = try execute(plan, slice: slice, bounds: bounds, mode: mode)
                 outcome.durations.append(Date().timeIntervalSince(started))
                 var affected: Int64 = 0
                 for (tenant, count) in counts {
@@ -251,7 +259,7 @@ final class Worker {
             } catch let error as PostgresError {
                 if error.isConnectionLost { connection = nil }
                 switch error.sqlState {
-                case .lockNotAvailable? where !skipLocked:
+                case .lockNotAvailable? where !skipLocked && execution.result.batchPath?.locksRowsFirst == true:
                     // A row the application holds: leave it for the next run.
                     outcome.skippedLocked = true
                     skipLocked = true
@@ -267,6 +275,7 @@ final class Worker {
                 case .foreignKeyViolation? where referenceRetries < 3:
                     // A row referencing a due row was added between the check and the delete.
                     referenceRetries += 1
+                    referencedKeys[plan.rule.name] = nil
                     continue
                 default:
                     break
@@ -277,16 +286,28 @@ final class Worker {
         }
     }
 
-    /// Runs one batch as one transaction and returns what it changed per tenant.
-    private func execute(_ statement: BatchStatement, ruleName: String) throws -> [(String?, Int64)] {
+    /// Runs one batch as one transaction and returns what it changed per tenant. What the batch
+    /// must read first (`PriorReads`) is read before it, outside its transaction (Citus refuses a
+    /// change of a reference table after a parallel read of a distributed table in one
+    /// transaction): the holds every time, so that a hold placed later protects from the next
+    /// batch on; the referenced keys once, and again after a row that came to reference a due row
+    /// made a batch fail on the foreign key.
+    private func execute(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, mode: BatchStatement.Mode) throws -> [(String?, Int64)] {
         let connection = try connectedConnection()
+        var prior: PriorReads?
+        if plan.readsHoldsFirst || plan.readsReferencesFirst {
+            let keys = try referencedKeys[plan.rule.name] ?? PriorReads.referencedKeys(for: plan, connection)
+            referencedKeys[plan.rule.name] = keys
+            prior = PriorReads(holds: plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil, referencedKeys: keys)
+        }
+        let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode, prior: prior)
         if statement.countsByTenant {
             return try connection.execute(statement.sql, statement.parameters).rows.map { ($0[0], try $0.int64(1)) }
         }
         return try connection.transaction {
             let affected = try connection.execute(statement.sql, statement.parameters).affectedRows
             if affected > 0 {
-                try connection.execute(BatchStatement.recordSQL, [context.runID, ruleName, String(affected)])
+                try connection.execute(BatchStatement.recordSQL, [context.runID, plan.rule.name, String(affected)])
             }
             return [(nil, Int64(affected))]
         }

@@ -20,6 +20,8 @@ public struct RuleResult: Sendable {
     public var skipped: Int64 = 0
     public var batches = 0
     public var durationMs: Int64 = 0
+    /// How the batches found their rows; nil when the rule never started.
+    public var batchPath: BatchPath?
     /// Of `durationMs`, the time batches waited for locks the application held.
     public var lockWaitMs: Int64 = 0
     /// Of `durationMs`, the time batches waited for standbys or replication slots to catch up,

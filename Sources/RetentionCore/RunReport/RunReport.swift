@@ -73,6 +73,7 @@ public struct RunReport: Sendable {
             ("skipped", .int(rule.skipped)),
             ("blockedBy", .array(rule.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
             ("batches", .int(rule.batches)),
+            ("batchPath", .optionalString(rule.batchPath?.description)),
             ("partitions", .array(rule.partitions.map(\.json))),
             ("files", .array(rule.files.map { file in
                 .members([("name", .string(file.name)), ("bytes", .int(file.bytes)), ("ageDays", .number(String(format: "%.1f", file.ageDays))),

@@ -6,13 +6,16 @@ import Postgres
 /// ctid < '(q,0)'`): no index probe and no sort, workers split a table by pages, and every row
 /// is re-checked against the rule, so a row that is not due is never touched. An `aggregate`
 /// whose anchor has an index walks the due rows in anchor order instead, a window of time at a
-/// time, so each batch adds to few roll-up rows even when the heap is not in time order.
+/// time, so each batch adds to few roll-up rows even when the heap is not in time order. On
+/// Citus tables whose pages cannot be used (`BatchPath`), batches take ranges of a key column.
 public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
     public enum Span: Sendable, Equatable {
         /// Heap pages `[first, end)`.
         case pages(first: Int64, end: Int64)
         /// Anchor instants `[from, to)`, in microseconds since 1970-01-01 UTC.
         case anchorWindow(column: String, from: Int64, to: Int64)
+        /// Values `[from, to)` of an integer key column.
+        case keyRange(column: String, from: Int64, to: Int64)
     }
 
     public var relation: Identifier
@@ -30,7 +33,7 @@ public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
     public var size: Int64 {
         switch span {
         case let .pages(first, end): return end - first
-        case let .anchorWindow(_, from, to): return to - from
+        case let .anchorWindow(_, from, to), let .keyRange(_, from, to): return to - from
         }
     }
 
@@ -45,6 +48,9 @@ public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
                 "(timestamptz 'epoch' + \(builder.bind(String(value)))::bigint * interval '1 microsecond')"
             }
             return "\(anchor) >= \(instant(from, &builder)) AND \(anchor) < \(instant(to, &builder))"
+        case let .keyRange(column, from, to):
+            let key = "\(alias).\(Identifier.quote(column))"
+            return "\(key) >= \(builder.bind(String(from)))::bigint AND \(key) < \(builder.bind(String(to)))::bigint"
         }
     }
 
@@ -60,6 +66,10 @@ public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
             let middle = from + (to - from) / 2
             return (BatchSlice(relation: relation, span: .anchorWindow(column: column, from: from, to: middle), cursor: cursor),
                     BatchSlice(relation: relation, span: .anchorWindow(column: column, from: middle, to: to), cursor: cursor))
+        case let .keyRange(column, from, to):
+            let middle = from + (to - from) / 2
+            return (BatchSlice(relation: relation, span: .keyRange(column: column, from: from, to: middle), cursor: cursor),
+                    BatchSlice(relation: relation, span: .keyRange(column: column, from: middle, to: to), cursor: cursor))
         }
     }
 
@@ -67,6 +77,7 @@ public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
         switch span {
         case let .pages(first, end): return "\(relation) pages \(first)..<\(end)"
         case let .anchorWindow(column, from, to): return "\(relation) \(column) window \(from)..<\(to) µs"
+        case let .keyRange(column, from, to): return "\(relation) \(column) \(from)..<\(to)"
         }
     }
 }

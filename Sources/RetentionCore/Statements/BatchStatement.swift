@@ -24,12 +24,13 @@ public struct BatchStatement: Sendable {
         case lockedRows(limit: Int?, skipLocked: Bool)
     }
 
-    /// The batch for `plan` over `slice`.
-    public static func make(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, runID: String, mode: Mode) -> BatchStatement {
+    /// The batch for `plan` over `slice`; `prior`: what the batch read first (`PriorReads`).
+    public static func make(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, runID: String, mode: Mode,
+                            prior: PriorReads? = nil) -> BatchStatement {
         var builder = SQLBuilder()
         let target = "ONLY \(slice.relation.sql) r"
         let range = slice.predicate("r", &builder)
-        let actionable = plan.actionablePredicate("r", bounds, &builder)
+        let actionable = plan.actionablePredicate("r", bounds, &builder, prior: prior)
         let whereClause: String
         switch mode {
         case .range:

@@ -19,21 +19,27 @@ public struct CountStatement: Sendable {
     }
 
     /// Columns: tenant, matched, held, blocked (by any key), then one blocked count per key of
-    /// `plan.blockingKeys`, in order. Held rows are not counted as blocked.
-    public static func make(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [ReferencingRule]] = [:]) -> CountStatement {
+    /// `plan.blockingKeys`, in order. Held rows are not counted as blocked. Each key's referencing
+    /// rows are read once, as a set joined to the due rows (which Citus pushes down when the
+    /// tables are co-located). `holds`: the holds in force when they were read first.
+    public static func make(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [ReferencingRule]] = [:],
+                            holds: HoldsInForce? = nil) -> CountStatement {
         var builder = SQLBuilder()
         let due = plan.duePredicate("r", bounds, &builder)
-        let held = plan.heldPredicate("r", &builder) ?? "false"
+        let held = plan.heldPredicate("r", &builder, holds: holds) ?? "false"
         var perKey: [String] = []
-        for key in plan.blockingKeys {
+        var joins: [String] = []
+        for (index, key) in plan.blockingKeys.enumerated() {
             var exceptDue: String?
             if let rules = referencingRules[key.referencingRoot], !rules.isEmpty {
                 exceptDue = rules.map { rule in
                     let due = rule.plan.duePredicate("c", rule.bounds, &builder)
-                    return rule.plan.heldPredicate("c", &builder).map { "(\(due) AND NOT \($0))" } ?? "(\(due))"
+                    return rule.plan.heldPredicate("c", &builder, holds: holds).map { "(\(due) AND NOT \($0))" } ?? "(\(due))"
                 }.joined(separator: " OR ")
             }
-            perKey.append(plan.referencedSetPredicate(key, "r", exceptDue: exceptDue))
+            let join = plan.referencingJoin(key, "r", as: "k\(index)", exceptDue: exceptDue)
+            joins.append(join.clause)
+            perKey.append(join.present)
         }
         let anyKey = perKey.isEmpty ? "false" : perKey.joined(separator: " OR ")
         var columns = [
@@ -43,7 +49,8 @@ public struct CountStatement: Sendable {
             "count(*) FILTER (WHERE NOT \(held) AND (\(anyKey))) AS blocked",
         ]
         columns += perKey.map { "count(*) FILTER (WHERE NOT \(held) AND \($0))" }
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(plan.table.identifier.sql) r WHERE \(due) GROUP BY 1 ORDER BY 1"
+        let from = ([plan.table.identifier.sql + " r"] + joins).joined(separator: " ")
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(from) WHERE \(due) GROUP BY 1 ORDER BY 1"
         return CountStatement(sql: sql, parameters: builder.parameters)
     }
 }

@@ -19,7 +19,7 @@ enum PseudonymiseStatement {
         case .redact:
             return "CASE WHEN \(value) IS NULL THEN NULL ELSE '[redacted]' END"
         case .hmac:
-            return HMACPads.sql(message: "convert_to(\(value)::text, 'UTF8')")
+            return HMACPads.sql(message: utf8Bytes("\(value)::text", table: table))
         case .truncateIP:
             if table.column(entry.column)?.baseType == "inet" {
                 return "host(network(set_masklen(\(value), CASE WHEN family(\(value)) = 4 THEN 24 ELSE 48 END)))::inet"
@@ -33,6 +33,14 @@ enum PseudonymiseStatement {
                 ELSE '[redacted]' END
                 """
         }
+    }
+
+    /// The UTF-8 bytes of `text`. Citus refuses STABLE functions over columns in an UPDATE, and
+    /// `convert_to` is STABLE: on a Citus table the bytes come from IMMUTABLE `decode(…, 'escape')`
+    /// of the text with its backslashes doubled, which in a UTF8 database are the same bytes.
+    static func utf8Bytes(_ text: String, table: TableInfo) -> String {
+        guard table.distribution.isCitus else { return "convert_to(\(text), 'UTF8')" }
+        return "decode(replace(\(text), chr(92), chr(92) || chr(92)), 'escape')"
     }
 
     /// Text that `::inet` reads: dotted IPv4 with octets up to 255 and a mask up to 32, or IPv6

@@ -118,44 +118,83 @@ public struct RulePlan: Sendable {
     /// protects the tenant from the next batch on. Never NULL (a NULL tenant is not held).
     /// Held keys are read as the tenant column's type, so its own equality decides (as the
     /// termination join's does): a hold on `Acme` keeps `ACME` and `acme` under `citext`.
-    public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder) -> String? {
+    /// `holds`: the holds in force when the statement's transaction read them first.
+    public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder, holds: HoldsInForce? = nil) -> String? {
         guard let tenantColumn = rule.tenantColumn else { return nil }
+        if let holds {
+            return tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(holds.tenants(for: rule.name))))
+        }
         return tenantKey.held(column(tenantColumn, alias), holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
     }
 
-    /// Rows referenced through `key` by a row of the referencing table, optionally only by
-    /// referencing rows that are not themselves due (`exceptDue`, for a dry run).
-    public func referencedPredicate(_ key: ForeignKey, _ alias: String, exceptDue: String? = nil) -> String {
+    /// How the rule's batches find their rows, or why the engine cannot slice its table.
+    public var batchPath: Result<BatchPath, BatchPath.Unsliceable> { BatchPath.choose(rule: rule, table: table) }
+
+    /// Whether each batch and count reads the holds in force first and passes their keys to its
+    /// statement: on Citus, where a statement that read `retention.legal_holds` (a table of the
+    /// coordinator) would have to be planned in steps, which Citus refuses with a TID range and in
+    /// the filters of a count.
+    public var readsHoldsFirst: Bool { rule.tenantColumn != nil && table.distribution.isCitus }
+
+    /// Whether each batch reads the keys its blocking foreign keys reference first: on a Citus
+    /// reference (or Citus local) table, whose changes Citus lets read only reference tables.
+    /// Such keys have one column (`validate` refuses others).
+    public var readsReferencesFirst: Bool {
+        guard !blockingKeys.isEmpty else { return false }
+        return table.distribution == .reference || table.distribution == .citusLocal
+    }
+
+    /// Rows referenced through `key` by a row of the referencing table.
+    public func referencedPredicate(_ key: ForeignKey, _ alias: String) -> String {
         let child = "c"
         let join = zip(key.referencingColumns, key.referencedColumns)
             .map { "\(column($0.0, child)) = \(column($0.1, alias))" }
             .joined(separator: " AND ")
-        let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
-        return "EXISTS (SELECT 1 FROM \(key.referencing.sql) \(child) WHERE \(join)\(notDue))"
+        return "EXISTS (SELECT 1 FROM \(key.referencing.sql) \(child) WHERE \(join))"
     }
 
     /// The same rows as `referencedPredicate`, written as an uncorrelated `IN` so that the
     /// referencing table is read (and hashed) once for a whole count rather than probed per row:
     /// a referencing column without an index would otherwise be scanned once per due row.
-    public func referencedSetPredicate(_ key: ForeignKey, _ alias: String, exceptDue: String? = nil) -> String {
+    public func referencedSetPredicate(_ key: ForeignKey, _ alias: String) -> String {
         let child = "c"
         let referenced = key.referencedColumns.map { column($0, alias) }
         let referencing = key.referencingColumns.map { column($0, child) }
         let present = referencing.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
-        let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
         let left = referenced.count == 1 ? referenced[0] : "(" + referenced.joined(separator: ", ") + ")"
-        return "coalesce(\(left) IN (SELECT \(referencing.joined(separator: ", ")) FROM \(key.referencing.sql) \(child) WHERE \(present)\(notDue)), false)"
+        return "coalesce(\(left) IN (SELECT \(referencing.joined(separator: ", ")) FROM \(key.referencing.sql) \(child) WHERE \(present)), false)"
+    }
+
+    /// The referencing rows of `key` as a `LEFT JOIN` of their distinct keys under alias `name`
+    /// (optionally only rows that are not themselves due, `exceptDue` over `c`), and the condition
+    /// that a row of `alias` is referenced.
+    public func referencingJoin(_ key: ForeignKey, _ alias: String, as name: String, exceptDue: String? = nil) -> (clause: String, present: String) {
+        let child = "c"
+        let referencing = key.referencingColumns.map { column($0, child) }
+        let present = referencing.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")
+        let notDue = exceptDue.map { " AND NOT (\($0))" } ?? ""
+        let on = zip(key.referencingColumns, key.referencedColumns)
+            .map { "\(column($0.0, name)) = \(column($0.1, alias))" }
+            .joined(separator: " AND ")
+        let clause = "LEFT JOIN (SELECT DISTINCT \(referencing.joined(separator: ", ")) FROM \(key.referencing.sql) \(child) WHERE \(present)\(notDue)) \(name) ON \(on)"
+        return (clause, "\(column(key.referencingColumns[0], name)) IS NOT NULL")
     }
 
     /// Rows that the rule may act on: due, not held, and (for rules that remove rows) not
     /// referenced by any row through a blocking foreign key.
-    public func actionablePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
+    /// `prior`: what the batch read first (`PriorReads`).
+    public func actionablePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder, prior: PriorReads? = nil) -> String {
         var conditions = [duePredicate(alias, bounds, &builder)]
-        if let held = heldPredicate(alias, &builder) {
+        if let held = heldPredicate(alias, &builder, holds: prior?.holds) {
             conditions.append("NOT \(held)")
         }
         for key in blockingKeys {
-            conditions.append("NOT " + referencedPredicate(key, alias))
+            if let keys = prior?.referencedKeys[key.name], let referenced = table.column(key.referencedColumns[0]) {
+                let array = "\(builder.bind(textArrayLiteral(keys)))::text[]::\(referenced.unmodifiedType)[]"
+                conditions.append("NOT coalesce(\(column(referenced.name, alias)) = ANY(\(array)), false)")
+            } else {
+                conditions.append("NOT " + referencedPredicate(key, alias))
+            }
         }
         return conditions.joined(separator: " AND ")
     }

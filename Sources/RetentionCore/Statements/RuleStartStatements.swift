@@ -31,6 +31,18 @@ enum RuleStartStatements {
     /// The pages of relation `$1` now.
     static let pages = "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint"
 
+    /// The pages of the largest shard of Citus table `$1` now (each shard's own heap).
+    static let largestShardPages = """
+        SELECT coalesce(max(result::bigint), 0) / current_setting('block_size')::bigint
+        FROM run_command_on_shards($1::regclass, $cmd$SELECT pg_relation_size('%s')$cmd$)
+        """
+
+    /// The smallest value of integer column `column` of `table` and one past the largest; NULLs
+    /// for an empty table.
+    static func keyRange(_ table: Identifier, column: String) -> String {
+        "SELECT min(\(Identifier.quote(column)))::bigint, max(\(Identifier.quote(column)))::bigint + 1 FROM \(table.sql)"
+    }
+
     /// How closely the heap of `$1`.`$2` follows column `$3` (0 to 1).
     static let correlation = "SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3"
 
@@ -49,9 +61,9 @@ enum RuleStartStatements {
         """
 
     /// The tenants (as text) with rows the rule acts on now.
-    static func tenantsToErase(_ plan: RulePlan, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {
+    static func tenantsToErase(_ plan: RulePlan, _ bounds: RuleBounds, holds: HoldsInForce?, _ builder: inout SQLBuilder) -> String {
         var conditions = [plan.duePredicate("r", bounds, &builder)]
-        if let held = plan.heldPredicate("r", &builder) { conditions.append("NOT \(held)") }
+        if let held = plan.heldPredicate("r", &builder, holds: holds) { conditions.append("NOT \(held)") }
         return "SELECT DISTINCT \(plan.tenantText("r")) FROM \(plan.table.identifier.sql) r WHERE \(conditions.joined(separator: " AND ")) ORDER BY 1"
     }
 

@@ -82,6 +82,9 @@ struct RuleSchemaCheck {
         if table.primaryKey.isEmpty {
             problem("table", "table \(table.identifier) has no primary key; add one so rows can be identified")
         }
+        if case let .failure(unsliceable) = BatchPath.choose(rule: rule, table: table) {
+            problem("table", unsliceable.message)
+        }
         for anchor in rule.due.anchors {
             guard case let .column(columnName) = anchor else { continue }
             guard let column = table.column(columnName) else {
@@ -135,6 +138,10 @@ struct RuleSchemaCheck {
     }
 
     private mutating func checkBlockingKeys(_ table: TableInfo) {
+        let readsKeysFirst = table.distribution == .reference || table.distribution == .citusLocal
+        for key in table.referencedBy where readsKeysFirst && key.referencingColumns.count > 1 {
+            problem("table", "deleting from \(table.identifier) (\(table.distribution.description)) checks foreign key \"\(key.name)\" of \(key.referencingColumns.count) columns, but Citus lets a delete from such a table read only reference tables, and the engine reads the keys of other tables first only for single-column keys; remove the rule or the key")
+        }
         for key in table.referencedBy where key.blocksDelete && key.referencingRoot != table.identifier {
             if schema.rules(policy.rules, emptying: key.referencingRoot).isEmpty {
                 problem("table", "deleting from \(table.identifier) would be blocked by foreign key \"\(key.name)\" from \(key.referencing), which no rule empties; add a rule for \(key.referencingRoot) or declare the key ON DELETE CASCADE")

@@ -1,0 +1,25 @@
+import Postgres
+
+/// The legal holds in force, read by a batch (or a count) before its statement when that
+/// statement cannot read `retention.legal_holds` itself (`RulePlan.readsHoldsFirst`): its keys
+/// are then passed to the statement as an array.
+public struct HoldsInForce: Sendable, Equatable {
+    public struct Hold: Sendable, Equatable {
+        public var tenant: String
+        /// The rule the hold is on; nil for every rule.
+        public var rule: String?
+    }
+
+    public var holds: [Hold]
+
+    /// The tenants (as text) held for `rule`.
+    public func tenants(for rule: String) -> [String] {
+        holds.filter { $0.rule == nil || $0.rule == rule }.map(\.tenant)
+    }
+
+    static let sql = "SELECT tenant, rule FROM retention.legal_holds WHERE released_at IS NULL"
+
+    static func read(_ connection: Connection) throws -> HoldsInForce {
+        HoldsInForce(holds: try connection.execute(sql).rows.map { Hold(tenant: try $0.text(0), rule: $0[1]) })
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Postgres
+
+/// A Citus cluster for the tests: a coordinator and two workers from `Deploy/pg-citus.sh`, each
+/// on its own port. One cluster serves every test of the process (`shared`); the script's
+/// watchdog stops it when the test process ends. Each test makes its own database on all three
+/// nodes (`database`).
+public final class CitusCluster: Sendable {
+    public let directory: String
+    public let coordinatorPort: String
+    public let workerPorts: [String]
+
+    /// Why the Citus tests cannot run here, or nil when they can: Citus must be installed in the
+    /// PostgreSQL 15 that `Deploy/test.sh` builds it for.
+    public static let unavailableReason: String? = {
+        let result = try? TestProcess.run(Repository.root + "/Deploy/pg-citus.sh", ["available"])
+        guard let result else { return "Deploy/pg-citus.sh could not be run" }
+        return result.status == 0 ? nil : result.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+    }()
+
+    /// The cluster of this test process, started on first use.
+    public static let shared: Result<CitusCluster, FixtureError> = {
+        do { return .success(try CitusCluster()) } catch let error as FixtureError { return .failure(error) } catch {
+            return .failure(FixtureError(message: "\(error)"))
+        }
+    }()
+
+    private init() throws {
+        directory = "/tmp/pg-citus.\(UUID().uuidString.prefix(8).lowercased())"
+        // The output goes to a file, not a pipe: the servers must not keep a pipe of ours open.
+        let output = directory + ".out"
+        guard FileManager.default.createFile(atPath: output, contents: nil) else { throw FixtureError(message: "cannot create \(output)") }
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repository.root + "/Deploy/pg-citus.sh")
+        process.arguments = ["start", directory, String(getpid())]
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { values[parts[0]] = parts[1] }
+        }
+        guard process.terminationStatus == 0, let coordinator = values["COORDINATOR_PORT"], let workers = values["WORKER_PORTS"] else {
+            throw FixtureError(message: "Deploy/pg-citus.sh start failed (\(process.terminationStatus)): \(text)")
+        }
+        coordinatorPort = coordinator
+        workerPorts = workers.split(separator: ",").map(String.init)
+    }
+
+    /// A new database on every node with the extension, the workers added to the coordinator's
+    /// metadata; `sql` runs on the coordinator. The returned database is the coordinator's.
+    public func database(_ label: String, sql: String) throws -> TestDatabase {
+        let database = try TestDatabase.create(label, port: coordinatorPort)
+        try database.connect().execute("CREATE EXTENSION citus")
+        for port in workerPorts {
+            let admin = try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(port)/postgres")
+            try admin.execute("CREATE DATABASE \(Identifier.quote(database.name))")
+            try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(port)/\(database.name)").execute("CREATE EXTENSION citus")
+        }
+        let coordinator = try database.connect()
+        try coordinator.execute("SELECT citus_set_coordinator_host('127.0.0.1', \(coordinatorPort))")
+        for port in workerPorts { try coordinator.execute("SELECT citus_add_node('127.0.0.1', \(port))") }
+        try coordinator.executeScript(sql)
+        return database
+    }
+
+    /// Drops the database on every node.
+    public func drop(_ database: TestDatabase) {
+        database.drop()
+        for port in workerPorts { TestDatabase(name: database.name, port: port).drop() }
+    }
+
+    /// The server log of a worker (what it ran, when the test turned statement logging on).
+    public func workerLog(_ index: Int) -> String {
+        (try? String(contentsOfFile: "\(directory)/worker\(index + 1)/server.log", encoding: .utf8)) ?? ""
+    }
+}
