@@ -105,4 +105,29 @@ struct DeploymentTests {
         #expect(eu["--state-dir"] == eu["state"])
         for (key, value) in eu { #expect(us[key] != value, "\(key) is \(value) for both") }
     }
+
+    @Test("install.sh installs every unit (the fleet's templates too) and, run again, keeps the policy and environment")
+    func installScript() throws {
+        let root = try DeploymentTests.temporaryDirectory("install")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let install = [Repository.root + "/Deploy/install.sh", "--destdir", root, "--prefix", "/opt/retention", "--binary", Repository.binary,
+                       "--policy", "Jobs/demo-policy.json"]
+        let first = try TestProcess.run("/bin/bash", install)
+        #expect(first.status == 0, "\(first.output)")
+        for name in DeploymentTests.units {
+            let installed = try String(contentsOfFile: root + "/etc/systemd/system/" + name, encoding: .utf8)
+            #expect(installed == (try DeploymentTests.unit(name)).replacingOccurrences(of: "/usr/local/bin/", with: "/opt/retention/bin/"), "\(name)")
+        }
+        #expect(FileManager.default.fileExists(atPath: root + "/opt/retention/share/doc/retention/retention@.env.example"))
+        #expect(FileManager.default.isExecutableFile(atPath: root + "/opt/retention/bin/retention"))
+
+        for name in ["policy.json", "retention.env"] { try "edited".write(toFile: root + "/etc/retention/" + name, atomically: true, encoding: .utf8) }
+        let again = try TestProcess.run("/bin/bash", install)
+        #expect(again.status == 0, "\(again.output)")
+        for name in ["policy.json", "retention.env"] {
+            #expect(try String(contentsOfFile: root + "/etc/retention/" + name, encoding: .utf8) == "edited", "\(name)")
+        }
+        let template = try String(contentsOfFile: root + "/etc/systemd/system/retention@.service", encoding: .utf8)
+        #expect(template.contains("ExecStart=/opt/retention/bin/retention run "))
+    }
 }
