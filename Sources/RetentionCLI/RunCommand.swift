@@ -20,6 +20,7 @@ enum RunCommand {
             .value("log-format", "FORMAT", "text or json: log lines on stderr as JSON objects (journald)"),
             CommonOptions.maxReplicaLag, CommonOptions.maxSlotLag,
             .value("max-runtime", "DURATION", "stop starting batches after DURATION (90s, 30m, 2h, PT2H)"),
+            .value("metrics-database", "NAME", "label every metric database=\"NAME\" (one file per database of a fleet)"),
             .value("metrics-file", "FILE", "write Prometheus metrics to FILE (node exporter textfile collector)"),
             CommonOptions.migrationsDir,
             .value("pause", "MS", "sleep MS milliseconds between batches"),
@@ -69,6 +70,10 @@ enum RunCommand {
         // Files the run writes after changing data are checked before it changes anything.
         let reportPath = try arguments.outputFile("report")
         let metricsPath = try arguments.outputFile("metrics-file")
+        let metricsDatabase = arguments.value("metrics-database")
+        if metricsDatabase != nil, metricsPath == nil {
+            throw UsageError(message: "--metrics-database labels the metrics of --metrics-file; give both", command: "run")
+        }
         let policy = try PolicyParser.load(path: policyPath)
         runOptions.pseudonymKey = try Commands.pseudonymKey(arguments)
         do {
@@ -93,7 +98,8 @@ enum RunCommand {
         }
         ProgressLine.clear()
         if let metricsPath {
-            try PrometheusMetrics.write(outcome.report, durationSeconds: Date().timeIntervalSince(started), to: metricsPath)
+            try PrometheusMetrics.write(outcome.report, durationSeconds: Date().timeIntervalSince(started),
+                                         database: metricsDatabase, to: metricsPath)
         }
         RunSummary.print(outcome.report, path: outcome.path)
         return outcome.report.exitCode
