@@ -73,10 +73,26 @@ ensure_partman() {
     return 0
 }
 
+# Citus for the tests of distributed tables on Debian's PostgreSQL 15: built from the source kept
+# beside the repository (../shared/citus/build.sh, a few minutes once) when it is there and Citus
+# is not installed yet. Best effort: without it the Citus tests are skipped, with the reason.
+ensure_citus() {
+    local repo build
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    build="$repo/../shared/citus/build.sh"
+    [ -x /usr/lib/postgresql/15/bin/postgres ] || return 0
+    [ -f /usr/lib/postgresql/15/lib/citus.so ] && return 0
+    [ -f "$build" ] && [ "$(id -u)" -eq 0 ] || return 0
+    echo "ensure-packages: building Citus from $build (once)" >&2
+    bash "$build" >&2 || echo "ensure-packages: could not build Citus; the Citus tests will be skipped" >&2
+    return 0
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     # Executed, not sourced.
     set -euo pipefail
     ensure_packages
     ensure_partman
+    ensure_citus
     ensure_swift_path
 fi

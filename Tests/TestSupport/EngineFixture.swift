@@ -9,7 +9,11 @@ public struct EngineFixture: Sendable {
 
     /// Creates the database, runs `schemaSQL` in it, and applies the engine's migrations.
     public static func make(_ label: String, schemaSQL: String, port: String = TestDatabase.port) throws -> EngineFixture {
-        let database = try TestDatabase.create(label, sql: schemaSQL, port: port)
+        try make(on: try TestDatabase.create(label, sql: schemaSQL, port: port))
+    }
+
+    /// The fixture on a database made elsewhere (on a Citus coordinator), with the engine's migrations applied.
+    public static func make(on database: TestDatabase) throws -> EngineFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-test-\(database.name)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fixture = EngineFixture(database: database, directory: directory)

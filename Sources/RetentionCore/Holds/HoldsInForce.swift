@@ -8,9 +8,16 @@ public struct HoldsInForce: Sendable, Equatable {
         public var tenant: String
         /// The rule the hold is on; nil for every rule.
         public var rule: String?
+
+        public init(tenant: String, rule: String?) {
+            self.tenant = tenant
+            self.rule = rule
+        }
     }
 
     public var holds: [Hold]
+
+    public init(holds: [Hold]) { self.holds = holds }
 
     /// The tenants (as text) held for `rule`.
     public func tenants(for rule: String) -> [String] {
