@@ -88,10 +88,11 @@ public final class Connection {
         if let failure { throw failure }
     }
 
-    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws.
+    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws;
+    /// `repeatableRead`: every statement of it sees the same snapshot.
     @discardableResult
-    public func transaction<T>(readOnly: Bool = false, _ body: () throws -> T) throws -> T {
-        try execute(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+    public func transaction<T>(readOnly: Bool = false, repeatableRead: Bool = false, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN" + (repeatableRead ? " ISOLATION LEVEL REPEATABLE READ" : "") + (readOnly ? " READ ONLY" : ""))
         do {
             let value = try body()
             try execute("COMMIT")

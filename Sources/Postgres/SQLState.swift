@@ -11,6 +11,8 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
 
     public var description: String { rawValue }
 
+    // Class 22: data exception
+    public static let invalidParameterValue = SQLState(rawValue: "22023")
     // Class 23: integrity constraint violation
     public static let foreignKeyViolation = SQLState(rawValue: "23503")
     public static let uniqueViolation = SQLState(rawValue: "23505")

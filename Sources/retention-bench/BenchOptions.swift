@@ -1,7 +1,8 @@
 import Foundation
 
 /// The benchmark's command line: `retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N]
-/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N] [--whole-process]`.
+/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N] [--whole-process]
+/// [--citus-workers PORT,PORT]`.
 struct BenchOptions {
     var rows = 2_000_000
     var layouts = ["seq", "shuffled"]
@@ -14,6 +15,8 @@ struct BenchOptions {
     var dueFraction = 0.4
     /// Months of the `partitioned` layout.
     var months = 36
+    /// The workers' ports (same host as `databaseURL`, a Citus coordinator): run the Citus comparison only.
+    var citusWorkers: [String] = []
 
     static func parse(_ arguments: [String]) -> BenchOptions {
         var options = BenchOptions()
@@ -38,9 +41,10 @@ struct BenchOptions {
                     required(BenchAction(rawValue: String(name)), "--actions takes \(BenchAction.allCases.map(\.rawValue).joined(separator: ","))")
                 }
             case "--whole-process": options.wholeProcess = true
+            case "--citus-workers": options.citusWorkers = value().split(separator: ",").map(String.init)
             case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
             case "--help":
-                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of] [--row-sample N] [--whole-process] [--database-url URL]")
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of] [--row-sample N] [--whole-process] [--citus-workers PORT,PORT] [--database-url URL]")
                 exit(0)
             default: fail("unrecognized option \"\(arguments[index])\"")
             }

@@ -5,9 +5,11 @@ import Postgres
 struct BenchServer {
     let adminURL: String
 
-    func url(_ database: String) -> String {
+    /// The URL of `database` on the server (or on the same host at `port`, a Citus worker).
+    func url(_ database: String, port: String? = nil) -> String {
         guard var components = URLComponents(string: adminURL) else { fail("--database-url must be a postgresql:// URL") }
         components.path = "/" + database
+        if let port { components.port = Int(port) }
         return components.string ?? adminURL
     }
 
@@ -26,6 +28,14 @@ struct BenchServer {
 
     func drop(_ database: String) {
         _ = try? admin().execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
+    }
+
+    /// Drops `database` here and on the workers at `workerPorts` of the same host.
+    func dropEverywhere(_ database: String, workerPorts: [String]) {
+        drop(database)
+        for port in workerPorts {
+            _ = try? Connection(conninfo: url("postgres", port: port)).execute("DROP DATABASE IF EXISTS \(Identifier.quote(database)) WITH (FORCE)")
+        }
     }
 
     /// The single integer `sql` returns in `database`.

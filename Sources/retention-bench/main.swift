@@ -10,7 +10,10 @@ let server = BenchServer(adminURL: options.databaseURL)
 let migrations = try MigrationFile.load(directory: required(MigrationFile.locateDirectory(), "could not find Migrations/"))
 
 print("retention-bench: \(options.rows) rows, \(Int(options.dueFraction * 100))% due, engine concurrency \(options.concurrency)")
-for layout in options.layouts {
+if !options.citusWorkers.isEmpty {
+    try BenchCitus(server: server, workerPorts: options.citusWorkers, options: options, migrations: migrations).run()
+}
+for layout in options.citusWorkers.isEmpty ? options.layouts : [] {
     for tenantTable in [false, true] {
         let actions = options.actions.filter { $0.onTenantTable == tenantTable }
         guard !actions.isEmpty else { continue }

@@ -38,8 +38,14 @@ enum RuleStart {
         let table = plan.table.identifier
         switch path {
         case .shardPages:
-            let pages = try connection.execute(RuleStartStatements.largestShardPages, [table.sql]).int64()
-            return [RuleExecution.Cursor(relation: table, walk: .pages, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)]
+            // As on one server: a delete by one anchor whose shards' heaps follow it walks the anchor's index.
+            if let column = plan.deleteAnchorColumn, plan.table.indexLeadingColumns.contains(column),
+               try connection.execute(RuleStartStatements.shardCorrelation, [table.sql, column]).rows.first?[0].flatMap(Double.init) ?? 0 >= 0.9 {
+                return try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
+                    try shardPageCursor(table, connection)
+                }.map { [$0] } ?? []
+            }
+            return [try shardPageCursor(table, connection)]
         case let .keyRanges(column):
             let row = try connection.execute(RuleStartStatements.keyRange(table, column: column)).rows[0]
             guard row[0] != nil else { return [] }
@@ -85,6 +91,15 @@ enum RuleStart {
             cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
         }
         return cursor
+    }
+
+    /// A walk over the pages of every shard of a Citus table, as many as the largest has now. One
+    /// round trip per worker; should it find nothing (no shard metadata on the workers), every
+    /// shard is asked.
+    private static func shardPageCursor(_ table: Identifier, _ connection: Connection) throws -> RuleExecution.Cursor {
+        var pages = try connection.execute(RuleStartStatements.largestLocalShardPages, [table.sql]).int64()
+        if pages == 0 { pages = try connection.execute(RuleStartStatements.largestShardPages, [table.sql]).int64() }
+        return RuleExecution.Cursor(relation: table, walk: .pages, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
     }
 
     /// A walk over every page the relation has now.

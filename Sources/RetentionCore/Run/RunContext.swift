@@ -19,8 +19,8 @@ struct RunContext: Sendable {
 
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, READ ONLY transactions for a dry run, and the pseudonym
-    /// pads when the run changes data with a key. A reconnect comes here too, so a new session
-    /// always has its pads.
+    /// pads when the run changes data with a key, and on Citus one node connection per batch. A
+    /// reconnect comes here too, so a new session always has its pads.
     func connect() throws -> Connection {
         let connection = try source.connect(applicationName: "retention worker")
         if !options.dryRun, let key = options.pseudonymKey {
@@ -29,6 +29,9 @@ struct RunContext: Sendable {
         try connection.execute(RunStatements.workerSettings,
                                [policy.timeZone, "\(options.lockTimeoutMilliseconds)ms", "\(options.statementTimeoutMilliseconds)ms",
                                 options.dryRun ? "on" : "off"])
+        if schema.tables.values.contains(where: { $0.distribution.isCitus }) {
+            try connection.execute(RunStatements.citusWorkerSettings)
+        }
         return connection
     }
 }

@@ -301,15 +301,31 @@ final class Worker {
             prior = PriorReads(holds: plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil, referencedKeys: keys)
         }
         let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode, prior: prior)
-        if statement.countsByTenant {
+        switch statement.reply {
+        case .countedByTenant:
             return try connection.execute(statement.sql, statement.parameters).rows.map { ($0[0], try $0.int64(1)) }
-        }
-        return try connection.transaction {
-            let affected = try connection.execute(statement.sql, statement.parameters).affectedRows
-            if affected > 0 {
-                try connection.execute(BatchStatement.recordSQL, [context.runID, plan.rule.name, String(affected)])
+        case let .countedFirst(countSQL):
+            return try connection.transaction(repeatableRead: true) {
+                let counts = try connection.execute(countSQL, statement.parameters).rows.map { ($0[0], try $0.int64(1)) }
+                let counted = counts.reduce(0) { $0 + $1.1 }
+                let affected = Int64(try connection.execute(statement.sql, statement.parameters).affectedRows)
+                guard affected == counted else {
+                    throw EngineError.unsupported("rule \"\(plan.rule.name)\": a batch counted \(counted) rows and changed \(affected) in one snapshot; it was rolled back")
+                }
+                if !counts.isEmpty {
+                    try connection.execute(BatchStatement.recordTenantsSQL, [context.runID, plan.rule.name, nullableTextArrayLiteral(counts.map(\.0)),
+                                                                             "{" + counts.map { String($0.1) }.joined(separator: ",") + "}"])
+                }
+                return counts
             }
-            return [(nil, Int64(affected))]
+        case .rowCount:
+            return try connection.transaction {
+                let affected = try connection.execute(statement.sql, statement.parameters).affectedRows
+                if affected > 0 {
+                    try connection.execute(BatchStatement.recordSQL, [context.runID, plan.rule.name, String(affected)])
+                }
+                return [(nil, Int64(affected))]
+            }
         }
     }
 

@@ -31,7 +31,27 @@ enum RuleStartStatements {
     /// The pages of relation `$1` now.
     static let pages = "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::bigint"
 
-    /// The pages of the largest shard of Citus table `$1` now (each shard's own heap).
+    /// The pages of the largest shard of Citus table `$1` now, asked of each worker about the
+    /// shards it holds (one round trip per worker); 0 when the workers have no shard metadata.
+    static let largestLocalShardPages = """
+        SELECT coalesce(max(nullif(result, '')::bigint), 0) / current_setting('block_size')::bigint
+        FROM run_command_on_workers(format($cmd$
+          SELECT max(pg_catalog.pg_relation_size(pg_catalog.to_regclass(shard_name(s.logicalrelid, s.shardid))))
+          FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = %L::regclass$cmd$, $1::regclass::text))
+        """
+
+    /// How closely the heaps of the shards of Citus table `$1` follow column `$2`: the least over
+    /// the shards with statistics, asked of each worker (0 to 1; NULL when no shard has any).
+    static let shardCorrelation = """
+        SELECT min(nullif(result, '')::float8) FROM run_command_on_workers(format($cmd$
+          SELECT min(abs(st.correlation)) FROM pg_catalog.pg_dist_shard s
+          JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(shard_name(s.logicalrelid, s.shardid))
+          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname AND st.attname = %L
+          WHERE s.logicalrelid = %L::regclass$cmd$, $2::text, $1::regclass::text))
+        """
+
+    /// The pages of the largest shard of Citus table `$1` now (each shard's own heap), asked of every shard.
     static let largestShardPages = """
         SELECT coalesce(max(result::bigint), 0) / current_setting('block_size')::bigint
         FROM run_command_on_shards($1::regclass, $cmd$SELECT pg_relation_size('%s')$cmd$)

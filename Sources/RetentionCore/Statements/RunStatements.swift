@@ -14,6 +14,11 @@ enum RunStatements {
                set_config('default_transaction_read_only', $4, false)
         """
 
+    /// A worker's session on a Citus coordinator: one connection per worker node for each batch
+    /// (kept open from batch to batch, where more would be opened and closed each time, which
+    /// measured twice as slow), so `--concurrency` says how many shards each node works on at once.
+    static let citusWorkerSettings = "SELECT set_config('citus.max_adaptive_executor_pool_size', '1', false)"
+
     /// Takes the run lock of policy `$1` if no other session holds it: `t` or `f`.
     static let tryLock = "SELECT pg_try_advisory_lock(hashtextextended('retention run ' || $1, 0))"
 

@@ -13,8 +13,7 @@ public enum PolicyValidation {
     /// a problem; off for `grants`, whose connection is not the role the script creates.
     public static func validate(_ policy: Policy, connection: Connection, checkRowSecurity: Bool = true) throws -> Result {
         let schema = try Schema.load(for: policy, connection: connection)
-        let zoneKnown = try connection.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names WHERE name = $1)",
-                                               [policy.timeZone]).requiredScalar() == "t"
+        let zoneKnown = try serverKnowsZone(policy.timeZone, connection)
         var problems = SchemaCheck.problems(policy, schema: schema, timeZoneKnown: zoneKnown)
         var warnings = SchemaCheck.warnings(policy, schema: schema)
         if let subjects = policy.subjects {
@@ -24,5 +23,17 @@ public enum PolicyValidation {
         if checkRowSecurity { problems += RowSecurityCheck.problems(policy, schema: schema) }
         warnings += try PartitionForecast.partmanWarnings(policy, schema: schema, connection: connection)
         return Result(schema: schema, problems: problems, warnings: warnings)
+    }
+
+    /// Whether the server reads `zone` (the parser already checked that it is an IANA name):
+    /// asked of `AT TIME ZONE`, which answers at once, where `pg_timezone_names` reads the whole
+    /// time zone database (25-30 ms, on every run).
+    private static func serverKnowsZone(_ zone: String, _ connection: Connection) throws -> Bool {
+        do {
+            try connection.execute("SELECT pg_catalog.now() AT TIME ZONE $1", [zone])
+            return true
+        } catch let error as PostgresError where error.sqlState == .invalidParameterValue {
+            return false
+        }
     }
 }
