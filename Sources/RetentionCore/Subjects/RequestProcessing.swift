@@ -161,16 +161,6 @@ struct RequestProcessing {
     @discardableResult
     private func withRetry<T>(_ session: Session, _ body: (Connection) throws -> T) throws -> T {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
-        while true {
-            let started = Date()
-            do {
-                if session.connection?.isOpen != true { session.connection = try context.connect() }
-                return try body(session.connection!)
-            } catch let error as PostgresError {
-                if error.isConnectionLost { session.connection = nil }
-                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
-                Thread.sleep(forTimeInterval: delay)
-            }
-        }
+        return try budget.run(stop: context.stop, connection: { try context.reconnect(&session.connection) }, lost: { session.connection = nil }, body)
     }
 }
