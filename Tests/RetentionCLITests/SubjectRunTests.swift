@@ -31,10 +31,7 @@ private func othersChecksum(_ db: TestDatabase, userIDs: String, emails: String)
 
 /// The report's entry for request `id`, target by target.
 private func requestReport(_ fixture: SubjectFixture, _ id: String) throws -> (status: String?, targets: [String: [String: Any]]) {
-    let requests = try fixture.engine.latestReport()["requests"] as? [[String: Any]] ?? []
-    let entry = requests.first { ($0["id"] as? NSNumber)?.stringValue == id }
-    let targets = (entry?["targets"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }
-    return (entry?["status"] as? String, Dictionary(uniqueKeysWithValues: targets))
+    try fixture.reportedRequests()[Int64(id) ?? -1] ?? (nil, [:])
 }
 
 /// Every file of the state directory, as text.

@@ -58,5 +58,14 @@ struct SubjectFixture {
         return found
     }
 
+    /// The latest run report's requests by id: status and targets by name.
+    func reportedRequests() throws -> [Int64: (status: String?, targets: [String: [String: Any]])] {
+        let requests = try engine.latestReport()["requests"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: requests.map { entry in
+            let targets = (entry["targets"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }
+            return (entry.int("id"), (entry["status"] as? String, Dictionary(uniqueKeysWithValues: targets)))
+        })
+    }
+
     func drop() { engine.drop() }
 }

@@ -47,9 +47,9 @@ struct ErasureLedgerTests {
         func subject(_ id: Int64, _ at: String) -> SubjectErasureEntry {
             SubjectErasureEntry(requestID: id, policy: "p", targets: ["c"], values: [.init(subjectColumn: "email", hmac: "ab")], runID: "run", recordedAt: at)
         }
-        try ledger.append(subject: subject(1, "2020-01-01T00:00:00.000Z"))
+        try ledger.append(subjects: [subject(1, "2020-01-01T00:00:00.000Z")])
         try ledger.append([ErasureLedgerTests.entry("t", recordedAt: "2026-03-04T00:00:00.000Z")])
-        try ledger.append(subject: subject(2, "2026-03-04T00:00:00.000Z"))
+        try ledger.append(subjects: [subject(2, "2026-03-04T00:00:00.000Z")])
         #expect(try ledger.read().damagedLines.isEmpty)
         #expect(try ledger.subjectEntries() == [subject(1, "2020-01-01T00:00:00.000Z"), subject(2, "2026-03-04T00:00:00.000Z")])
         try ledger.compact(before: Timestamps.date("2025-01-01T00:00:00Z")!)

@@ -37,6 +37,14 @@ public struct SubjectTarget: Sendable {
     public var match: [SubjectMatch]
     public var action: SubjectAction
 
+    /// Whether the target deletes or pseudonymises rows (it does not keep them).
+    public var erases: Bool {
+        switch action {
+        case .delete, .pseudonymise: return true
+        case .keep: return false
+        }
+    }
+
     /// Whether the target removes rows (and so can be blocked by foreign keys).
     public var removesRows: Bool {
         switch action {

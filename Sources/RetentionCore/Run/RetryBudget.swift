@@ -47,6 +47,25 @@ struct RetryBudget {
     }
 }
 
+extension RetryBudget {
+    /// Runs `body` on the connection that `connection` gives (opened again after a loss, which
+    /// `lost` forgets), trying again as the budget allows; a lock timeout is not tried again once
+    /// the run was asked to stop.
+    mutating func run<T>(stop: StopSignal, connection: () throws -> Connection, lost: () -> Void, _ body: (Connection) throws -> T) throws -> T {
+        while true {
+            let started = Date()
+            do {
+                return try body(try connection())
+            } catch let error as PostgresError {
+                if error.isConnectionLost { lost() }
+                guard stop.stopReason == nil || error.sqlState != .lockNotAvailable,
+                      let delay = delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
+                Thread.sleep(forTimeInterval: delay)
+            }
+        }
+    }
+}
+
 /// Back-off between retries: 50 ms doubling, with jitter, at most 3.2 s.
 enum Retry {
     static func backoff(attempt: Int) -> Double {

@@ -34,4 +34,12 @@ struct RunContext: Sendable {
         }
         return connection
     }
+
+    /// `connection` while it is open, else a new one (`connect`), kept in `connection`.
+    func reconnect(_ connection: inout Connection?) throws -> Connection {
+        if let connection, connection.isOpen { return connection }
+        let fresh = try connect()
+        connection = fresh
+        return fresh
+    }
 }

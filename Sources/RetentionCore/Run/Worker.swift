@@ -418,12 +418,7 @@ final class Worker {
 
     // MARK: Connection
 
-    private func connectedConnection() throws -> Connection {
-        if let connection, connection.isOpen { return connection }
-        let fresh = try context.connect()
-        connection = fresh
-        return fresh
-    }
+    private func connectedConnection() throws -> Connection { try context.reconnect(&connection) }
 
     /// The lock waits of `withRetry` since the last call.
     private func takeLockWaited() -> Double {
@@ -435,17 +430,7 @@ final class Worker {
     private func withRetry<T>(_ body: (Connection) throws -> T) throws -> T {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         defer { lockWaited += budget.lockWaited }
-        while true {
-            let started = Date()
-            do {
-                return try body(try connectedConnection())
-            } catch let error as PostgresError {
-                if error.isConnectionLost { connection = nil }
-                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable,
-                      let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
-                Thread.sleep(forTimeInterval: delay)
-            }
-        }
+        return try budget.run(stop: context.stop, connection: connectedConnection, lost: { connection = nil }, body)
     }
 
     static func describe(_ error: Error) -> String {

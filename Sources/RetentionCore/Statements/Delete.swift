@@ -1,6 +1,7 @@
-/// The SQL of a `delete` rule's batch: the rows of the slice that are actionable go.
+/// The SQL of a `delete` rule's batch: the rows of the slice that are actionable go. `using`
+/// joins other tables (`picked p`).
 enum DeleteStatement {
-    static func sql(target: String, whereClause: String) -> String {
-        "DELETE FROM \(target) WHERE \(whereClause)"
+    static func sql(target: String, using: String? = nil, whereClause: String) -> String {
+        "DELETE FROM \(target)\(using.map { " USING \($0)" } ?? "") WHERE \(whereClause)"
     }
 }

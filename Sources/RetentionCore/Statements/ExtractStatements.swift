@@ -2,7 +2,7 @@
 enum ExtractStatements {
     static func rows(_ plan: SubjectTargetPlan, values: SubjectValues) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
-        let sql = "SELECT to_jsonb(r)::text FROM \(plan.table.identifier.sql) r WHERE \(plan.matchPredicate("r", values, &builder)) ORDER BY \(plan.primaryKey("r"))"
+        let sql = "SELECT to_jsonb(r)::text FROM \(plan.personRows(values, &builder)) ORDER BY \(plan.primaryKey("r"))"
         return (sql, builder.parameters)
     }
 }

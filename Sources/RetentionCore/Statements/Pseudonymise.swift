@@ -1,13 +1,13 @@
 import Postgres
 
 /// The SQL of a `pseudonymise` rule's batch: one `UPDATE` that replaces each column by its
-/// strategy's value and sets the marker, so a row is done exactly once.
+/// strategy's value and sets the marker, so a row is done exactly once. `from` joins other tables.
 enum PseudonymiseStatement {
-    static func sql(_ spec: PseudonymiseSpec, table: TableInfo, target: String, whereClause: String) -> String {
+    static func sql(_ spec: PseudonymiseSpec, table: TableInfo, target: String, from: String? = nil, whereClause: String) -> String {
         let assignments = spec.columns.map { entry in
             "\(Identifier.quote(entry.column)) = \(pseudonym(entry, table: table))"
         } + ["\(Identifier.quote(spec.marker)) = now()"]
-        return "UPDATE \(target) SET \(assignments.joined(separator: ", ")) WHERE \(whereClause)"
+        return "UPDATE \(target) SET \(assignments.joined(separator: ", "))\(from.map { " FROM \($0)" } ?? "") WHERE \(whereClause)"
     }
 
     /// The new value of one pseudonymised column; NULL stays NULL under every strategy.

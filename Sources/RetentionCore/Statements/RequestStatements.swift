@@ -35,15 +35,15 @@ enum RequestStatements {
         SELECT \(SQLTime.isoUTC("deadline")) FROM extended
         """
 
-    /// Closes open request `$1` with status `$2` (`done` or `cancelled`): the value is replaced by
-    /// its HMAC under the session's pseudonym pads and the resolved values are deleted; `$3`
-    /// reason, `$4` who. Returns the id when the request was open.
+    /// Closes the open requests of `$1` (a bigint[] literal) with status `$2` (`done` or
+    /// `cancelled`): each value is replaced by its HMAC under the session's pseudonym pads and the
+    /// resolved values are deleted; `$3` reason, `$4` who. Returns the ids of those that were open.
     static let close = """
         WITH closed AS (
             UPDATE retention.erasure_requests
             SET status = $2, subject_hmac = \(HMACPads.sql(message: "convert_to(subject_value, 'UTF8')")), subject_value = NULL,
                 completed_at = clock_timestamp(), open_reason = NULL
-            WHERE request_id = $1::bigint AND status = 'open'
+            WHERE request_id = ANY($1::bigint[]) AND status = 'open'
             RETURNING request_id),
         cleared AS (DELETE FROM retention.erasure_request_values v USING closed WHERE v.request_id = closed.request_id),
         event AS (INSERT INTO retention.erasure_request_events (request_id, event, reason, acted_by)
@@ -51,8 +51,12 @@ enum RequestStatements {
         SELECT request_id FROM closed
         """
 
-    /// Records why open request `$1` is still open (`$2`).
-    static let keepOpen = "UPDATE retention.erasure_requests SET open_reason = $2 WHERE request_id = $1::bigint AND status = 'open'"
+    /// Records why the open requests of `$1` (a bigint[] literal) are still open: each the reason
+    /// at its place in `$2` (a text[] literal).
+    static let keepOpen = """
+        UPDATE retention.erasure_requests q SET open_reason = u.reason FROM unnest($1::bigint[], $2::text[]) AS u(request_id, reason)
+        WHERE q.request_id = u.request_id AND q.status = 'open'
+        """
 
     /// Whether value `$1` can be read as the subject column's type (SQL `$1::text::TYPE`).
     static func readsAs(_ typeName: String) -> String { "SELECT $1::text::\(typeName) IS NOT NULL" }

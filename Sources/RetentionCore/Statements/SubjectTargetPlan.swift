@@ -36,33 +36,35 @@ public struct SubjectTargetPlan: Sendable {
 
     func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
 
-    /// The keys whose referencing rows are kept rows of a keep target.
-    var keepingKeys: [ForeignKey] { blockingKeys.filter { keepingTargets[$0.referencingRoot] != nil } }
+    /// Whether `key`'s referencing rows are kept rows of a keep target (else rows it references are blocked).
+    func keeps(_ key: ForeignKey) -> Bool { keepingTargets[key.referencingRoot] != nil }
 
-    /// The keys whose referencing rows no target keeps: rows they reference are blocked.
-    var otherBlockingKeys: [ForeignKey] { blockingKeys.filter { keepingTargets[$0.referencingRoot] == nil } }
-
-    /// The person's rows: a `match` column holds one of the person's values of its subject
-    /// column, compared in the target column's own type.
-    public func matchPredicate(_ alias: String, _ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
-        let conditions = target.match.map { match in
-            let type = table.column(match.column)?.typeName ?? "text"
-            let subquery = values.sql(subjectColumn: match.subjectColumn, &builder)
-            switch values {
-            case .stored, .live:
-                return "\(column(match.column, alias)) = ANY(ARRAY(SELECT x.value::\(type) FROM (\(subquery)) x(value)))"
-            case .hashed:
-                return "\(HMACPads.sql(message: "convert_to(\(column(match.column, alias))::text, 'UTF8')")) = ANY(ARRAY(\(subquery)))"
-            }
+    /// The people's rows: a FROM clause that binds each row of the target as `r` and the request
+    /// whose person it belongs to as `m.request_id`, once per request and row. A row is a
+    /// person's when a `match` column holds one of the person's values of its subject column,
+    /// compared in the target column's own type.
+    func personRows(_ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
+        let table = self.table.identifier.sql
+        let joins = target.match.map { match in
+            let typeName = self.table.column(match.column)?.typeName ?? "text"
+            return "(\(values.typed(subjectColumn: match.subjectColumn, as: typeName, &builder))) m JOIN \(table) r ON \(values.matches(column(match.column, "r")))"
         }
-        return conditions.count == 1 ? conditions[0] : "(" + conditions.joined(separator: " OR ") + ")"
+        guard joins.count > 1 else { return joins[0] }
+        // A row may match a request by several columns: the pairs once, then the rows.
+        let keys = zip(self.table.primaryKey, keyNames).map { "\(column($0, "r")) AS \($1)" }.joined(separator: ", ")
+        let pairs = joins.map { "SELECT m.request_id, \(keys) FROM \($0)" }.joined(separator: " UNION ")
+        return "(\(pairs)) m JOIN \(table) r ON \(primaryKey("r")) = (\(keyNames.map { "m.\($0)" }.joined(separator: ", ")))"
     }
 
-    /// The person's rows still to be acted on: matched, and not yet pseudonymised.
-    public func pendingPredicate(_ alias: String, _ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
-        var conditions = [matchPredicate(alias, values, &builder)]
-        if case let .pseudonymise(spec) = target.action { conditions.append("\(column(spec.marker, alias)) IS NULL") }
-        return conditions.joined(separator: " AND ")
+    /// `r.marker IS NULL` for a pseudonymise target (its rows still to be done); nil for others.
+    func unmarkedPredicate(_ alias: String) -> String? {
+        guard case let .pseudonymise(spec) = target.action else { return nil }
+        return "\(column(spec.marker, alias)) IS NULL"
+    }
+
+    /// The text of a row's `match` columns: unchanged, the row still belongs to the same people.
+    func matchedText(_ alias: String) -> String {
+        "ROW(" + target.match.map { column($0.column, alias) }.joined(separator: ", ") + ")::text"
     }
 
     /// Rows of a tenant under a legal hold on every rule; nil without a tenant column. Read by
@@ -80,16 +82,11 @@ public struct SubjectTargetPlan: Sendable {
         return "EXISTS (SELECT 1 FROM \(key.referencing.sql) c WHERE \(join))"
     }
 
-    /// The rows a batch may act on: pending, not held, not referenced through a blocking key.
-    public func actionablePredicate(_ alias: String, _ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
-        var conditions = [pendingPredicate(alias, values, &builder)]
-        if let held = heldPredicate(alias) { conditions.append("NOT \(held)") }
-        conditions += blockingKeys.map { "NOT " + referencedPredicate($0, alias) }
-        return conditions.joined(separator: " AND ")
-    }
-
     /// `(r."a", r."b")`: the primary key, which identifies a row also across partitions.
     func primaryKey(_ alias: String) -> String {
         "(" + table.primaryKey.map { column($0, alias) }.joined(separator: ", ") + ")"
     }
+
+    /// `k1`, `k2`, …: the names statements give the primary key's columns.
+    var keyNames: [String] { table.primaryKey.indices.map { "k\($0 + 1)" } }
 }

@@ -61,10 +61,10 @@ public struct ErasureLedger: Sendable {
         try append(lines: entries.map(\.json))
     }
 
-    /// Appends an erasure request's entry and flushes it, before the request's first batch.
+    /// Appends erasure requests' entries and flushes them, before the requests' first batch.
     @discardableResult
-    public func append(subject entry: SubjectErasureEntry) throws -> FileIdentity? {
-        try append(lines: [entry.json])
+    public func append(subjects entries: [SubjectErasureEntry]) throws -> FileIdentity? {
+        try append(lines: entries.map(\.json))
     }
 
     private func append(lines: [JSONValue]) throws -> FileIdentity? {

@@ -22,7 +22,7 @@ public struct RegisterExtract: Sendable {
         try RequestBook.checkSubject(column, value: value, subjects: subjects, connection: connection)
         let schema = try Schema.load(for: policy, connection: connection)
         let targets = try SubjectTargets(policy: policy, schema: schema)
-        let values = SubjectValues.live(SubjectResolution(subjects: subjects, subjectTable: targets.subjectTable, column: column, given: .parameter(value)))
+        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.parameter(column: column, value: value)))
         return try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             let generatedAt = try connection.execute(RunStatements.now).requiredScalar()

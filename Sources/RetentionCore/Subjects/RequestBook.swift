@@ -87,7 +87,7 @@ public struct RequestBook {
         guard !reason.trimmingWhitespace.isEmpty else { throw RequestError.emptyReason }
         _ = try open(id)
         try HMACPads(key: key.bytes).load(into: connection)
-        try connection.execute(RequestStatements.close, [String(id), RequestStatus.cancelled.rawValue, reason, person])
+        try connection.execute(RequestStatements.close, [bigintArrayLiteral([id]), RequestStatus.cancelled.rawValue, reason, person])
     }
 
     private func open(_ id: Int64) throws -> ErasureRequest {

@@ -12,13 +12,14 @@ public struct RequestPlan: Sendable {
         guard request.status == .open else { throw RequestBook.RequestError.notOpen(requestID, request.status) }
         let schema = try Schema.load(for: policy, connection: connection)
         let targets = try SubjectTargets(policy: policy, schema: schema)
-        let values = targets.values(for: request)
+        let values = targets.values(for: [request])
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
             return try targets.plans(for: request).map { plan in
-                let affected = try connection.execute(SubjectStatements.recordedAffected, [String(request.id), plan.target.name]).int64()
-                return try TargetOutcome.read(plan, values: values, affected: .given(affected), policy: policy, connection: connection)
+                let counts = SubjectStatements.counts(plan, values: values, requests: [request.id], affected: .recorded(runID: nil), policy: policy)
+                let outcomes = try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
+                return outcomes[request.id] ?? TargetOutcome(plan.target)
             }
         }
         return RequestPlan(request: request, targets: outcomes)

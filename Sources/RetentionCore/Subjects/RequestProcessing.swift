@@ -1,176 +1,226 @@
 import Foundation
 import Postgres
 
-/// `retention run`'s second part: the open erasure requests, after the rules, one after the
-/// other on one connection. Each target's rows go in batches (at most `limit` rows, locked by
-/// primary key, sized to the run's target time like the rules' slices), each batch one
-/// statement that also records its count, so a killed run leaves whole batches and exact
-/// counts and the next run goes on from the values stored at the first resolution. Holds are
-/// read by every statement. A dry run only counts, in READ ONLY transactions.
+/// `retention run`'s second part: the open erasure requests, after the rules, on one connection,
+/// in groups (`RequestGroupSize`). Targets go in foreign-key order, each for the whole group:
+/// its rows in batches (at most `limit` rows, locked by primary key, sized to the run's target
+/// time like the rules' slices), each batch one statement that also records every request's
+/// count, then one statement that counts, per request, what this run changed and what is left.
+/// So a killed run leaves whole batches and exact counts, and the next run goes on from the
+/// values stored at the first resolution. Holds are read by every statement. A dry run only
+/// counts, in READ ONLY transactions.
 struct RequestProcessing {
     let context: RunContext
     let targets: SubjectTargets
     /// Who the `done` events name.
     static let actor = "retention run"
 
+    /// The connection of one `run` or `replay`, each target's batch size so far, and the longest
+    /// statement of the current group.
     private final class Session {
+        let context: RunContext
         var connection: Connection?
+        var limits: [String: Int] = [:]
+        var longest: Double = 0
+
+        init(context: RunContext) { self.context = context }
+
+        /// Runs `body` on the connection, reconnecting and retrying as `RetryBudget` says, and
+        /// keeps the time of the attempt that succeeded.
+        @discardableResult
+        func execute<T>(_ body: (Connection) throws -> T) throws -> T {
+            var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
+            return try budget.run(stop: context.stop, connection: { try context.reconnect(&connection) }, lost: { connection = nil }) { connection in
+                let started = Date()
+                let result = try body(connection)
+                longest = max(longest, Date().timeIntervalSince(started))
+                return result
+            }
+        }
     }
 
     func run(_ requests: [ErasureRequest]) -> [RequestResult] {
-        let session = Session()
-        var results: [RequestResult] = []
-        for request in requests {
-            if context.stop.stopReason != nil {
-                results.append(RequestResult(request: request, status: .open, outcome: .notStarted))
-                continue
+        inGroups(requests, result: { RequestResult(request: $0, status: .open, outcome: $1) }) { group, session in
+            try context.options.dryRun ? count(group, session) : process(group, session)
+        }
+    }
+
+    /// `replay`: erases again, in a restored database, the rows of each ledger entry's targets
+    /// whose match column's HMAC is one of the entry's (the entries of one request together); no
+    /// values are needed. A dry run only lists the requests (counting would need the key's pads,
+    /// which a dry run's sessions lack).
+    func replay(_ entries: [SubjectErasureEntry]) -> [RequestResult] {
+        var byRequest: [Int64: SubjectErasureEntry] = [:]
+        for entry in entries {
+            guard var known = byRequest[entry.requestID] else { byRequest[entry.requestID] = entry; continue }
+            known.targets += entry.targets.filter { !known.targets.contains($0) }
+            known.values += entry.values.filter { !known.values.contains($0) }
+            byRequest[entry.requestID] = known
+        }
+        let merged = byRequest.values.sorted { $0.requestID < $1.requestID }
+        guard !context.options.dryRun else {
+            return merged.map { RequestResult(id: $0.requestID, reference: nil, status: .done, outcome: .counted) }
+        }
+        return inGroups(merged, result: { RequestResult(id: $0.requestID, reference: nil, status: .open, outcome: $1) }) { group, session in
+            var stopped = false
+            let outcomes = try byTarget(group, id: \.requestID, includes: { $0.targets.contains($1.target.name) }) { plan, members in
+                try self.outcomes(of: plan, members, values: .hashed(group.filter { members.contains($0.requestID) }), ledgerFile: nil,
+                             stopped: &stopped, session)
             }
+            return group.map { entry in
+                RequestResult(id: entry.requestID, reference: nil, status: stopped ? .open : .done,
+                              outcome: stopped ? .interrupted(context.stop.stopReason ?? "stopped") : .processed, targets: outcomes[entry.requestID] ?? [])
+            }
+        }
+    }
+
+    /// Works through `items` in groups. A group that fails is tried again one item at a time, so
+    /// that one request's error fails only that request (a lost erasure ledger fails them all).
+    /// Once the run is asked to stop, no group starts.
+    private func inGroups<Item>(_ items: [Item], result: (Item, RequestResult.Outcome) -> RequestResult,
+                                _ process: ([Item], Session) throws -> [RequestResult]) -> [RequestResult] {
+        let session = Session(context: context)
+        var size = RequestGroupSize()
+        var results: [RequestResult] = []
+        var rest = items[...]
+        // The items of a failed group still to be tried alone.
+        var alone = 0
+        while !rest.isEmpty {
+            guard context.stop.stopReason == nil else { return results + rest.map { result($0, .notStarted) } }
+            let single = alone > 0
+            let group = Array(rest.prefix(single ? 1 : size.requests))
+            rest = rest.dropFirst(group.count)
+            if single { alone -= 1 }
+            session.longest = 0
             do {
-                results.append(try process(request, session))
+                results += try process(group, session)
+                if !single { size.adapt(longest: session.longest, target: context.options.targetBatchSeconds) }
+            } catch where group.count > 1 && !(error is ErasureLedger.LedgerError) {
+                rest = ArraySlice(group) + rest
+                alone = group.count
             } catch {
-                results.append(RequestResult(request: request, status: .open, outcome: .failed(Worker.describe(error))))
+                results += group.map { result($0, .failed(Worker.describe(error))) }
             }
         }
         return results
     }
 
-    private func process(_ original: ErasureRequest, _ session: Session) throws -> RequestResult {
-        var request = original
-        let plans = targets.plans(for: request)
-        if context.options.dryRun {
-            let values = targets.values(for: request)
-            let outcomes = try withRetry(session) { connection in
-                try connection.transaction(readOnly: true) {
-                    try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
-                    return try plans.map { plan in
-                        try TargetOutcome.read(plan, values: values, affected: .given(0), policy: context.policy, connection: connection)
-                    }
+    /// Every request's outcomes, target by target in foreign-key order: `outcome` gives them for
+    /// the requests of the group that work on the target.
+    private func byTarget<Item>(_ group: [Item], id: (Item) -> Int64, includes: (Item, SubjectTargetPlan) -> Bool,
+                                _ outcome: (SubjectTargetPlan, [Int64]) throws -> [Int64: TargetOutcome]) rethrows -> [Int64: [TargetOutcome]] {
+        var outcomes: [Int64: [TargetOutcome]] = [:]
+        for plan in targets.plans {
+            let members = group.filter { includes($0, plan) }.map(id)
+            guard !members.isEmpty else { continue }
+            let found = try outcome(plan, members)
+            for member in members { outcomes[member, default: []].append(found[member] ?? TargetOutcome(plan.target)) }
+        }
+        return outcomes
+    }
+
+    /// A dry run: every target's counts for the group, in one READ ONLY transaction.
+    private func count(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
+        let outcomes = try session.execute { connection in
+            try connection.transaction(readOnly: true) {
+                try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
+                return try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
+                    let values = targets.values(for: group.filter { members.contains($0.id) })
+                    let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .nothing, policy: context.policy)
+                    return try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
                 }
             }
-            return RequestResult(request: request, status: .open, outcome: .counted, targets: outcomes)
         }
-        if !request.resolved {
-            let resolve = SubjectStatements.resolve(SubjectResolution(subjects: targets.subjects, subjectTable: targets.subjectTable,
-                                                                      column: request.subjectColumn, given: .request(request.id)), requestID: request.id)
-            try withRetry(session) { try $0.execute(resolve.sql, resolve.parameters) }
-            request.resolved = true
+        return group.map { RequestResult(request: $0, status: .open, outcome: .counted, targets: outcomes[$0.id] ?? []) }
+    }
+
+    /// Resolves the group's people (once: the values are stored), writes their ledger entries,
+    /// works through the targets and records every outcome; then a request with nothing
+    /// erasable left is `done`, the others stay open with the reason.
+    private func process(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
+        let unresolved = group.filter { !$0.resolved }.map(\.id)
+        if !unresolved.isEmpty {
+            let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved)), requests: unresolved)
+            try session.execute { try $0.execute(resolve.sql, resolve.parameters) }
         }
-        let values = SubjectValues.stored(requestID: request.id)
-        let ledgerFile = try recordInLedger(request, plans: plans, session)
-        var outcomes: [TargetOutcome] = []
+        let ledgerFile = try recordInLedger(group, session)
         var stopped = false
-        for plan in plans {
-            switch plan.target.action {
-            case .delete, .pseudonymise:
-                if !stopped { stopped = try erase(plan, requestID: request.id, values: values, ledgerFile: ledgerFile, session) }
-            case .keep:
-                break
-            }
-            // The session's time zone is the policy's (`RunContext.connect`), as the kept-until date needs.
-            outcomes.append(try withRetry(session) { connection in
-                try TargetOutcome.read(plan, values: values, affected: .recordedInRun(runID: context.runID, requestID: request.id),
-                                       policy: context.policy, connection: connection)
-            })
+        let outcomes = try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
+            try self.outcomes(of: plan, members, values: .requests(stored: members, resolving: nil), ledgerFile: ledgerFile, stopped: &stopped, session)
         }
-        if !outcomes.isEmpty {
-            let parameters = outcomes.flatMap { $0.recordParameters(runID: context.runID, requestID: request.id) }
-            try withRetry(session) { try $0.execute(SubjectStatements.recordTargets(rows: outcomes.count), parameters) }
+        let records = group.flatMap { request in (outcomes[request.id] ?? []).map { $0.record(requestID: request.id) } }
+        if !records.isEmpty {
+            try session.execute { try $0.execute(SubjectStatements.recordTargets, [context.runID, JSONWriter.write(.array(records), pretty: false)]) }
         }
         if stopped {
-            return RequestResult(request: request, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
+            let reason = context.stop.stopReason ?? "stopped"
+            return group.map { RequestResult(request: $0, status: .open, outcome: .interrupted(reason), targets: outcomes[$0.id] ?? []) }
         }
-        let reason = RequestResult.openReason(outcomes)
-        if let reason {
-            try withRetry(session) { try $0.execute(RequestStatements.keepOpen, [String(request.id), reason]) }
-            return RequestResult(request: request, status: .open, outcome: .processed, targets: outcomes)
+        let reasons = group.map { RequestResult.openReason(outcomes[$0.id] ?? []) }
+        let open = zip(group, reasons).compactMap { request, reason in reason.map { (request.id, $0) } }
+        if !open.isEmpty {
+            try session.execute { try $0.execute(RequestStatements.keepOpen, [bigintArrayLiteral(open.map(\.0)), textArrayLiteral(open.map(\.1))]) }
         }
-        try withRetry(session) { try $0.execute(RequestStatements.close, [String(request.id), RequestStatus.done.rawValue, nil, Self.actor]) }
-        return RequestResult(request: request, status: .done, outcome: .processed, targets: outcomes)
+        let done = zip(group, reasons).filter { $0.1 == nil }.map(\.0.id)
+        if !done.isEmpty {
+            try session.execute { try $0.execute(RequestStatements.close, [bigintArrayLiteral(done), RequestStatus.done.rawValue, nil, Self.actor]) }
+        }
+        return zip(group, reasons).map { request, reason in
+            RequestResult(request: request, status: reason == nil ? .done : .open, outcome: .processed, targets: outcomes[request.id] ?? [])
+        }
     }
 
-    /// Writes the request's ledger entry (the HMAC of each of the person's values) and flushes it
-    /// before the first batch, so that `replay` can erase the person again after a restore.
-    /// Returns the ledger file written to, which must still be there before every batch.
-    private func recordInLedger(_ request: ErasureRequest, plans: [SubjectTargetPlan], _ session: Session) throws -> ErasureLedger.FileIdentity? {
-        let erasing = plans.filter { plan in
-            switch plan.target.action {
-            case .delete, .pseudonymise: return true
-            case .keep: return false
-            }
+    /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
+    /// run was asked to stop (then `stopped`, and no later target erases either), then its counts.
+    private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
+                          stopped: inout Bool, _ session: Session) throws -> [Int64: TargetOutcome] {
+        if plan.target.erases, !stopped {
+            stopped = try !erase(plan, values: values, ledgerFile: ledgerFile, session)
+        }
+        let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .recorded(runID: context.runID), policy: context.policy)
+        return try TargetOutcome.read(plan, rows: session.execute { try $0.execute(counts.sql, counts.parameters).rows })
+    }
+
+    /// Writes the ledger entries of the group's requests that erase (the HMAC of each of the
+    /// person's values) and flushes them before the first batch, so that `replay` can erase the
+    /// people again after a restore. Returns the ledger file written to, which must still be
+    /// there before every batch.
+    private func recordInLedger(_ group: [ErasureRequest], _ session: Session) throws -> ErasureLedger.FileIdentity? {
+        let erasing = group.compactMap { request -> (id: Int64, targets: [String])? in
+            let names = targets.plans(for: request).filter(\.target.erases).map(\.target.name)
+            return names.isEmpty ? nil : (request.id, names)
         }
         guard !erasing.isEmpty else { return nil }
-        let hashes = try withRetry(session) { connection in
-            try connection.execute(SubjectStatements.valueHMACs, [String(request.id)]).rows.map {
-                SubjectErasureEntry.ValueHash(subjectColumn: try $0.text(0), hmac: try $0.text(1))
-            }
+        var hashes: [Int64: [SubjectErasureEntry.ValueHash]] = [:]
+        for row in try session.execute({ try $0.execute(SubjectStatements.valueHMACs, [bigintArrayLiteral(erasing.map(\.id))]).rows }) {
+            hashes[try row.int64(0), default: []].append(SubjectErasureEntry.ValueHash(subjectColumn: try row.text(1), hmac: try row.text(2)))
         }
-        return try context.ledger.append(subject: SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: erasing.map(\.target.name),
-                                                              values: hashes, runID: context.runID, recordedAt: Timestamps.now()))
+        let recordedAt = Timestamps.now()
+        return try context.ledger.append(subjects: erasing.map { request in
+            SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: request.targets, values: hashes[request.id] ?? [],
+                                runID: context.runID, recordedAt: recordedAt)
+        })
     }
 
-    /// `replay`: erases again, in a restored database, the rows of each ledger entry's targets
-    /// whose match column's HMAC is one of the entry's; no values are needed. A dry run only
-    /// lists the entries (counting would need the key's pads, which a dry run's sessions lack).
-    func replay(_ entries: [SubjectErasureEntry]) -> [RequestResult] {
-        let session = Session()
-        return entries.map { entry in
-            guard !context.options.dryRun else {
-                return RequestResult(id: entry.requestID, reference: nil, status: .done, outcome: .counted)
-            }
-            let values = SubjectValues.hashed(entry.values)
-            do {
-                var outcomes: [TargetOutcome] = []
-                for plan in targets.plans where entry.targets.contains(plan.target.name) {
-                    if try erase(plan, requestID: entry.requestID, values: values, ledgerFile: nil, session) {
-                        return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .interrupted(context.stop.stopReason ?? "stopped"), targets: outcomes)
-                    }
-                    outcomes.append(try withRetry(session) { connection in
-                        try TargetOutcome.read(plan, values: values, affected: .recordedInRun(runID: context.runID, requestID: entry.requestID),
-                                               policy: context.policy, connection: connection)
-                    })
-                }
-                return RequestResult(id: entry.requestID, reference: nil, status: .done, outcome: .processed, targets: outcomes)
-            } catch {
-                return RequestResult(id: entry.requestID, reference: nil, status: .open, outcome: .failed(Worker.describe(error)))
-            }
-        }
-    }
-
-    /// Runs the target's batches until one comes back short; true when the run was asked to stop first.
-    /// A ledger that was removed or replaced since the request's entry was written stops the
-    /// request before its next batch (it fails, and stays open), so that no erasure goes unrecorded.
-    private func erase(_ plan: SubjectTargetPlan, requestID: Int64, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
-                       _ session: Session) throws -> Bool {
-        var limit = context.options.batchSize ?? 1000
+    /// Runs the target's batches until one takes fewer than `limit` rows; false when the run was
+    /// asked to stop first. A ledger that was removed or replaced since the entries were written
+    /// stops the group before its next batch (its requests fail, and stay open), so that no
+    /// erasure goes unrecorded.
+    private func erase(_ plan: SubjectTargetPlan, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
+        var limit = session.limits[plan.target.name] ?? context.options.batchSize ?? 1000
+        defer { session.limits[plan.target.name] = limit }
         while true {
             if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
-            if context.stop.stopReason != nil { return true }
+            if context.stop.stopReason != nil { return false }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }
-            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, requestID: requestID, limit: limit)
+            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, limit: limit)
             let started = Date()
-            let affected = try withRetry(session) { try $0.execute(batch.sql, batch.parameters).int64() }
-            if affected < Int64(limit) { return false }
+            let taken = try session.execute { try $0.execute(batch.sql, batch.parameters).int64() }
+            if taken < Int64(limit) { return true }
             let seconds = max(Date().timeIntervalSince(started), 0.0005)
             var next = min(max(Double(limit) * context.options.targetBatchSeconds / seconds, Double(limit) / 4), Double(limit) * 2)
             if let cap = context.options.batchSize { next = min(next, Double(cap)) }
             limit = max(1, min(Int(next), 100_000))
-        }
-    }
-
-    /// Runs `body` on the session's connection, reconnecting and retrying as `RetryBudget` says.
-    @discardableResult
-    private func withRetry<T>(_ session: Session, _ body: (Connection) throws -> T) throws -> T {
-        var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
-        while true {
-            let started = Date()
-            do {
-                if session.connection?.isOpen != true { session.connection = try context.connect() }
-                return try body(session.connection!)
-            } catch let error as PostgresError {
-                if error.isConnectionLost { session.connection = nil }
-                guard context.stop.stopReason == nil || error.sqlState != .lockNotAvailable, let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
-                Thread.sleep(forTimeInterval: delay)
-            }
         }
     }
 }

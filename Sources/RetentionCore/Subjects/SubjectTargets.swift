@@ -23,12 +23,23 @@ public struct SubjectTargets: Sendable {
 
     /// The plans a request works through: all, or those of its categories.
     public func plans(for request: ErasureRequest) -> [SubjectTargetPlan] {
-        request.categories.isEmpty ? plans : plans.filter { request.categories.contains($0.target.category) }
+        plans.filter { includes(request, $0) }
     }
 
-    /// Where a request's statements read the person's values: stored once resolved, else live.
-    public func values(for request: ErasureRequest) -> SubjectValues {
-        request.resolved ? .stored(requestID: request.id)
-            : .live(SubjectResolution(subjects: subjects, subjectTable: subjectTable, column: request.subjectColumn, given: .request(request.id)))
+    /// Where the statements of a group of requests read the people's values: stored for those
+    /// resolved already, else resolved by the statement.
+    public func values(for requests: [ErasureRequest]) -> SubjectValues {
+        let unresolved = requests.filter { !$0.resolved }.map(\.id)
+        return .requests(stored: requests.filter(\.resolved).map(\.id), resolving: unresolved.isEmpty ? nil : resolution(.requests(unresolved)))
+    }
+
+    /// Resolves the people `named`, as the subjects map says.
+    public func resolution(_ named: SubjectResolution.Named) -> SubjectResolution {
+        SubjectResolution(subjects: subjects, subjectTable: subjectTable, named: named)
+    }
+
+    /// Whether `request` works on `plan`'s target.
+    func includes(_ request: ErasureRequest, _ plan: SubjectTargetPlan) -> Bool {
+        request.categories.isEmpty || request.categories.contains(plan.target.category)
     }
 }

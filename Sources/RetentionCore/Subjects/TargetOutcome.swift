@@ -31,65 +31,54 @@ public struct TargetOutcome: Sendable {
         action = target.action.kind
     }
 
-    /// The rows a target's outcome counts as changed already.
-    enum Affected {
-        /// A number known to the caller (0 for a dry run; every run's for a plan).
-        case given(Int64)
-        /// What this run's batches recorded for the request, read by the counting statement.
-        case recordedInRun(runID: String, requestID: Int64)
-    }
-
-    /// Counts the person's pending rows of `plan`'s target (in the caller's transaction) and
-    /// adds the rows already changed.
-    static func read(_ plan: SubjectTargetPlan, values: SubjectValues, affected: Affected, policy: Policy, connection: Connection) throws -> TargetOutcome {
-        var outcome = TargetOutcome(plan.target)
-        let inRun: (runID: String, requestID: Int64)?
-        switch affected {
-        case .given: inRun = nil
-        case let .recordedInRun(runID, requestID): inRun = (runID, requestID)
-        }
-        let counts = SubjectStatements.counts(plan, values: values, inRun: inRun)
-        let full = try connection.execute(counts.sql, counts.parameters).rows[0]
-        switch affected {
-        case let .given(count): outcome.affected = count
-        case .recordedInRun: outcome.affected = try full.int64(0)
-        }
-        let row = Array(full.dropFirst())
-        let pending = try row.int64(0)
-        outcome.matched = pending + outcome.affected
-        switch plan.target.action {
-        case let .keep(untilRule):
-            outcome.kept = pending
-            if let name = untilRule, let rule = policy.rule(named: name),
-               let query = SubjectStatements.keptUntil(plan, rule: rule, policy: policy, values: values) {
-                outcome.keptUntil = try connection.execute(query.sql, query.parameters).rows[0][0]
-            }
-        case .delete, .pseudonymise:
-            outcome.heldBack = try row.int64(1)
-            outcome.kept = try row.int64(2)
-            outcome.blocked = try row.int64(3)
-            outcome.actionable = pending - outcome.heldBack - outcome.kept - outcome.blocked
-            for (index, key) in plan.blockingKeys.enumerated() {
-                let rows = try row.int64(4 + index)
-                guard rows > 0 else { continue }
-                outcome.blockedBy.append((key.name, rows))
-                if let keeper = plan.keepingTargets[key.referencingRoot], !outcome.keptBy.contains(keeper.name) {
-                    outcome.keptBy.append(keeper.name)
-                    if outcome.basis == nil { outcome.basis = keeper.basis }
+    /// The outcomes of a group of requests in `plan`'s target, by request, from the rows of
+    /// `SubjectStatements.counts`.
+    static func read(_ plan: SubjectTargetPlan, rows: [[String?]]) throws -> [Int64: TargetOutcome] {
+        var outcomes: [Int64: TargetOutcome] = [:]
+        for row in rows {
+            var outcome = TargetOutcome(plan.target)
+            outcome.affected = try row.int64(1)
+            let pending = try row.int64(2)
+            outcome.matched = pending + outcome.affected
+            switch plan.target.action {
+            case .keep:
+                outcome.kept = pending
+                outcome.keptUntil = row[row.count - 1]
+            case .delete, .pseudonymise:
+                outcome.heldBack = try row.int64(3)
+                outcome.kept = try row.int64(4)
+                outcome.blocked = try row.int64(5)
+                outcome.actionable = pending - outcome.heldBack - outcome.kept - outcome.blocked
+                for (index, key) in plan.blockingKeys.enumerated() {
+                    let rows = try row.int64(6 + index)
+                    guard rows > 0 else { continue }
+                    outcome.blockedBy.append((key.name, rows))
+                    if let keeper = plan.keepingTargets[key.referencingRoot], !outcome.keptBy.contains(keeper.name) {
+                        outcome.keptBy.append(keeper.name)
+                        if outcome.basis == nil { outcome.basis = keeper.basis }
+                    }
                 }
             }
+            outcomes[try row.int64(0)] = outcome
         }
-        return outcome
+        return outcomes
     }
 
-    /// One row's parameters of `SubjectStatements.recordTargets`.
-    func recordParameters(runID: String, requestID: Int64) -> [String?] {
+    /// The outcome as one object of `SubjectStatements.recordTargets`.
+    func record(requestID: Int64) -> JSONValue {
         let details = JSONValue.members([
-            ("blockedBy", .array(blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
+            ("blockedBy", blockedByJSON),
             ("keptBy", .array(keptBy.map(JSONValue.string))),
         ])
-        return [runID, String(requestID), name, category, basis, action.rawValue, String(matched), String(affected), String(kept),
-                String(heldBack), String(blocked), keptUntil, JSONWriter.write(details, pretty: false)]
+        return .members([
+            ("request_id", .int(requestID)), ("target", .string(name)), ("category", .string(category)), ("basis", .optionalString(basis)),
+            ("action", .string(action.rawValue)), ("matched", .int(matched)), ("affected", .int(affected)), ("kept", .int(kept)),
+            ("held_back", .int(heldBack)), ("blocked", .int(blocked)), ("kept_until", .optionalString(keptUntil)), ("details", details),
+        ])
+    }
+
+    private var blockedByJSON: JSONValue {
+        .array(blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })
     }
 
     public var json: JSONValue {
@@ -97,7 +86,7 @@ public struct TargetOutcome: Sendable {
             ("name", .string(name)), ("category", .string(category)), ("basis", .optionalString(basis)), ("action", .string(action.rawValue)),
             ("matched", .int(matched)), ("affected", .int(affected)), ("kept", .int(kept)), ("heldBack", .int(heldBack)),
             ("blocked", .int(blocked)), ("pending", .int(actionable)),
-            ("blockedBy", .array(blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
+            ("blockedBy", blockedByJSON),
             ("keptBy", .array(keptBy.map(JSONValue.string))), ("keptUntil", .optionalString(keptUntil)),
         ])
     }
