@@ -73,6 +73,18 @@ ensure_partman() {
     return 0
 }
 
+# Chromium for the tests that load the HTML report and receipt in a real browser (best effort:
+# they are skipped, with the reason, without it).
+ensure_chromium() {
+    [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] && return 0
+    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
+    echo "ensure-packages: installing chromium" >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; } >&2 ||
+        echo "ensure-packages: could not install chromium; the browser tests will be skipped" >&2
+    return 0
+}
+
 # Citus for the tests of distributed tables on Debian's PostgreSQL 15: built from the source kept
 # beside the repository (../shared/citus/build.sh, a few minutes once) when it is there and Citus
 # is not installed yet. Best effort: without it the Citus tests are skipped, with the reason.
@@ -93,6 +105,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     set -euo pipefail
     ensure_packages
     ensure_partman
+    ensure_chromium
     ensure_citus
     ensure_swift_path
 fi

@@ -19,6 +19,7 @@ cd "$repo"
 . Deploy/ensure-packages.sh
 ensure_packages
 ensure_partman
+ensure_chromium
 ensure_citus
 ensure_swift_path
 # systemd-analyze checks the units in Deploy/systemd.
