@@ -119,12 +119,13 @@ struct RuleExecution: Sendable {
     static let firstWindowFraction = 8192.0
 
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
-    /// twofold (by half once past half the target) and shrinking at most fourfold per batch;
-    /// with `--batch-size`, so a slice holds about that many actionable rows.
+    /// fourfold while batches take under a quarter of the target (twofold under half of it, by
+    /// half past that) and shrinking at most fourfold per batch; with `--batch-size`, so a slice
+    /// holds about that many actionable rows.
     mutating func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
         let current = cursors[slice.cursor].sliceSize
         let size = Double(slice.size)
-        let growth = seconds < target / 2 ? 2.0 : 1.5
+        let growth = seconds < target / 4 ? 4.0 : seconds < target / 2 ? 2.0 : 1.5
         var next = min(max(size * target / max(seconds, 0.0005), current / 4), current * growth)
         if let batchSize, affected > 0 {
             next = min(next, Double(batchSize) * size / Double(affected))
