@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Testing
 import TestSupport
 
@@ -47,5 +48,29 @@ struct SubjectValidateTests {
         let warned = try fixture.retention(["validate", "--policy", good])
         #expect(warned.status == 0, "\(warned.stderr)")
         #expect(warned.stderr.contains(#"subjects target "user-checkins", key "match.user_id": column "user_id" of public.checkins has no index"#), "\(warned.stderr)")
+    }
+
+    @Test("row-level security that hides a target's rows from the role is refused (exit 2): a request would be done, an extract complete, without them")
+    func rowLevelSecurity() throws {
+        let fixture = try EngineFixture.make("subjrls", schemaSQL: SubjectSchema.sql + """
+
+            ALTER TABLE comments ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY own_org ON comments USING (org_id = 1);
+            """)
+        let role = "rls_" + fixture.database.name
+        let admin = try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres")
+        try admin.execute("CREATE ROLE \(Identifier.quote(role)) LOGIN")
+        defer {
+            fixture.drop()
+            _ = try? admin.execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
+        }
+        let path = try fixture.writePolicy(SubjectSchema.policy())
+        let roleURL = "postgresql://\(role)@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
+        let refused = try CommandRunner.run(["validate", "--policy", path, "--database-url", roleURL])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains(#"subjects target "user-comments", key "table": row-level security on public.comments hides rows from role \#(role)"#), "\(refused.stderr)")
+        try fixture.database.connect().execute("ALTER ROLE \(Identifier.quote(role)) BYPASSRLS")
+        let allowed = try CommandRunner.run(["validate", "--policy", path, "--database-url", roleURL])
+        #expect(!allowed.stderr.contains("row-level security"), "\(allowed.stderr)")
     }
 }
