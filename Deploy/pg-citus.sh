@@ -70,18 +70,8 @@ start_cluster() {
     sql "$coordinator" "SELECT citus_set_coordinator_host('127.0.0.1', $coordinator)" &&
         sql "$coordinator" "SELECT citus_add_node('127.0.0.1', $worker1)" &&
         sql "$coordinator" "SELECT citus_add_node('127.0.0.1', $worker2)" || { stop_cluster "$dir"; return 1; }
-    # The watchdog: stops the servers when the owner ends. It keeps none of our descriptors.
-    (
-        for fd in $(ls /proc/$BASHPID/fd 2>/dev/null || true); do
-            case "$fd" in
-                0 | 1 | 2 | *[!0-9]*) ;;
-                *) eval "exec $fd>&-" 2>/dev/null || true ;;
-            esac
-        done
-        trap '' HUP
-        while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
-        stop_cluster "$dir"
-    ) </dev/null >/dev/null 2>&1 &
+    # The watchdog: stops the servers when the owner ends.
+    pg_throwaway_watch "$owner" "$dir" stop_cluster "$dir"
     echo "COORDINATOR_PORT=$coordinator"
     echo "WORKER_PORTS=$worker1,$worker2"
 }

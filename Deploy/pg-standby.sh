@@ -52,19 +52,8 @@ start_pair() {
         stop_pair "$dir"
         return 1
     fi
-    # The watchdog: stops both servers when the owner ends. It keeps none of our descriptors
-    # (a caller that waits for this script may watch one of them close to see it exit).
-    (
-        for fd in $(ls /proc/$BASHPID/fd 2>/dev/null || true); do
-            case "$fd" in
-                0 | 1 | 2 | *[!0-9]*) ;;
-                *) eval "exec $fd>&-" 2>/dev/null || true ;;
-            esac
-        done
-        trap '' HUP
-        while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
-        stop_pair "$dir"
-    ) </dev/null >/dev/null 2>&1 &
+    # The watchdog: stops the servers when the owner ends.
+    pg_throwaway_watch "$owner" "$dir" stop_pair "$dir"
     echo "PRIMARY_PORT=$primary_port"
     echo "STANDBY_PORT=$standby_port"
 }

@@ -259,6 +259,26 @@ pg_throwaway_start() {
     return 0
 }
 
+# pg_throwaway_watch OWNER_PID DIR STOP_COMMAND...: in the background, runs STOP_COMMAND once
+# process OWNER_PID has ended (or DIR is gone), so that servers started for a test process never
+# outlive it. It keeps none of the caller's descriptors (a caller that waits for the starting
+# script may watch one of them close to see it exit).
+pg_throwaway_watch() {
+    local owner="$1" dir="$2"
+    shift 2
+    (
+        for fd in $(ls /proc/$BASHPID/fd 2>/dev/null || true); do
+            case "$fd" in
+                0 | 1 | 2 | *[!0-9]*) ;;
+                *) eval "exec $fd>&-" 2>/dev/null || true ;;
+            esac
+        done
+        trap '' HUP
+        while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done
+        "$@"
+    ) </dev/null >/dev/null 2>&1 &
+}
+
 pg_throwaway_stop() {
     local dir="${1:-${PGTHROWAWAY_DIR:-}}"
     [ -n "$dir" ] || return 0

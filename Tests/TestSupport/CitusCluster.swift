@@ -33,28 +33,9 @@ public final class CitusCluster: Sendable {
 
     private init() throws {
         directory = "/tmp/pg-citus.\(UUID().uuidString.prefix(8).lowercased())"
-        // The output goes to a file, not a pipe: the servers must not keep a pipe of ours open.
-        let output = directory + ".out"
-        guard FileManager.default.createFile(atPath: output, contents: nil) else { throw FixtureError(message: "cannot create \(output)") }
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.root + "/Deploy/pg-citus.sh")
-        process.arguments = ["start", directory, String(getpid())]
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        var values: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { values[parts[0]] = parts[1] }
-        }
-        guard process.terminationStatus == 0, let coordinator = values["COORDINATOR_PORT"], let workers = values["WORKER_PORTS"] else {
-            throw FixtureError(message: "Deploy/pg-citus.sh start failed (\(process.terminationStatus)): \(text)")
+        let ports = try ServerScript.start("pg-citus.sh", directory: directory)
+        guard let coordinator = ports["COORDINATOR_PORT"], let workers = ports["WORKER_PORTS"] else {
+            throw FixtureError(message: "Deploy/pg-citus.sh start printed no ports: \(ports)")
         }
         coordinatorPort = coordinator
         workerPorts = workers.split(separator: ",").map(String.init)

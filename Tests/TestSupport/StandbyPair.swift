@@ -12,30 +12,9 @@ public final class StandbyPair: Sendable {
 
     public init() throws {
         directory = "/tmp/pg-standby.\(UUID().uuidString.prefix(8).lowercased())"
-        // The output goes to a file, not a pipe: the servers the script starts must not be able
-        // to keep a pipe of this process open.
-        let output = directory + ".out"
-        guard FileManager.default.createFile(atPath: output, contents: nil) else { throw FixtureError(message: "cannot create \(output)") }
-        defer { try? FileManager.default.removeItem(atPath: output) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Repository.root + "/Deploy/pg-standby.sh")
-        process.arguments = ["start", directory, String(getpid())]
-        process.environment = ProcessInfo.processInfo.environment.merging(["PG_BINDIR": PostgresTools.binDirectory]) { $1 }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let result = (status: process.terminationStatus, output: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
-        var ports: [String: String] = [:]
-        for line in result.output.split(separator: "\n") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2 { ports[parts[0]] = parts[1] }
-        }
-        guard result.status == 0, let primary = ports["PRIMARY_PORT"], let standby = ports["STANDBY_PORT"] else {
-            throw FixtureError(message: "Deploy/pg-standby.sh start failed (\(result.status)): \(result.output)")
+        let ports = try ServerScript.start("pg-standby.sh", directory: directory, environment: ["PG_BINDIR": PostgresTools.binDirectory])
+        guard let primary = ports["PRIMARY_PORT"], let standby = ports["STANDBY_PORT"] else {
+            throw FixtureError(message: "Deploy/pg-standby.sh start printed no ports: \(ports)")
         }
         primaryPort = primary
         standbyPort = standby
