@@ -106,6 +106,13 @@ public struct Runner {
             guard try Migrator(files: migrations).requireCurrent(control) else { throw RunError.notMigrated }
             let validation = try PolicyValidation.validate(policy, connection: control)
             guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
+            if options.batchSize != nil {
+                for rule in selectedRules {
+                    guard let table = validation.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table),
+                          !path.locksRowsFirst else { continue }
+                    throw RunError.usage("--batch-size locks a batch's rows first through a ctid subquery, which Citus refuses on \(table.identifier) (rule \"\(rule.name)\"); leave --batch-size out (batches are sized by time)")
+                }
+            }
             if let tenant = options.tenant, let tenants = policy.tenants, options.replay.isEmpty {
                 guard try TenantKey(source: tenants, schema: validation.schema).exists(tenant, connection: control) else {
                     throw RunError.unknownTenant(tenant, table: tenants.table.description)

@@ -51,9 +51,6 @@ final class Worker {
                 throw EngineError.unsupported("rule \"\(execution.rule.name)\" has no table to act on")
             }
             let path = try plan.batchPath.get()
-            if context.options.batchSize != nil, !path.locksRowsFirst {
-                throw EngineError.unsupported("rule \"\(plan.rule.name)\": --batch-size locks a batch's rows first through a ctid subquery, which Citus refuses on \(plan.table.identifier); leave --batch-size out (batches are sized by time)")
-            }
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
             if context.options.dryRun {
                 let referencing = referencingRules(of: plan)
