@@ -60,29 +60,28 @@ ensure_packages() {
     return 0
 }
 
-# pg_partman for the partition tests on Debian's PostgreSQL 15 (best effort: the tests that need
-# it are skipped, with the reason, when it is missing).
-ensure_partman() {
-    [ -d /usr/lib/postgresql/15/bin ] || return 0
-    [ -f /usr/share/postgresql/15/extension/pg_partman.control ] && return 0
+# Installs Debian package $1 for the tests named by $2, best effort (as root with apt-get only;
+# those tests are skipped, with the reason, without it).
+_ensure_optional_package() {
     [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
-    echo "ensure-packages: installing postgresql-15-partman" >&2
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-partman ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-partman; }; } >&2 ||
-        echo "ensure-packages: could not install postgresql-15-partman; the pg_partman test will be skipped" >&2
+    echo "ensure-packages: installing $1" >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1"; }; } >&2 ||
+        echo "ensure-packages: could not install $1; $2 will be skipped" >&2
     return 0
 }
 
-# Chromium for the tests that load the HTML report and receipt in a real browser (best effort:
-# they are skipped, with the reason, without it).
+# pg_partman for the partition tests on Debian's PostgreSQL 15.
+ensure_partman() {
+    [ -d /usr/lib/postgresql/15/bin ] || return 0
+    [ -f /usr/share/postgresql/15/extension/pg_partman.control ] && return 0
+    _ensure_optional_package postgresql-15-partman "the pg_partman test"
+}
+
+# Chromium for the tests that load the HTML report and receipt in a real browser.
 ensure_chromium() {
     [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] && return 0
-    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 0
-    echo "ensure-packages: installing chromium" >&2
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; } >&2 ||
-        echo "ensure-packages: could not install chromium; the browser tests will be skipped" >&2
-    return 0
+    _ensure_optional_package chromium "the browser tests"
 }
 
 # Citus for the tests of distributed tables on Debian's PostgreSQL 15: built from the source kept

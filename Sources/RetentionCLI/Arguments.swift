@@ -120,7 +120,12 @@ struct Arguments {
     }
 
     func choice(_ name: String, _ choices: [String], default fallback: String) throws -> String {
-        guard let text = value(name) else { return fallback }
+        try choice(name, choices) ?? fallback
+    }
+
+    /// The option's value, one of `choices`, or nil when it is not given.
+    func choice(_ name: String, _ choices: [String]) throws -> String? {
+        guard let text = value(name) else { return nil }
         guard choices.contains(text) else {
             throw UsageError(message: "invalid value \"\(text)\" for option --\(name); use \(choices.joined(separator: ", "))", command: command)
         }

@@ -22,10 +22,7 @@ enum CoverageCommand {
         let arguments = try Arguments(spec, raw)
         let path = try arguments.required("policy")
         let format = try arguments.choice("format", ["text", "json"], default: "text")
-        let failOn = arguments.value("fail-on")
-        if let failOn, failOn != "uncovered" {
-            throw UsageError(message: "--fail-on must be \"uncovered\", not \"\(failOn)\"", command: "coverage")
-        }
+        let failOn = try arguments.choice("fail-on", ["uncovered"])
         let policy = try PolicyParser.load(path: path)
         let scan = try CoverageScan.scan(policy, connection: try Commands.connect(arguments))
         Output.out(format == "json" ? scan.json : scan.text, terminator: "")

@@ -17,7 +17,7 @@ enum ReplayCommand {
             .flag("dry-run", "count what would be erased again; change nothing"),
             CommonOptions.migrationsDir, CommonOptions.policy, CommonOptions.pseudonymKeyFile,
             .value("since", "TIME", "when the restored backup was taken (ISO 8601)"),
-            .value("state-dir", "DIR", "where erasures.jsonl is (default: $STATE_DIRECTORY, else /var/lib/retention)"),
+            CommonOptions.stateDir,
             CommonOptions.databaseURL,
         ])
 

@@ -17,7 +17,7 @@ enum ReportCommand {
             .value("from", "TIME", "only batches at or after TIME (ISO 8601)"),
             CommonOptions.out,
             .value("policy", "FILE", "also show what is scheduled next for the tenant"),
-            .value("state-dir", "DIR", "where the run reports are (default: $STATE_DIRECTORY, else /var/lib/retention)"),
+            CommonOptions.stateDir,
             CommonOptions.tenant,
             .value("to", "TIME", "only batches before TIME (ISO 8601)"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,

@@ -26,7 +26,10 @@ public struct HoldsInForce: Sendable, Equatable {
 
     static let sql = "SELECT tenant, rule FROM retention.legal_holds WHERE released_at IS NULL"
 
-    static func read(_ connection: Connection) throws -> HoldsInForce {
-        HoldsInForce(holds: try connection.execute(sql).rows.map { Hold(tenant: try $0.text(0), rule: $0[1]) })
+    /// The holds in force when `plan` reads them first (`RulePlan.readsHoldsFirst`), else nil:
+    /// its statements read `retention.legal_holds` themselves.
+    static func read(for plan: RulePlan, _ connection: Connection) throws -> HoldsInForce? {
+        guard plan.readsHoldsFirst else { return nil }
+        return HoldsInForce(holds: try connection.execute(sql).rows.map { Hold(tenant: try $0.text(0), rule: $0[1]) })
     }
 }

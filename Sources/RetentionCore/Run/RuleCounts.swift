@@ -14,8 +14,7 @@ struct RuleCounts {
 
     static func read(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [CountStatement.ReferencingRule]],
                      connection: Connection) throws -> RuleCounts {
-        let holds = plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil
-        let statement = CountStatement.make(plan, bounds: bounds, referencingRules: referencingRules, holds: holds)
+        let statement = CountStatement.make(plan, bounds: bounds, referencingRules: referencingRules, holds: try HoldsInForce.read(for: plan, connection))
         let result = try connection.longRead(statement.sql, statement.parameters)
         var counts = RuleCounts()
         var perKey = [Int64](repeating: 0, count: plan.blockingKeys.count)

@@ -145,8 +145,7 @@ extension RuleStart {
         let byTermination = rule.due.anchors.contains(.tenantTerminatedAt)
         guard byTermination || !removalColumns.isEmpty else { return [] }
         var builder = SQLBuilder()
-        let holds = plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil
-        let query = RuleStartStatements.tenantsToErase(plan, bounds, holds: holds, &builder)
+        let query = RuleStartStatements.tenantsToErase(plan, bounds, holds: try HoldsInForce.read(for: plan, connection), &builder)
         let tenants = try connection.longRead(query, builder.parameters).rows.compactMap { $0[0] }
         guard !tenants.isEmpty else { return [] }
         // The termination time of each tenant key the rows carry.

@@ -256,7 +256,7 @@ final class Worker {
             } catch let error as PostgresError {
                 if error.isConnectionLost { connection = nil }
                 switch error.sqlState {
-                case .lockNotAvailable? where !skipLocked && execution.result.batchPath?.locksRowsFirst == true:
+                case .lockNotAvailable? where !skipLocked && (try? plan.batchPath.get())?.locksRowsFirst == true:
                     // A row the application holds: leave it for the next run.
                     outcome.skippedLocked = true
                     skipLocked = true
@@ -295,7 +295,7 @@ final class Worker {
         if plan.readsHoldsFirst || plan.readsReferencesFirst {
             let keys = try referencedKeys[plan.rule.name] ?? PriorReads.referencedKeys(for: plan, connection)
             referencedKeys[plan.rule.name] = keys
-            prior = PriorReads(holds: plan.readsHoldsFirst ? try HoldsInForce.read(connection) : nil, referencedKeys: keys)
+            prior = PriorReads(holds: try HoldsInForce.read(for: plan, connection), referencedKeys: keys)
         }
         let statement = BatchStatement.make(plan, slice: slice, bounds: bounds, runID: context.runID, mode: mode, prior: prior)
         switch statement.reply {
@@ -310,7 +310,7 @@ final class Worker {
                     throw EngineError.unsupported("rule \"\(plan.rule.name)\": a batch counted \(counted) rows and changed \(affected) in one snapshot; it was rolled back")
                 }
                 if !counts.isEmpty {
-                    try connection.execute(BatchStatement.recordTenantsSQL, [context.runID, plan.rule.name, nullableTextArrayLiteral(counts.map(\.0)),
+                    try connection.execute(BatchStatement.recordTenantsSQL, [context.runID, plan.rule.name, textArrayLiteral(counts.map(\.0)),
                                                                              "{" + counts.map { String($0.1) }.joined(separator: ",") + "}"])
                 }
                 return counts

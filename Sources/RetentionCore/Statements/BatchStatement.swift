@@ -64,8 +64,8 @@ public struct BatchStatement: Sendable {
         let countsFirst = plan.rule.tenantColumn != nil && plan.table.distribution.isCitus && !plan.needsReturning
         if countsFirst || (plan.rule.tenantColumn == nil && !plan.needsReturning) {
             let change = ActionStatement.change(plan, target: target, whereClause: whereClause, returning: false)
-            let count = "SELECT \(plan.tenantText("r")), count(*) FROM \(target) WHERE \(whereClause) GROUP BY 1"
-            return BatchStatement(sql: change.sql, parameters: builder.parameters, reply: countsFirst ? .countedFirst(countSQL: count) : .rowCount)
+            let reply: Reply = countsFirst ? .countedFirst(countSQL: "SELECT \(plan.tenantText("r")), count(*) FROM \(target) WHERE \(whereClause) GROUP BY 1") : .rowCount
+            return BatchStatement(sql: change.sql, parameters: builder.parameters, reply: reply)
         }
         let change = ActionStatement.change(plan, target: target, whereClause: whereClause, returning: true)
         let run = builder.bind(runID)

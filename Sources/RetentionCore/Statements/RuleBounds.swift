@@ -21,13 +21,8 @@ public struct RuleBounds: Sendable, Equatable {
     }
 }
 
-/// A PostgreSQL array literal of text values: `{"a","b\"c"}`; passed as a parameter.
-func textArrayLiteral(_ values: [String]) -> String {
-    nullableTextArrayLiteral(values)
-}
-
-/// The same with NULL elements: `{"a",NULL}`.
-func nullableTextArrayLiteral(_ values: [String?]) -> String {
+/// A PostgreSQL array literal of text values: `{"a","b\"c",NULL}`; passed as a parameter.
+func textArrayLiteral(_ values: [String?]) -> String {
     "{" + values.map { value in
         guard let value else { return "NULL" }
         return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
