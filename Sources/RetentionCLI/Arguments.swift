@@ -123,6 +123,12 @@ struct Arguments {
         try choice(name, choices) ?? fallback
     }
 
+    /// `--format` of a command that writes a `Document` (default: json).
+    func documentFormat() throws -> DocumentFormat {
+        let name = try choice("format", DocumentFormat.allCases.map(\.rawValue), default: DocumentFormat.json.rawValue)
+        return DocumentFormat(rawValue: name) ?? .json
+    }
+
     /// The option's value, one of `choices`, or nil when it is not given.
     func choice(_ name: String, _ choices: [String]) throws -> String? {
         guard let text = value(name) else { return nil }

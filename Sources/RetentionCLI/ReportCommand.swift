@@ -32,7 +32,7 @@ enum ReportCommand {
         if let from, let to, let start = Timestamps.date(from), let end = Timestamps.date(to), start > end {
             throw UsageError(message: "--from \(from) is later than --to \(to); the period would be empty", command: "report")
         }
-        let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
+        let format = try arguments.documentFormat()
         let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
         let connection = try Commands.connectMigrated(arguments)
         // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
@@ -48,12 +48,7 @@ enum ReportCommand {
         }
         let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
         let report = try ComplianceReport.build(tenant: tenant, key: key, from: from, to: to, connection: connection, store: store, plan: plan)
-        let text = switch format {
-        case "md": report.markdown()
-        case "html": report.html()
-        default: JSONWriter.write(report.json)
-        }
-        try Output.write(text, to: out)
+        try Output.write(format.render(report), to: out)
         if !report.integrity.isIntact {
             for problem in report.integrity.problems { Output.warning(problem) }
         }

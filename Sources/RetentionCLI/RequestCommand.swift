@@ -131,15 +131,10 @@ enum RequestCommand {
         let arguments = try Arguments(receiptSpec, raw)
         let out = try arguments.outputFile("out")
         let id = try id(arguments)
-        let format = try arguments.choice("format", ["json", "md", "html"], default: "json")
+        let format = try arguments.documentFormat()
         let connection = try Commands.connectMigrated(arguments)
         let receipt = try Receipt.build(requestID: id, connection: connection)
-        let text = switch format {
-        case "md": receipt.markdown()
-        case "html": receipt.html()
-        default: JSONWriter.write(receipt.json)
-        }
-        try Output.write(text, to: out)
+        try Output.write(format.render(receipt), to: out)
         return .success
     }
 

@@ -1,5 +1,5 @@
 /// The compliance report as JSON, Markdown and a self-contained, print-friendly HTML page.
-extension ComplianceReport {
+extension ComplianceReport: Document {
     public var json: JSONValue {
         .members([
             ("schema", .string("retention-compliance-report/1")),

@@ -38,7 +38,8 @@ enum RunStatements {
 
     /// A `purge-files` rule's cutoff `$1 - $2`, in ISO 8601 and as epoch seconds.
     static let fileCutoff = """
-        SELECT \(SQLTime.isoUTC("$1::timestamptz - $2::interval")), extract(epoch FROM $1::timestamptz - $2::interval)::float8
+        SELECT \(SQLTime.isoUTC("q.cutoff")), extract(epoch FROM q.cutoff)::float8
+        FROM (\(CutoffQuery.sql(align: nil, financialYearStartMonth: 1))) AS q(cutoff, anchor_cutoff)
         """
 
     /// What the batches of run `$1`, rule `$2` changed per tenant, as recorded with them.

@@ -1,6 +1,6 @@
 /// The receipt as JSON, Markdown and a self-contained, print-friendly HTML page. The sentences
 /// are written once and shared by Markdown and HTML.
-extension Receipt {
+extension Receipt: Document {
     public var json: JSONValue {
         .members([
             ("schema", .string("retention-erasure-receipt/1")),
