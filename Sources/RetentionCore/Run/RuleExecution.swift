@@ -28,6 +28,9 @@ struct RuleExecution: Sendable {
         /// For an aggregate's walk: the bucket boundaries (microseconds, ascending) that windows
         /// end on when they can, so that no bucket is added to by two batches.
         var boundaries: [Int64] = []
+        /// The shortest batch of this cursor so far, in seconds: what a batch costs whatever its
+        /// slice (round trips, planning, commit; on Citus, a task per shard and a two-phase commit).
+        var fastestBatch: Double?
     }
 
     /// The rule's place in the scheduler's list.
@@ -121,12 +124,21 @@ struct RuleExecution: Sendable {
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
     /// fourfold while batches take under a quarter of the target (twofold under half of it, by
     /// half past that) and shrinking at most fourfold per batch; with `--batch-size`, so a slice
-    /// holds about that many actionable rows.
+    /// holds about that many actionable rows. Only the part of a batch's time above the fastest
+    /// batch's so far scales with its slice: where that fixed cost alone nears the target (a loaded
+    /// machine, 32 shards), slices still grow, where scaling the whole time would shrink them to
+    /// nothing and the walk would never end.
     mutating func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
         let current = cursors[slice.cursor].sliceSize
         let size = Double(slice.size)
+        // From the second batch on: a single batch cannot tell its fixed cost from its work.
+        let fastest = cursors[slice.cursor].fastestBatch.map { min($0, seconds) }
+        cursors[slice.cursor].fastestBatch = fastest ?? seconds
+        let fixed = fastest ?? 0
+        let scaling = max(seconds - fixed, target / 20)
+        let budget = max(target - fixed, target / 4)
         let growth = seconds < target / 4 ? 4.0 : seconds < target / 2 ? 2.0 : 1.5
-        var next = min(max(size * target / max(seconds, 0.0005), current / 4), current * growth)
+        var next = min(max(size * budget / scaling, current / 4), current * growth)
         if let batchSize, affected > 0 {
             next = min(next, Double(batchSize) * size / Double(affected))
         }
