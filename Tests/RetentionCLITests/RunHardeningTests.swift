@@ -120,7 +120,9 @@ struct RunHardeningTests {
         let due = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id <= 10")
         let running = try fixture.start(["run", "--as-of", "2024-01-01T00:00:00Z", "--batch-size", "100", "--pause", "30", "--concurrency", "1"])
         Thread.sleep(forTimeInterval: 1.0)
-        try FileManager.default.removeItem(atPath: fixture.stateDirectory)
+        // Gone from its path in one step (a removal file by file races with the run's own writes).
+        try FileManager.default.moveItem(atPath: fixture.stateDirectory, toPath: fixture.directory + "/state-removed")
+        try? FileManager.default.removeItem(atPath: fixture.directory + "/state-removed")
         let result = running.wait()
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         let left = try fixture.database.count("SELECT count(*) FROM notes WHERE org_id <= 10")
