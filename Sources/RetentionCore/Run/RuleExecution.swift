@@ -28,9 +28,10 @@ struct RuleExecution: Sendable {
         /// For an aggregate's walk: the bucket boundaries (microseconds, ascending) that windows
         /// end on when they can, so that no bucket is added to by two batches.
         var boundaries: [Int64] = []
-        /// The shortest batch of this cursor so far, in seconds: what a batch costs whatever its
-        /// slice (round trips, planning, commit; on Citus, a task per shard and a two-phase commit).
-        var fastestBatch: Double?
+        /// For an anchor or key walk: the shortest of its batches that changed almost nothing, in
+        /// seconds: what a batch costs whatever its slice (round trips, planning, commit; on
+        /// Citus, a task per shard and a two-phase commit).
+        var fixedCost: Double?
     }
 
     /// The rule's place in the scheduler's list.
@@ -118,23 +119,27 @@ struct RuleExecution: Sendable {
     /// The first slice of a heap walk, in pages: small, so that the first batch of a rule (which
     /// nothing has measured yet) stays short however wide its rows or heavy its updates.
     static let firstSlicePages = 8.0
+    /// Rows a batch changes at most for its time to count as the fixed cost of a batch.
+    static let fewRows: Int64 = 100
     /// The first window of an anchor or key walk, as a fraction of its range.
     static let firstWindowFraction = 8192.0
 
     /// Sizes the cursor's next slices so a batch takes about `target` seconds, growing at most
     /// fourfold while batches take under a quarter of the target (twofold under half of it, by
     /// half past that) and shrinking at most fourfold per batch; with `--batch-size`, so a slice
-    /// holds about that many actionable rows. Only the part of a batch's time above the fastest
-    /// batch's so far scales with its slice: where that fixed cost alone nears the target (a loaded
-    /// machine, 32 shards), slices still grow, where scaling the whole time would shrink them to
-    /// nothing and the walk would never end.
+    /// holds about that many actionable rows. In an anchor or key walk, whose batches cost what
+    /// their rows cost, a batch that changed almost nothing measures the fixed cost of a batch,
+    /// and only the time above it scales with the slice: where that cost alone passes the target
+    /// (a loaded machine, a batch of 32 shard tasks), windows still grow, where scaling the whole
+    /// time would shrink them to nothing and the walk would never end. (A page walk cannot shrink
+    /// below a page.)
     mutating func adapt(_ slice: BatchSlice, seconds: Double, affected: Int64, target: Double, batchSize: Int?) {
         let current = cursors[slice.cursor].sliceSize
         let size = Double(slice.size)
-        // From the second batch on: a single batch cannot tell its fixed cost from its work.
-        let fastest = cursors[slice.cursor].fastestBatch.map { min($0, seconds) }
-        cursors[slice.cursor].fastestBatch = fastest ?? seconds
-        let fixed = fastest ?? 0
+        if cursors[slice.cursor].walk != .pages, affected < RuleExecution.fewRows {
+            cursors[slice.cursor].fixedCost = min(cursors[slice.cursor].fixedCost ?? seconds, seconds)
+        }
+        let fixed = cursors[slice.cursor].fixedCost ?? 0
         let scaling = max(seconds - fixed, target / 20)
         let budget = max(target - fixed, target / 4)
         let growth = seconds < target / 4 ? 4.0 : seconds < target / 2 ? 2.0 : 1.5
