@@ -64,6 +64,39 @@ struct BenchMethods {
         return Measurement(rows: rows, seconds: seconds)
     }
 
+    /// What two cores allow: the single delete split by `id` into `options.concurrency` disjoint
+    /// ranges of the due rows (in both layouts `id` follows the heap), each on its own connection,
+    /// all started together; the wall time until the last commits.
+    func parallelStatements() throws -> Measurement {
+        let database = "bench_parallel"
+        defer { server.drop(database) }
+        let first = try server.warmCopy(of: template, named: database)
+        let row = try first.execute("SELECT min(id), max(id) FROM events WHERE created_at < $1::timestamptz", [asOf]).rows[0]
+        let low = try row.int64(0)
+        let width = (try row.int64(1) - low) / Int64(options.concurrency) + 1
+        var connections = [first]
+        while connections.count < options.concurrency { connections.append(try Connection(conninfo: server.url(database))) }
+        let deleted = Counter()
+        let group = DispatchGroup()
+        let started = Date()
+        for (index, connection) in connections.enumerated() {
+            let from = String(low + Int64(index) * width)
+            let to = String(low + Int64(index + 1) * width)
+            let delete = UncheckedBox(connection)
+            group.enter()
+            Thread.detachNewThread {
+                defer { group.leave() }
+                let rows = (try? delete.value.execute("DELETE FROM events WHERE created_at < $1::timestamptz AND id >= $2::bigint AND id < $3::bigint",
+                                                      [asOf, from, to]).affectedRows) ?? 0
+                deleted.add(rows)
+            }
+        }
+        group.wait()
+        let seconds = Date().timeIntervalSince(started)
+        guard deleted.value == due else { fail("the parallel statements deleted \(deleted.value) rows, expected \(due)") }
+        return Measurement(rows: due, seconds: seconds)
+    }
+
     /// The engine's policy for an action: one rule.
     private func policyJSON(_ action: BenchAction) -> String {
         let rule: String
@@ -161,4 +194,18 @@ struct BenchMethods {
         for id in ids { try connection.execute("DELETE FROM events WHERE id = $1::bigint", [id]) }
         return Measurement(rows: ids.count, seconds: Date().timeIntervalSince(started))
     }
+}
+
+/// A total that several threads add to.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ rows: Int) { lock.withLock { total += rows } }
+    var value: Int { lock.withLock { total } }
+}
+
+/// A connection handed to the one thread that uses it.
+private struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

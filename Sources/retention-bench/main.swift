@@ -45,11 +45,16 @@ for layout in options.citusWorkers.isEmpty ? options.layouts : [] {
             var methods = BenchMethods(server: server, template: template, asOf: asOf, due: due, options: options, migrations: migrations)
             if layout == "partitioned" { methods.partitions = "drop" }
             let single = try methods.singleStatement(action)
+            let parallel = action == .delete && layout != "partitioned" ? try methods.parallelStatements() : nil
             let engine = try methods.engine(action)
             let name = action.rawValue as NSString
             print(String(format: "  %-12@ single statement: %9.0f rows/s (%.2f s)", name, single.rate, single.seconds))
             print(String(format: "  %-12@ engine%@: %9.0f rows/s (%.2f s), ratio %.2f, %d batches, longest batch %.0f ms, median %.1f ms",
                          name, options.wholeProcess ? " (process)" : "", engine.rate, engine.seconds, engine.rate / single.rate, engine.batches, engine.longestMs, engine.medianMs))
+            if let parallel {
+                print(String(format: "  %-12@ %d plain deletes at once, on disjoint ranges of id (what this machine allows): %9.0f rows/s (%.2f s), ratio %.2f; engine to them %.2f",
+                             name, options.concurrency, parallel.rate, parallel.seconds, parallel.rate / single.rate, engine.rate / parallel.rate))
+            }
             if engine.partitions > 0 {
                 print(String(format: "  %-12@ engine removed %d partitions whole; longest hold of the parent's ACCESS EXCLUSIVE lock %.1f ms (longest transaction above)",
                              name, engine.partitions, engine.parentLockMs))
