@@ -113,7 +113,11 @@ enum RequestCommand {
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
         let plan = try RequestPlan.make(requestID: id, policy: policy, connection: connection)
-        Output.out(format == "json" ? JSONWriter.write(plan.json) : plan.text.escapingControlCharacters, terminator: format == "json" ? "" : "\n")
+        if format == "json" {
+            Output.out(JSONWriter.write(plan.json), terminator: "")
+        } else {
+            for line in plan.lines { Output.out(line.escapingControlCharacters) }
+        }
         return .success
     }
 

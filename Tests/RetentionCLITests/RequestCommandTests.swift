@@ -111,6 +111,8 @@ struct RequestCommandTests {
         #expect(!result.stdout.contains("user9@example.com"))
         let text = try fixture.retention(["request", "plan", id, "--policy", fixture.policy])
         #expect(text.stdout.contains("user-invoices [Billing data]: keep \(invoices) (Bokföringslagen: kept 7 years after the financial year) until \(until)"), "\(text.stdout)")
+        // A line for the request and one per target (the separators were once escaped into one line).
+        #expect(text.stdout.split(separator: "\n").count == 1 + targets.count && !text.stdout.contains("\\n"), "\(text.stdout)")
         #expect(try fixture.checksums() == before)
     }
 }

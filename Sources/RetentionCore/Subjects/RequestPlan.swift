@@ -29,8 +29,8 @@ public struct RequestPlan: Sendable {
         .members([("request", request.json), ("targets", .array(targets.map(\.json)))])
     }
 
-    /// One line per target, as `request plan` prints it.
-    public var text: String {
+    /// A line for the request, then one per target, as `request plan` prints them.
+    public var lines: [String] {
         var lines = ["erasure request \(request.id)\(request.reference.map { " (\($0))" } ?? ""): \(request.status.rawValue), deadline \(request.deadline)"]
         for target in targets {
             var line = "  \(target.name) [\(target.category)]: "
@@ -49,6 +49,6 @@ public struct RequestPlan: Sendable {
             }
             lines.append(line)
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 }
