@@ -154,6 +154,21 @@ struct CitusTests {
         }
     }
 
+    @Test("a termination rule while no tenant is terminated: ok with nothing changed and no batch (Citus fails on a TID range beside a constant false)")
+    func nothingTerminated() throws {
+        let (cluster, fixture) = try CitusTests.fixture("citus_none_terminated", rows: 2_000)
+        defer { cluster.drop(fixture.database); fixture.drop() }
+        try fixture.database.connect().execute("UPDATE organizations SET terminated_at = NULL")
+        try fixture.writePolicy(saasPolicy)
+        let before = try CitusTests.keys(fixture.database, "events")
+        let run = try fixture.retention(["run", "--as-of", asOf, "--rule", "terminated"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let rule = try fixture.ruleReport("terminated")
+        #expect(rule["status"] as? String == "ok", "\(rule)")
+        #expect(rule.int("affected") == 0 && rule.int("batches") == 0, "\(rule)")
+        #expect(try CitusTests.keys(fixture.database, "events") == before)
+    }
+
     @Test("pseudonymise a distributed table: equal to an independent HMAC on every row due, others untouched; the workers log their statements but never the key or its pads")
     func pseudonymise() throws {
         let (cluster, fixture) = try CitusTests.fixture("citus_pseudo")
@@ -293,6 +308,18 @@ struct CitusTests {
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("rule \"countries\", key \"table\": public.countries (Citus reference table) cannot be sliced by pages"), "\(validate.stderr)")
         #expect(validate.stderr.contains("rule \"visits\", key \"table\": public.visits is a partitioned Citus table"), "\(validate.stderr)")
+
+        // Erasure requests: their statements join the coordinator's request tables with the rows.
+        let subjects = try fixture.writePolicy("""
+            {"policy": "subjects", "rules": [
+              {"name": "old-events", "table": "events", "due": {"from": "created_at", "after": "2 years"}, "action": "delete"}],
+             "subjects": {"table": "organizations", "key": "id", "identifiers": ["name"], "deadline": "1 month", "targets": [
+              {"name": "tenant-events", "category": "Usage data", "table": "events", "match": {"organization_id": "id"}, "action": "delete"}]}}
+            """, name: "subjects.json")
+        let subjectsValidate = try fixture.retention(["validate", "--policy", subjects])
+        #expect(subjectsValidate.status == 2)
+        #expect(subjectsValidate.stderr.contains("public.organizations is a Citus reference table; the engine does not carry out erasure requests on Citus tables"), "\(subjectsValidate.stderr)")
+        #expect(subjectsValidate.stderr.contains("\"tenant-events\", key \"table\": public.events is a Citus distributed table (by \"organization_id\", 32 shards); the engine does not carry out erasure requests"), "\(subjectsValidate.stderr)")
 
         let policy = try fixture.writePolicy(saasPolicy)
         let before = try CitusTests.keys(fixture.database, "events")

@@ -33,8 +33,11 @@ enum RuleStart {
     /// re-checks every row, so the choice changes speed only. On Citus: the pages of the largest
     /// shard, or the range of the key or anchor column as it is now.
     /// `removed`: partitions removed whole when the rule started, which have no pages to walk.
+    /// No walk at all when no row can be due (a termination rule while no tenant is terminated):
+    /// Citus fails on a TID range beside a constant `false`.
     static func cursors(for plan: RulePlan, path: BatchPath, bounds: RuleBounds, removed: Set<Identifier>,
                         connection: Connection) throws -> [RuleExecution.Cursor] {
+        guard plan.canHaveDueRows(bounds) else { return [] }
         let table = plan.table.identifier
         switch path {
         case .shardPages:
@@ -143,7 +146,7 @@ extension RuleStart {
             return name
         }
         let byTermination = rule.due.anchors.contains(.tenantTerminatedAt)
-        guard byTermination || !removalColumns.isEmpty else { return [] }
+        guard byTermination || !removalColumns.isEmpty, plan.canHaveDueRows(bounds) else { return [] }
         var builder = SQLBuilder()
         let query = RuleStartStatements.tenantsToErase(plan, bounds, holds: try HoldsInForce.read(for: plan, connection), &builder)
         let tenants = try connection.longRead(query, builder.parameters).rows.compactMap { $0[0] }

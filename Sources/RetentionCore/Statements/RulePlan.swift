@@ -83,6 +83,18 @@ public struct RulePlan: Sendable {
         "\(builder.bind(textArrayLiteral(values)))::text[]::\(tenantKey.name)[]"
     }
 
+    /// Whether any row can be due under `bounds`: not for a rule anchored on tenants'
+    /// termination alone while no tenant is terminated (its due predicate is `false`).
+    public func canHaveDueRows(_ bounds: RuleBounds) -> Bool {
+        rule.due.anchors.contains { anchor in
+            switch anchor {
+            case .column: true
+            case .tenantTerminatedAt: rule.tenantColumn != nil && !(bounds.terminatedTenants ?? []).isEmpty
+            case .fileModified: false
+            }
+        }
+    }
+
     /// Rows that are due: the earliest non-null anchor is before the cutoff (so: any anchor is),
     /// pseudonymised rows excluded, narrowed to `--tenant` when given.
     public func duePredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String {

@@ -2,7 +2,8 @@ import Postgres
 
 /// Checks a policy's `subjects` against the live schema: the subject table, key and identifier
 /// columns; every target's table, primary key and `match` columns (of a type comparable with
-/// the subject column); the pseudonymise strategies as for rules; the order of the targets.
+/// the subject column); the pseudonymise strategies as for rules; the order of the targets;
+/// that none of these tables is a Citus table.
 /// Warnings: rows a kept target's rows (or a table no target empties) reference will be kept,
 /// and `match` columns without an index (a request would scan the table).
 public enum SubjectSchemaCheck {
@@ -16,6 +17,9 @@ public enum SubjectSchemaCheck {
         if let reserved = ReservedSchema.problem(subjects.table, resolved: subjectTable) {
             top("table", reserved)
         } else if let subjectTable {
+            if subjectTable.distribution.isCitus {
+                top("table", "\(subjectTable.identifier) is a \(subjectTable.distribution.description); \(SubjectSchemaCheck.notOnCitus)")
+            }
             for column in subjects.columns where subjectTable.column(column) == nil {
                 top(column == subjects.key ? "key" : "identifiers", "table \(subjectTable.identifier) has no column \"\(column)\"")
             }
@@ -33,6 +37,10 @@ public enum SubjectSchemaCheck {
             }
             if case let .other(kind) = table.kind {
                 target(entry, "table", "\(table.identifier) is not a table (relkind \"\(kind)\"); targets work on tables and partitioned tables")
+                continue
+            }
+            if table.distribution.isCitus {
+                target(entry, "table", "\(table.identifier) is a \(table.distribution.description); \(SubjectSchemaCheck.notOnCitus)")
                 continue
             }
             if table.primaryKey.isEmpty {
@@ -68,6 +76,9 @@ public enum SubjectSchemaCheck {
         if case let .failure(cycle) = SubjectOrder.ordered(subjects.targets, schema: schema) { problems.append(cycle) }
         return problems
     }
+
+    /// Why a subjects map is refused on Citus tables.
+    static let notOnCitus = "the engine does not carry out erasure requests on Citus tables (Citus refuses its request statements, which join the coordinator's request tables with the person's rows); keep the subjects map to local tables, or erase on Citus with time and termination rules"
 
     public static func warnings(_ subjects: SubjectMap, policy: Policy, schema: Schema) -> [PolicyProblem] {
         var warnings: [PolicyProblem] = []
