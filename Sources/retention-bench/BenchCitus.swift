@@ -16,7 +16,7 @@ struct BenchCitus {
     static let database = "bench_citus"
     /// One state directory for the runs on the one database (each run checks the last one's report).
     static let state = FileManager.default.temporaryDirectory.appendingPathComponent("retention-bench-citus-\(getpid())").path
-    static let tables = ["events_single", "events_engine", "events_engine_bare"]
+    static let tables = ["events_single", "events_engine", "events_engine_bare", "events_batched"]
 
     func run() throws {
         let setup = Date()
@@ -37,13 +37,19 @@ struct BenchCitus {
         guard deleted == due else { fail("the single statement deleted \(deleted) rows, expected \(due)") }
         print(String(format: "  single statement:           %9.0f rows/s (%.2f s; one transaction of %.0f ms)", single.rate, single.seconds, single.seconds * 1000))
 
+        var engineBatches = 0
         for (table, tenantColumn) in [("events_engine", true), ("events_engine_bare", false)] {
             try warm(table, connection)
             let engine = try runEngine(table, tenantColumn: tenantColumn, asOf: asOf, due: due)
             print(String(format: "  engine, %@: %9.0f rows/s (%.2f s), ratio %.2f, %d batches, longest batch (transaction) %.0f ms, median %.1f ms",
                          (tenantColumn ? "counts per tenant " : "no tenant column  ") as NSString, engine.rate, engine.seconds,
                          engine.rate / single.rate, engine.batches, engine.longestMs, engine.medianMs))
+            engineBatches = engine.batches
         }
+        try warm("events_batched", connection)
+        let batched = try plainBatches("events_batched", count: max(engineBatches, 1), asOf: asOf, due: due, connection)
+        print(String(format: "  plain SQL in %d batches:     %9.0f rows/s (%.2f s), ratio %.2f, longest batch (transaction) %.0f ms (one DELETE per window of created_at, each its own transaction, one connection)",
+                     batched.batches, batched.rate, batched.seconds, batched.rate / single.rate, batched.longestMs))
         server.dropEverywhere(BenchCitus.database, workerPorts: workerPorts)
         try? FileManager.default.removeItem(atPath: BenchCitus.state)
     }
@@ -96,6 +102,30 @@ struct BenchCitus {
         try connection.execute("SELECT count(*) FROM \(table)")
         try connection.execute("SELECT run_command_on_workers('CHECKPOINT')")
         try connection.execute("CHECKPOINT")
+    }
+
+    /// What batching costs on Citus whoever does it: the due range cut into `count` equal windows
+    /// of `created_at` (as many transactions as the engine's run without a tenant column), one
+    /// autocommit `DELETE` each, in order, with Citus's defaults.
+    private func plainBatches(_ table: String, count: Int, asOf: String, due: Int, _ connection: Connection) throws -> Measurement {
+        let first = try connection.execute("SELECT (extract(epoch FROM min(created_at)) * 1000000)::bigint FROM \(table)").int64()
+        let end = try connection.execute("SELECT (extract(epoch FROM $1::timestamptz) * 1000000)::bigint", [asOf]).int64()
+        let width = (end - first) / Int64(count) + 1
+        var deleted = 0
+        var longest = 0.0
+        let started = Date()
+        for index in 0..<Int64(count) {
+            let from = first + index * width
+            let batchStarted = Date()
+            deleted += try connection.execute("""
+                DELETE FROM \(table) WHERE created_at >= timestamptz 'epoch' + $1::bigint * interval '1 microsecond'
+                  AND created_at < least(timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::timestamptz)
+                """, [String(from), String(from + width), asOf]).affectedRows
+            longest = max(longest, Date().timeIntervalSince(batchStarted) * 1000)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        guard deleted == due else { fail("the plain batches deleted \(deleted) rows, expected \(due)") }
+        return Measurement(rows: deleted, seconds: seconds, batches: count, longestMs: longest)
     }
 
     private func runEngine(_ table: String, tenantColumn: Bool, asOf: String, due: Int) throws -> Measurement {

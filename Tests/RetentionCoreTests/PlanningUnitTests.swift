@@ -95,3 +95,35 @@ struct PlanningUnitTests {
         #expect(grouped(1234567) == "1,234,567" && grouped(12) == "12" && grouped(-1000) == "-1,000")
     }
 }
+
+@Suite("What a rule's start decides without a server")
+struct RuleStartUnitTests {
+    @Test("a rule anchored on termination alone can have due rows only while some tenant is terminated; a column anchor always can")
+    func canHaveDueRows() throws {
+        let table = PlanningUnitTests.table([("id", "int8", true), ("org", "int8", true), ("removed_at", "timestamptz", false)])
+        let termination = try PlanningUnitTests.plan(#""tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete""#, table: table)
+        let earliest = try PlanningUnitTests.plan(#""tenantColumn": "org", "due": {"after": "30 days", "from": ["removed_at", "tenant.terminatedAt"]}, "action": "delete""#, table: table)
+        let none = RuleBounds(cutoff: "2024-01-01T00:00:00Z", anchorCutoff: "2023-01-01T00:00:00Z", terminatedTenants: [], onlyTenant: nil)
+        #expect(!termination.canHaveDueRows(none))
+        #expect(termination.canHaveDueRows(PlanningUnitTests.bounds))
+        #expect(earliest.canHaveDueRows(none))
+    }
+
+    @Test("a rule on a Citus distributed or reference table has at most two batches in flight; on a local table as many as asked")
+    func inFlightLimit() throws {
+        for (distribution, limit) in [(Distribution.local, 5), (.distributed(column: "org", shards: 32, replicas: 1), 2), (.reference, 2), (.citusLocal, 5)] {
+            var table = PlanningUnitTests.table([("id", "int8", true), ("org", "int8", true), ("created_at", "timestamptz", true)])
+            table.distribution = distribution
+            let plan = try PlanningUnitTests.plan(#""due": {"after": "30 days", "from": "created_at"}, "action": "delete""#, table: table)
+            var execution = RuleExecution(index: 0, rule: plan.rule, plan: plan)
+            execution.cursors = [RuleExecution.Cursor(relation: table.identifier, walk: .pages, start: 0, next: 0, end: 1_000, sliceSize: 8)]
+            var taken = 0
+            while taken < 5, execution.takeSlice() != nil { taken += 1 }
+            #expect(taken == limit && execution.inFlight == limit, "\(distribution)")
+            if limit == 2 {
+                execution.inFlight -= 1 // a batch finished
+                #expect(execution.takeSlice() != nil)
+            }
+        }
+    }
+}

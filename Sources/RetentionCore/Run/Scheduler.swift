@@ -27,8 +27,7 @@ final class Scheduler: Sendable {
         executions.wait(checkingEvery: 0.2) { executions in
             let stopReason = stop.stopReason
             for index in executions.indices where executions[index].state == .running {
-                if stopReason == nil, executions[index].failure == nil, let slice = executions[index].nextSlice() {
-                    executions[index].inFlight += 1
+                if stopReason == nil, executions[index].failure == nil, let slice = executions[index].takeSlice() {
                     return .slice(executions[index], slice)
                 }
                 if executions[index].inFlight == 0 {
