@@ -46,7 +46,7 @@ private let survivingEvents = """
     WHERE NOT ((created_at < timestamptz '2024-12-01' OR organization_id % 10 = 0) AND organization_id NOT IN (5, 20)
                AND NOT EXISTS (SELECT 1 FROM event_notes n WHERE n.organization_id = e.organization_id AND n.event_id = e.id));
     CREATE TABLE expected_tenants AS SELECT id FROM organizations o
-    WHERE NOT (terminated_at < timestamptz '2026-10-02' AND id NOT IN (SELECT DISTINCT organization_id FROM expected_events));
+    WHERE NOT (coalesce(terminated_at < timestamptz '2026-10-02', false) AND id NOT IN (SELECT DISTINCT organization_id FROM expected_events));
     """
 
 @Suite("Citus: distributed and reference tables", .serialized, .enabled(if: CitusCluster.unavailableReason == nil, "\(CitusCluster.unavailableReason ?? "")"))
@@ -167,6 +167,39 @@ struct CitusTests {
         #expect(rule["status"] as? String == "ok", "\(rule)")
         #expect(rule.int("affected") == 0 && rule.int("batches") == 0, "\(rule)")
         #expect(try CitusTests.keys(fixture.database, "events") == before)
+    }
+
+    @Test("grants: the least-privilege role it prints (propagated to the workers by Citus) runs the policy exactly as plain SQL says, on every shard, and may not change what the policy does not")
+    func leastPrivilege() throws {
+        let (cluster, fixture) = try CitusTests.fixture("citus_grants", rows: 4_000)
+        defer { cluster.drop(fixture.database); fixture.drop() }
+        let policy = try fixture.writePolicy(saasPolicy)
+        for tenant in ["5", "20"] {
+            #expect(try fixture.retention(["hold", "add", "--tenant", tenant, "--reason", "audit", "--policy", policy]).status == 0)
+        }
+        let grants = try fixture.retention(["grants", "--policy", policy, "--role", "retention_citus"])
+        #expect(grants.status == 0, "\(grants.stderr)")
+        // One statement per line for CitusCluster.run: the grants end some lines with a comment.
+        let script = grants.stdout.split(separator: "\n").map { line in line.range(of: "; --").map { String(line[..<$0.lowerBound]) + ";" } ?? String(line) }
+        try CitusCluster.run(script.joined(separator: "\n"), in: fixture.database)
+        try CitusCluster.run(survivingEvents, in: fixture.database)
+
+        let roleURL = "postgresql://retention_citus@127.0.0.1:\(cluster.coordinatorPort)/\(fixture.database.name)"
+        let run = try CommandRunner.run(["run", "--policy", policy, "--database-url", roleURL, "--state-dir", fixture.stateDirectory, "--as-of", asOf])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(try CitusTests.keys(fixture.database, "events") == CitusTests.keys(fixture.database, "expected_events"))
+        #expect(try CitusTests.rowsPerShard(fixture.database, "events") == CitusTests.expectedPerShard(fixture.database, "expected_events", of: "events"))
+        #expect(try CitusTests.keys(fixture.database, "organizations", "id") == CitusTests.keys(fixture.database, "expected_tenants", "id"))
+
+        let asRole = try Connection(conninfo: roleURL)
+        for statement in ["UPDATE events SET email = 'x'", "UPDATE organizations SET name = 'x'", "DELETE FROM retention.legal_holds", "DROP TABLE events"] {
+            do {
+                try asRole.execute(statement)
+                Issue.record("the role could run: \(statement)")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == .insufficientPrivilege || error.sqlState?.rawValue == "42501", "\(statement): \(error)")
+            }
+        }
     }
 
     @Test("pseudonymise a distributed table: equal to an independent HMAC on every row due, others untouched; the workers log their statements but never the key or its pads")
