@@ -202,6 +202,23 @@ struct CitusTests {
         }
     }
 
+    @Test("coverage samples a distributed table through the coordinator: its unnamed e-mail and phone columns are found by their values, the policy's columns are not")
+    func coverage() throws {
+        let (cluster, fixture) = try CitusTests.fixture("citus_coverage", rows: 1_000)
+        defer { cluster.drop(fixture.database); fixture.drop() }
+        try CitusCluster.run("""
+            CREATE TABLE contacts (organization_id bigint NOT NULL, id bigint NOT NULL, reachable_at text, dial text, PRIMARY KEY (organization_id, id));
+            SELECT create_distributed_table('contacts', 'organization_id');
+            INSERT INTO contacts SELECT 1 + g % 200, g, 'c' || g || '@example.com', '+46 70 ' || lpad(g::text, 7, '0') FROM generate_series(1, 500) g;
+            """, in: fixture.database)
+        let policy = try fixture.writePolicy(saasPolicy)
+        let coverage = try fixture.retention(["coverage", "--policy", policy])
+        #expect(coverage.status == 0, "\(coverage.stderr)")
+        #expect(coverage.stdout.contains("public.contacts.reachable_at: sample e-mail"), "\(coverage.stdout)")
+        #expect(coverage.stdout.contains("public.contacts.dial: sample phone"), "\(coverage.stdout)")
+        #expect(!coverage.stdout.contains("public.events."), "\(coverage.stdout)")
+    }
+
     @Test("pseudonymise a distributed table: equal to an independent HMAC on every row due, others untouched; the workers log their statements but never the key or its pads")
     func pseudonymise() throws {
         let (cluster, fixture) = try CitusTests.fixture("citus_pseudo")
