@@ -311,7 +311,7 @@ final class Worker {
                 }
                 if !counts.isEmpty {
                     try connection.execute(BatchStatement.recordTenantsSQL, [context.runID, plan.rule.name, textArrayLiteral(counts.map(\.0)),
-                                                                             "{" + counts.map { String($0.1) }.joined(separator: ",") + "}"])
+                                                                             bigintArrayLiteral(counts.map(\.1))])
                 }
                 return counts
             }

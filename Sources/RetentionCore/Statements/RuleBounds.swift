@@ -20,11 +20,3 @@ public struct RuleBounds: Sendable, Equatable {
         self.onlyTenant = onlyTenant
     }
 }
-
-/// A PostgreSQL array literal of text values: `{"a","b\"c",NULL}`; passed as a parameter.
-func textArrayLiteral(_ values: [String?]) -> String {
-    "{" + values.map { value in
-        guard let value else { return "NULL" }
-        return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }.joined(separator: ",") + "}"
-}

@@ -104,8 +104,3 @@ public struct SubjectResolution: Sendable {
         return "SELECT DISTINCT a.request_id, a.subject_column, a.value FROM (\(parts.joined(separator: " UNION ALL "))) a(request_id, subject_column, value) WHERE a.value IS NOT NULL"
     }
 }
-
-/// `{1,2,3}`: a bigint[] literal.
-func bigintArrayLiteral(_ values: [Int64]) -> String {
-    "{" + values.map(String.init).joined(separator: ",") + "}"
-}
