@@ -9,6 +9,14 @@ set -e
 bin=${1:-$(dirname "$0")/../.build/release/retention}
 db="postgresql://postgres@127.0.0.1:$PGTHROWAWAY_PORT/postgres"
 dir=$(mktemp -d /tmp/bench-subjects.XXXXXX)
+sampler=
+# On every exit: end the sampler's session (it loops until bench_done has a row) and remove the
+# folder, which holds the pseudonym key.
+cleanup() {
+    if [ -n "$sampler" ]; then psql "$url" -q -c "INSERT INTO bench_done VALUES (now())" >/dev/null 2>&1 || true; fi
+    rm -rf "$dir"
+}
+trap cleanup EXIT
 head -c 32 /dev/urandom > "$dir/key"
 psql "$db" -q -c "CREATE DATABASE benchsubj"
 url="postgresql://postgres@127.0.0.1:$PGTHROWAWAY_PORT/benchsubj"
@@ -69,6 +77,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 psql "$url" -q -c "INSERT INTO bench_done VALUES (now())"
 wait "$sampler"
+sampler=
 # A session's commits are counted once it has ended: wait for the other sessions to end first.
 after=$(psql "$url" -qtA <<SQL
 DO \$\$ BEGIN
