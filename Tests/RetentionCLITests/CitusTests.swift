@@ -197,7 +197,7 @@ struct CitusTests {
                 try asRole.execute(statement)
                 Issue.record("the role could run: \(statement)")
             } catch let error as PostgresError {
-                #expect(error.sqlState == .insufficientPrivilege || error.sqlState?.rawValue == "42501", "\(statement): \(error)")
+                #expect(error.sqlState == .insufficientPrivilege, "\(statement): \(error)")
             }
         }
     }
@@ -272,18 +272,22 @@ struct CitusTests {
         let due = try fixture.database.count("SELECT (SELECT count(*) FROM events) - (SELECT count(*) FROM expected_events)")
         let running = try fixture.start(["run", "--policy", policy, "--as-of", asOf, "--pause", "40"])
         var deleted: Int64 = 0
-        for _ in 0..<100 where deleted < 2_000 {
+        var polls = 0
+        while deleted < 2_000, polls < 100 {
             Thread.sleep(forTimeInterval: 0.1)
             deleted = try fixture.database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results")
+            polls += 1
         }
         running.signal(SIGKILL)
         _ = running.wait()
         // The killed run's sessions end, and a batch caught between its workers' PREPARE and
         // COMMIT PREPARED is settled as the coordinator's own commit decided, as Citus does.
         let coordinator = try fixture.database.connect()
-        for _ in 0..<100 where try coordinator.execute(
+        polls = 0
+        while polls < 100, try coordinator.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'retention%'").int64() > 0 {
             Thread.sleep(forTimeInterval: 0.1)
+            polls += 1
         }
         try coordinator.execute("SELECT recover_prepared_transactions()")
         let left = try fixture.database.count("SELECT count(*) FROM events") - fixture.database.count("SELECT count(*) FROM expected_events")

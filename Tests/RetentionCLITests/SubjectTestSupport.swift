@@ -61,10 +61,17 @@ struct SubjectFixture {
     /// The latest run report's requests by id: status and targets by name.
     func reportedRequests() throws -> [Int64: (status: String?, targets: [String: [String: Any]])] {
         let requests = try engine.latestReport()["requests"] as? [[String: Any]] ?? []
-        return Dictionary(uniqueKeysWithValues: requests.map { entry in
+        // A request or target reported twice fails the test (rather than crashing its process).
+        return Dictionary(requests.map { entry in
             let targets = (entry["targets"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) }
-            return (entry.int("id"), (entry["status"] as? String, Dictionary(uniqueKeysWithValues: targets)))
-        })
+            return (entry.int("id"), (entry["status"] as? String, Dictionary(targets) { first, _ in
+                Issue.record("a target is reported twice for request \(entry.int("id"))")
+                return first
+            }))
+        }) { first, _ in
+            Issue.record("a request is reported twice")
+            return first
+        }
     }
 
     func drop() { engine.drop() }

@@ -111,14 +111,15 @@ struct RuleStartUnitTests {
 
     @Test("a rule on a Citus distributed or reference table has at most two batches in flight; on a local table as many as asked")
     func inFlightLimit() throws {
-        for (distribution, limit) in [(Distribution.local, 5), (.distributed(column: "org", shards: 32, replicas: 1), 2), (.reference, 2), (.citusLocal, 5)] {
+        // `limit`: the batches taken before the rule says no more (at most 50 are asked for).
+        for (distribution, limit) in [(Distribution.local, 50), (.distributed(column: "org", shards: 32, replicas: 1), 2), (.reference, 2), (.citusLocal, 50)] {
             var table = PlanningUnitTests.table([("id", "int8", true), ("org", "int8", true), ("created_at", "timestamptz", true)])
             table.distribution = distribution
             let plan = try PlanningUnitTests.plan(#""due": {"after": "30 days", "from": "created_at"}, "action": "delete""#, table: table)
             var execution = RuleExecution(index: 0, rule: plan.rule, plan: plan)
             execution.cursors = [RuleExecution.Cursor(relation: table.identifier, walk: .pages, start: 0, next: 0, end: 1_000, sliceSize: 8)]
             var taken = 0
-            while taken < 5, execution.takeSlice() != nil { taken += 1 }
+            while taken < 50, execution.takeSlice() != nil { taken += 1 }
             #expect(taken == limit && execution.inFlight == limit, "\(distribution)")
             if limit == 2 {
                 execution.inFlight -= 1 // a batch finished
