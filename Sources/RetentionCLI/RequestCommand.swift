@@ -32,7 +32,8 @@ enum RequestCommand {
     static let cancelSpec = CommandSpec(
         name: "request cancel", summary: "retention request cancel withdraws a request; its identifier is replaced by its HMAC.",
         usage: ["retention request cancel ID --reason=TEXT --pseudonym-key-file=FILE [--by=NAME]"],
-        options: [reason, by, CommonOptions.pseudonymKeyFile, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+        options: [reason, by, CommonOptions.pseudonymKeyFile, CommonOptions.stateDir, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        positionals: 1)
     static let receiptSpec = CommandSpec(
         name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
         usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
@@ -78,9 +79,12 @@ enum RequestCommand {
         let receivedAt = try arguments.instant("received-at")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
-        let id = try RequestBook(connection: connection).add(subject: subject, reference: arguments.value("reference"), receivedAt: receivedAt,
-                                                             categories: arguments.values("category"), by: ActingPerson.name(arguments), policy: policy)
-        Output.out(String(id))
+        let filed = try RequestBook(connection: connection).add(subject: subject, reference: arguments.value("reference"), receivedAt: receivedAt,
+                                                                categories: arguments.values("category"), by: ActingPerson.name(arguments), policy: policy)
+        if !filed.findsSomebody {
+            Output.warning("erasure request \(filed.id) finds nobody: no subject row and no target row holds that value; check it for a typo or a stray space before the next run answers \"nothing found\"")
+        }
+        Output.out(String(filed.id))
         return .success
     }
 
@@ -95,13 +99,15 @@ enum RequestCommand {
         }
         if requests.isEmpty { Output.out(arguments.flag("overdue") ? "no overdue erasure requests" : "no open erasure requests") }
         for request in requests {
-            var line = "\(request.id)\t\(request.status.rawValue)\t\(request.reference ?? "-")\tby \(request.subjectColumn)\treceived \(request.receivedAt)\tdeadline \(request.deadline)"
-            if request.status == .open { line += request.overdue ? "\tOVERDUE by \(-request.daysLeft) days" : "\t\(request.daysLeft) days left" }
-            if request.extended { line += "\textended" }
-            if !request.categories.isEmpty { line += "\tcategories \(request.categories.joined(separator: ", "))" }
-            if let completedAt = request.completedAt { line += "\tcompleted \(completedAt)" }
-            if let reason = request.openReason { line += "\topen: \(reason)" }
-            Output.out(line.escapingControlCharacters)
+            // Each field is escaped on its own: the tabs between them are the command's own.
+            var fields = [String(request.id), request.status.rawValue, request.reference ?? "-", "by \(request.subjectColumn)",
+                          "received \(request.receivedAt)", "deadline \(request.deadline)"]
+            if request.status == .open { fields.append(request.overdue ? "OVERDUE by \(-request.daysLeft) days" : "\(request.daysLeft) days left") }
+            if request.extended { fields.append("extended") }
+            if !request.categories.isEmpty { fields.append("categories \(request.categories.joined(separator: ", "))") }
+            if let completedAt = request.completedAt { fields.append("completed \(completedAt)") }
+            if let reason = request.openReason { fields.append("open: \(reason)") }
+            Output.out(fields.map(\.escapingControlCharacters).joined(separator: "\t"))
         }
         return .success
     }
@@ -117,6 +123,11 @@ enum RequestCommand {
             Output.out(JSONWriter.write(plan.json), terminator: "")
         } else {
             for line in plan.lines { Output.out(line.escapingControlCharacters) }
+        }
+        if let problem = plan.problem {
+            Output.warning("erasure request \(id) cannot be answered by this policy: \(problem); a run keeps it open and fails")
+        } else if plan.findsNobody {
+            Output.warning("erasure request \(id) finds nobody: no target row holds the person's values; check the value for a typo or a stray space")
         }
         return .success
     }
@@ -150,7 +161,8 @@ enum RequestCommand {
             throw UsageError(message: "option --pseudonym-key-file is required: the request's identifier is replaced by its HMAC", command: "request cancel")
         }
         let connection = try Commands.connectMigrated(arguments)
-        try RequestBook(connection: connection).cancel(id: id, reason: reason, by: ActingPerson.name(arguments), key: key)
+        let ledger = StateDirectory.resolve(option: arguments.value("state-dir")).ledger
+        try RequestBook(connection: connection).cancel(id: id, reason: reason, by: ActingPerson.name(arguments), key: key, ledger: ledger)
         Output.out("cancelled erasure request \(id)")
         return .success
     }

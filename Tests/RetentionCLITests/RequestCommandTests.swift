@@ -35,7 +35,7 @@ struct RequestCommandTests {
 
     @Test("a bad subject column, value, category or reason is one line, exit 2, nothing recorded", arguments: [
         (["--subject", "phone=123"], "--subject names column \"phone\""),
-        (["--subject", "id=abc"], "--subject value is not a valid bigint"),
+        (["--subject", "id=abc"], "--subject value does not read back unchanged as bigint"),
         (["--subject", "email"], "must be NAME=VALUE"),
         (["--subject", "email=a@b", "--category", "Gossip"], "--category \"Gossip\" is not a category"),
     ])

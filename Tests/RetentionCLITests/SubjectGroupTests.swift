@@ -27,17 +27,24 @@ private let requests: [(String, String, String)] = {
     return list
 }()
 
-/// Plain SQL, before the run: each request's values, every row of every target that matches
-/// them (held: a comment of the held org 5; kept: an invoice, or a payment method an invoice
-/// references), and per request and target the rows it erases (those no earlier request
-/// erases), holds back and keeps.
+/// Plain SQL, before the run: each request's values (a value of the person's user rows that a
+/// user row outside them also holds is ambiguous, and finds nothing), every row of every target
+/// that matches them (held: a comment of the held org 5; kept: an invoice, or a payment method
+/// an invoice references), and per request and target the rows it erases (those no earlier
+/// request erases), holds back and keeps; and the requests that find a row only through an
+/// ambiguous value that another request erases (open until then, so open or done after the
+/// first run depending on the groups, done after the second).
 private let oracleSQL = """
     CREATE SCHEMA oracle;
-    CREATE TABLE oracle.vals AS
-        SELECT q.request_id, q.subject_column AS col, q.subject_value AS value FROM retention.erasure_requests q
-        UNION SELECT q.request_id, x.col, x.value FROM retention.erasure_requests q
-            JOIN users u ON CASE q.subject_column WHEN 'id' THEN u.id::text = q.subject_value ELSE u.email = q.subject_value END
-            CROSS JOIN LATERAL (VALUES ('id', u.id::text), ('email', u.email)) x(col, value);
+    CREATE TABLE oracle.persons AS SELECT q.request_id, u.id FROM retention.erasure_requests q
+        JOIN users u ON CASE q.subject_column WHEN 'id' THEN u.id::text = q.subject_value ELSE u.email = q.subject_value END;
+    CREATE TABLE oracle.all_vals AS
+        SELECT q.request_id, q.subject_column AS col, q.subject_value AS value, false AS ambiguous FROM retention.erasure_requests q
+        UNION SELECT p.request_id, x.col, x.value,
+                     EXISTS (SELECT 1 FROM users o WHERE CASE x.col WHEN 'id' THEN o.id::text = x.value ELSE o.email = x.value END
+                             AND o.id NOT IN (SELECT p2.id FROM oracle.persons p2 WHERE p2.request_id = p.request_id))
+            FROM oracle.persons p JOIN users u ON u.id = p.id CROSS JOIN LATERAL (VALUES ('id', u.id::text), ('email', u.email)) x(col, value);
+    CREATE TABLE oracle.vals AS SELECT request_id, col, value FROM oracle.all_vals WHERE NOT ambiguous;
     CREATE TABLE oracle.hits AS
         SELECT h.* FROM (
             SELECT v.request_id, 'user-comments' AS target, 'Content data' AS category, c.id AS row_id, c.org_id = 5 AS held, false AS kept
@@ -57,6 +64,11 @@ private let oracleSQL = """
         FROM (SELECT h.*, min(request_id) FILTER (WHERE NOT held AND NOT kept) OVER (PARTITION BY target, row_id) AS first,
                      min(request_id) FILTER (WHERE held) OVER (PARTITION BY target, row_id) AS first_held FROM oracle.hits h) x
         GROUP BY request_id, target;
+    CREATE TABLE oracle.ambiguous_requests AS
+        SELECT DISTINCT v.request_id FROM oracle.all_vals v JOIN marketing_contacts m ON v.col = 'email' AND v.ambiguous AND m.email = v.value
+        JOIN retention.erasure_requests q USING (request_id) WHERE (q.categories = '{}' OR 'Marketing' = ANY (q.categories))
+        AND NOT EXISTS (SELECT 1 FROM oracle.hits h WHERE h.request_id = v.request_id AND h.target = 'newsletter' AND h.row_id = m.id)
+        AND EXISTS (SELECT 1 FROM oracle.hits h WHERE h.target = 'newsletter' AND h.row_id = m.id);
     """
 
 /// Every row the requests must leave as it is: not the people's, or held, or kept.
@@ -108,7 +120,9 @@ struct SubjectGroupTests {
             #expect(target?.int("matched") == row.affected + row.heldBack + row.kept, "request \(row.id) \(row.target): matched")
         }
         let held = Set(expected.filter { $0.heldBack > 0 }.map(\.id))
-        for (id, request) in reported {
+        let ambiguous = Set(try db.connect().execute("SELECT request_id FROM oracle.ambiguous_requests").rows.map { try $0.int64(0) })
+        #expect(ambiguous.count == 1, "the request by key 1291 finds the newsletter row of pair@example.com only through a shared e-mail")
+        for (id, request) in reported where !ambiguous.contains(id) {
             #expect(request.status == (held.contains(id) ? "open" : "done"), "request \(id)")
             let found = expected.filter { $0.id == id }
             #expect(request.targets.values.allSatisfy { target in found.contains { $0.target == target["name"] as? String } || target.int("matched") == 0 },
@@ -121,7 +135,7 @@ struct SubjectGroupTests {
         #expect(try fixture.retention(["hold", "release", hold]).status == 0)
         #expect(try fixture.run().status == 0)
         let released = try fixture.reportedRequests()
-        #expect(Set(released.keys) == held)
+        #expect(Set(released.keys).subtracting(ambiguous) == held)
         for row in expected where held.contains(row.id) && row.target == "user-comments" {
             #expect(released[row.id]?.targets[row.target]?.int("affected") == row.afterRelease, "request \(row.id): held rows after the release")
         }

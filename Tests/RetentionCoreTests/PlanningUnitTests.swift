@@ -7,7 +7,7 @@ import Testing
 struct PlanningUnitTests {
     static func table(_ columns: [(String, String, Bool)], referencedBy: [ForeignKey] = []) -> TableInfo {
         TableInfo(oid: 1, identifier: Identifier("public", "t"), kind: .table,
-                  columns: columns.map { ColumnInfo(name: $0.0, typeName: $0.1, baseType: $0.1, category: $0.1 == "text" ? "S" : "D", notNull: $0.2, unmodifiedType: $0.1) },
+                  columns: columns.map { ColumnInfo(name: $0.0, typeName: $0.1, baseType: $0.1, category: $0.1 == "text" ? "S" : "D", notNull: $0.2, unmodifiedType: $0.1, plainBaseType: $0.1) },
                   primaryKey: ["id"], uniqueKeys: [["id"]], leaves: [Identifier("public", "t")], referencedBy: referencedBy)
     }
 

@@ -120,7 +120,13 @@ public struct Catalog {
     private func columns(_ oid: String) throws -> [ColumnInfo] {
         try connection.execute("""
             SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), b.typname, b.typcategory, a.attnotnull,
-                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, pg_catalog.format_type(a.atttypid, NULL)
+                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, pg_catalog.format_type(a.atttypid, NULL),
+                   (WITH RECURSIVE chain(oid, typtype, typbasetype) AS (
+                        SELECT a.atttypid, t.typtype, t.typbasetype
+                        UNION ALL
+                        SELECT d.oid, d.typtype, d.typbasetype FROM pg_catalog.pg_type d JOIN chain ON d.oid = chain.typbasetype
+                        WHERE chain.typtype = 'd')
+                    SELECT pg_catalog.format_type(chain.oid, NULL) FROM chain WHERE chain.typtype <> 'd')
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
@@ -129,7 +135,7 @@ public struct Catalog {
             """, [oid]).rows.map { row in
             ColumnInfo(name: try row.text(0), typeName: try row.text(1), baseType: try row.text(2),
                        category: try row.text(3), notNull: try row.bool(4), typeModifier: Int(try row.int64(5)),
-                       unmodifiedType: try row.text(6))
+                       unmodifiedType: try row.text(6), plainBaseType: try row.text(7))
         }
     }
 

@@ -51,6 +51,9 @@ public struct ColumnInfo: Sendable, Equatable {
     public var typeModifier: Int = -1
     /// The declared type without its modifier (`character varying`, `numeric`, `citext`).
     public var unmodifiedType: String
+    /// The base type through every domain, without modifier, as `format_type` prints it: what a
+    /// value is compared in to prove that reading it as the column's type lost nothing.
+    public var plainBaseType: String
 
     /// The `n` of `character varying(n)` or `character(n)`, when the type has one.
     public var maximumLength: Int? {

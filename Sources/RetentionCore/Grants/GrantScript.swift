@@ -167,6 +167,7 @@ public struct GrantScript {
                 "-- erasure requests: processed by runs, filed and changed by an owner's connection",
                 "GRANT SELECT, UPDATE ON TABLE retention.erasure_requests TO \(grantee);",
                 "GRANT SELECT, INSERT, DELETE ON TABLE retention.erasure_request_values TO \(grantee);",
+                "GRANT SELECT, INSERT, DELETE ON TABLE retention.erasure_followups TO \(grantee);",
                 "GRANT INSERT ON TABLE retention.erasure_request_events TO \(grantee);",
                 "GRANT SELECT, INSERT ON TABLE retention.request_batch_results TO \(grantee);",
                 "GRANT SELECT, INSERT, UPDATE ON TABLE retention.request_target_results TO \(grantee);",

@@ -68,6 +68,9 @@ public struct Period: Hashable, Sendable, CustomStringConvertible {
     /// PostgreSQL interval input text, such as `84 mons 0 days`.
     public var intervalText: String { "\(months) mons \(days) days" }
 
+    /// The longest the period can last, in days (a month counted as 31): to compare periods.
+    public var approximateDays: Int { months * 31 + days }
+
     /// The period as a person writes it: `7 years`, `30 days`, `1 year 6 months`.
     public var description: String {
         var parts: [String] = []

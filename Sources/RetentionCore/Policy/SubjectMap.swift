@@ -12,6 +12,11 @@ public struct SubjectMap: Sendable {
     public var deadline: Period
     public var targets: [SubjectTarget]
 
+    /// The answer's deadline GDPR Art. 12(3) sets: one month from receipt.
+    public static let statutoryDeadline = Period(months: 1, days: 0)
+    /// The longest deadline a policy may set: the month and the one extension of two months.
+    public static let longestDeadline = Period(months: 3, days: 0)
+
     /// The columns a request may name: the key, then the identifiers.
     public var columns: [String] { [key] + identifiers }
 

@@ -15,6 +15,9 @@ enum SubjectParser {
         if let text = reader.string("deadline", required: false) {
             if let period = Period(parsing: text), period.months + period.days > 0 {
                 deadline = period
+                if period.approximateDays > SubjectMap.longestDeadline.approximateDays {
+                    reader.problem("deadline", "\"\(text)\" is longer than a request may wait: GDPR Art. 12(3) gives one month, extended once by two (\"retention request extend\"); write \"1 month\"")
+                }
             } else {
                 reader.problem("deadline", "\"\(text)\" is not a period; write \"N days\", \"N months\" or ISO 8601 such as \"P1M\" (more than 0)")
             }

@@ -32,6 +32,27 @@ public struct Replay {
         public var damagedLines: [Int]
     }
 
+    /// The erasure requests' entries recorded since `horizon`, whatever policy name wrote them
+    /// (a request belongs to the database), each narrowed by a later cancellation to the targets
+    /// that had erased rows before it. A key whose fingerprint is not the one an entry was made
+    /// with would find nobody: refused.
+    static func subjectEntries(_ ledger: ErasureLedger, since horizon: Date, key: PseudonymKey?) throws -> [SubjectErasureEntry] {
+        let cancellations = try ledger.cancellations()
+        let entries = try ledger.subjectEntries().filter { (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon }
+        if let key, let foreign = entries.first(where: { $0.keyFingerprint.map { $0 != key.fingerprint } ?? false }) {
+            throw RunError.usage("the pseudonym key (fingerprint \(key.fingerprint)) is not the key that made the erasure ledger's entry for request \(foreign.requestID) (fingerprint \(foreign.keyFingerprint ?? "")); give the key the runs used (--pseudonym-key-file)")
+        }
+        return entries.compactMap { entry in
+            var entry = entry
+            let recorded = Timestamps.date(entry.recordedAt) ?? .distantPast
+            for cancellation in cancellations where cancellation.requestID == entry.requestID
+                && (Timestamps.date(cancellation.recordedAt) ?? .distantPast) >= recorded {
+                entry.targets = entry.targets.filter(cancellation.erasedTargets.contains)
+            }
+            return entry.targets.isEmpty ? nil : entry
+        }
+    }
+
     public func run(since: String) throws -> Outcome {
         guard let sinceDate = Timestamps.date(since) else { throw RunError.usage("invalid --since \"\(since)\"") }
         guard base.state.ledger.exists else {
@@ -44,9 +65,7 @@ public struct Replay {
         let known = recorded.filter { policy.rule(named: $0.rule) != nil }
         var tenants: [String] = []
         for tenant in known.compactMap(\.tenant) where !tenants.contains(tenant) { tenants.append(tenant) }
-        let subjects = policy.subjects == nil ? [] : try base.state.ledger.subjectEntries().filter {
-            $0.policy == policy.name && (Timestamps.date($0.recordedAt) ?? .distantPast) >= horizon
-        }
+        let subjects = policy.subjects == nil ? [] : try Replay.subjectEntries(base.state.ledger, since: horizon, key: base.options.pseudonymKey)
         var outcome = Outcome(run: nil, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count,
                               tenants: tenants, requests: subjects.map(\.requestID), damagedLines: ledger.damagedLines)
         guard !known.isEmpty || !subjects.isEmpty else { return outcome }

@@ -32,4 +32,11 @@ public struct PseudonymKey: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "pseudonym key (\(bytes.count) bytes)" }
+
+    /// Names the key without giving it away: the first 16 hex digits of its HMAC of a fixed
+    /// text. The erasure ledger records it with each request's entry, so that `replay` refuses
+    /// a key that did not make the entries (it would find nobody and say nothing).
+    public var fingerprint: String {
+        String(HMACPads.hmac(key: bytes, message: Array("retention pseudonym key fingerprint".utf8)).hexString.prefix(16))
+    }
 }

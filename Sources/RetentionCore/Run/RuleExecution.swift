@@ -50,9 +50,26 @@ struct RuleExecution: Sendable {
     var batchDurations: [Double] = []
     /// Seconds the batches waited for locks the application held on the table.
     var lockWaitSeconds: Double = 0
-    /// What the batches waited for standbys and slots, and the excess they wait for now.
+    /// What the batches waited for standbys and slots, and the excess they wait for now. Its
+    /// seconds are wall-clock time during which any batch of the rule waited: four workers
+    /// waiting the same minute wait one minute.
     var throttle = ThrottleRecord()
     var waitingFor: LagExcess?
+    /// Workers waiting for replication now, and since when one of them has been.
+    private var waitingWorkers = 0
+    private var waitingSince: Date?
+
+    mutating func beginWaiting() {
+        if waitingWorkers == 0 { waitingSince = Date() }
+        waitingWorkers += 1
+    }
+
+    mutating func endWaiting() {
+        waitingWorkers -= 1
+        guard waitingWorkers == 0, let since = waitingSince else { return }
+        throttle.seconds += Date().timeIntervalSince(since)
+        waitingSince = nil
+    }
     /// The erasure ledger as the rule's entries were written to it; checked before every batch.
     var ledgerFile: ErasureLedger.FileIdentity?
     /// Some slice met rows the application held and skipped them.

@@ -137,15 +137,23 @@ public struct Runner {
         }
 
         let scheduler = try makeScheduler(schema: validation.schema)
-        runWorkers(context: context, scheduler: scheduler)
-
+        // Erasure requests go first: a rule that deletes a person's subject row would set the
+        // references to it NULL (or cascade) and unlink the person's rows before the request
+        // finds them.
         let requestResults = subjectTargets.map { targets -> [RequestResult] in
             let processing = RequestProcessing(context: context, targets: targets)
             return options.replaySubjects.isEmpty ? processing.run(requests) : processing.replay(options.replaySubjects)
         } ?? []
+        runWorkers(context: context, scheduler: scheduler)
+        // After the rules: a rule that removed the kept rows tonight frees what they kept.
+        let followUpFailure = subjectTargets.flatMap { targets -> String? in
+            guard !options.dryRun, Runner.processesRequests(options), options.requestID == nil else { return nil }
+            return RequestProcessing(context: context, targets: targets).followUps()
+        }
+
         let openRequests = try? runLock.withConnection { control -> (Int64, Int64)? in
             guard policy.subjects != nil else { return nil }
-            let row = try control.execute(RequestStatements.openCounts, [policy.name]).rows[0]
+            let row = try control.execute(RequestStatements.openCounts).rows[0]
             return (try row.int64(0), try row.int64(1))
         }
         let results = scheduler.results
@@ -160,8 +168,9 @@ public struct Runner {
             warnings.append("the erasure ledger (\(state.ledger.path)) vanished during the run; rules that erase stopped erasing")
             stateLost = true
         }
+        if let followUpFailure { warnings.append(followUpFailure) }
         let stopReason = stop.stopReason
-        let status: RunReport.Status = (stateLost || results.contains { $0.status == .failed } || requestResults.contains(where: \.isFailure)) ? .failed
+        let status: RunReport.Status = (stateLost || followUpFailure != nil || results.contains { $0.status == .failed } || requestResults.contains(where: \.isFailure)) ? .failed
             : (results.contains { $0.status != .ok } || requestResults.contains(where: \.isInterrupted)) ? .interrupted : .ok
         let finishedAt = (try? runLock.withConnection { try $0.execute(RunStatements.now).requiredScalar() }) ?? Timestamps.now()
         let report = RunReport(runID: runID, policy: policy.name, policySHA256: policy.sha256, dryRun: options.dryRun,
@@ -220,15 +229,16 @@ public struct Runner {
         return Date().addingTimeInterval(-Double(days) * 86400)
     }
 
-    /// The open requests of the policy this run processes, in the order received: every one,
-    /// or `--request`'s; none without subjects or with `--no-requests`.
+    /// The open requests this run processes, in the order received: every open request of the
+    /// database (a request belongs to the database, not to the policy's name, which a re-issued
+    /// policy may change), or `--request`'s; none without subjects or with `--no-requests`.
     private func requestsToProcess(_ control: Connection, subjects: SubjectTargets?) throws -> [ErasureRequest] {
         guard subjects != nil, Runner.processesRequests(options) else { return [] }
         guard let id = options.requestID else {
-            return try ErasureRequest.list(all: false, overdue: false, control).filter { $0.policy == policy.name }
+            return try ErasureRequest.list(all: false, overdue: false, control)
         }
-        guard let request = try ErasureRequest.find(id, control), request.policy == policy.name else {
-            throw RunError.requestNotOpen(id, "does not exist for policy \"\(policy.name)\"")
+        guard let request = try ErasureRequest.find(id, control) else {
+            throw RunError.requestNotOpen(id, "does not exist")
         }
         guard request.status == .open else { throw RunError.requestNotOpen(id, "is \(request.status.rawValue)") }
         return [request]

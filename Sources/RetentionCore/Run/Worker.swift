@@ -213,13 +213,20 @@ final class Worker {
     }
 
     /// Waits while a standby or replication slot is over its limit, showing what it waits for
-    /// in the rule's progress and adding the time to the slice's `throttle`.
+    /// in the rule's progress, noting it in the slice's `throttle` and counting the wait into
+    /// the rule's wall-clock waiting time.
     private func waitForReplication(_ execution: RuleExecution, into outcome: inout SliceOutcome) throws {
         let throttle = context.throttle
         var record = ThrottleRecord()
-        record.seconds = try throttle.wait(measure: { try withRetry { try throttle.excess($0) } }, waiting: { excess in
+        var waiting = false
+        _ = try throttle.wait(measure: { try withRetry { try throttle.excess($0) } }, waiting: { excess in
             if let excess { record.note(excess) }
-            scheduler.update(execution) { $0.waitingFor = excess }
+            scheduler.update(execution) { execution in
+                execution.waitingFor = excess
+                if excess != nil, !waiting { execution.beginWaiting() }
+                if excess == nil, waiting { execution.endWaiting() }
+            }
+            waiting = excess != nil
         })
         outcome.throttle.add(record)
     }

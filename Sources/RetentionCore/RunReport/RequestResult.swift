@@ -38,6 +38,9 @@ public struct RequestResult: Sendable {
             if target.heldBack > 0 { parts.append("\(target.heldBack) rows of \(target.name) held by a legal hold") }
             if target.blocked > 0 { parts.append("\(target.blocked) rows of \(target.name) referenced by rows no target removes") }
             if target.actionable > 0 { parts.append("\(target.actionable) rows of \(target.name) left (locked or added during the run)") }
+            if target.ambiguous > 0, target.action != .keep {
+                parts.append("\(target.ambiguous) rows of \(target.name) found only through a value another person also holds; review them")
+            }
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }

@@ -15,10 +15,21 @@ public struct HMACPads: Sendable {
     public let outer: String
 
     public init(key: [UInt8]) {
-        var block = key.count > 64 ? SHA256.hash(key) : key
-        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let block = Self.block(key)
         inner = block.map { $0 ^ 0x36 }.hexString
         outer = block.map { $0 ^ 0x5c }.hexString
+    }
+
+    /// `K'`: the key, or its SHA-256 when longer than the block, padded with zeros to 64 bytes.
+    private static func block(_ key: [UInt8]) -> [UInt8] {
+        let block = key.count > 64 ? SHA256.hash(key) : key
+        return block + [UInt8](repeating: 0, count: 64 - block.count)
+    }
+
+    /// HMAC-SHA256 of `message` under `key`, computed here (for what never needs the server).
+    public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        let block = Self.block(key)
+        return SHA256.hash(block.map { $0 ^ 0x5c } + SHA256.hash(block.map { $0 ^ 0x36 } + message))
     }
 
     /// The session's temporary table of the pads: one row, `inner_pad` and `outer_pad`.

@@ -3,11 +3,32 @@ import Postgres
 /// The SQL of a `pseudonymise` rule's batch: one `UPDATE` that replaces each column by its
 /// strategy's value and sets the marker, so a row is done exactly once. `from` joins other tables.
 enum PseudonymiseStatement {
-    static func sql(_ spec: PseudonymiseSpec, table: TableInfo, target: String, from: String? = nil, whereClause: String) -> String {
+    /// `completingMarked`: the row may carry the marker already, set by another rule or target
+    /// that shares it but not all of these columns (a request's target): a column that already
+    /// holds what its strategy writes is left as it is (an HMAC is never taken of an HMAC), the
+    /// others are written, and the marker keeps its first time.
+    static func sql(_ spec: PseudonymiseSpec, table: TableInfo, target: String, from: String? = nil, whereClause: String,
+                    completingMarked: Bool = false) -> String {
+        let marker = "r.\(Identifier.quote(spec.marker))"
         let assignments = spec.columns.map { entry in
-            "\(Identifier.quote(entry.column)) = \(pseudonym(entry, table: table))"
-        } + ["\(Identifier.quote(spec.marker)) = now()"]
+            let value = completingMarked
+                ? "CASE WHEN \(marker) IS NOT NULL AND \(done(entry, table: table)) THEN r.\(Identifier.quote(entry.column)) ELSE \(pseudonym(entry, table: table)) END"
+                : pseudonym(entry, table: table)
+            return "\(Identifier.quote(entry.column)) = \(value)"
+        } + ["\(Identifier.quote(spec.marker)) = \(completingMarked ? "coalesce(\(marker), now())" : "now()")"]
         return "UPDATE \(target) SET \(assignments.joined(separator: ", "))\(from.map { " FROM \($0)" } ?? "") WHERE \(whereClause)"
+    }
+
+    /// Whether a row's column (alias `r`) already holds what its strategy writes: NULL, the
+    /// redaction, an HMAC (64 lower-case hex digits), an address that truncating leaves as it is.
+    static func done(_ entry: ColumnStrategy, table: TableInfo) -> String {
+        let value = "r.\(Identifier.quote(entry.column))"
+        switch entry.strategy {
+        case .null: return "\(value) IS NULL"
+        case .redact: return "(\(value) IS NULL OR \(value)::text = '[redacted]')"
+        case .hmac: return "(\(value) IS NULL OR \(value)::text ~ '^[0-9a-f]{64}$')"
+        case .truncateIP: return "(\(value) IS NULL OR \(value)::text = (\(pseudonym(entry, table: table)))::text)"
+        }
     }
 
     /// The new value of one pseudonymised column; NULL stays NULL under every strategy.

@@ -11,17 +11,26 @@ enum RequestStatements {
         FROM retention.erasure_requests q
         """
 
-    /// Files a request: `$1` policy, `$2` reference, `$3` subject column, `$4` value, `$5` categories
-    /// (a text[] literal), `$6` received at (or NULL for now), `$7` the deadline interval, `$8` who.
+    /// Files a request: `$1` policy, `$2` reference, `$3` subject column, `$4` categories (a
+    /// text[] literal), `$5` received at (or NULL for now), `$6` the deadline interval, `$7` who,
+    /// `$8` the policy's time zone; the value is read from the session's `GivenValue.table`.
     /// Returns the id; the `added` event is recorded in the same statement.
     static let add = """
         WITH added AS (
-            INSERT INTO retention.erasure_requests (policy, reference, subject_column, subject_value, categories, received_at, deadline)
-            SELECT $1, $2, $3, $4, $5::text[], r.at, r.at + $7::interval
-            FROM (SELECT coalesce($6::timestamptz, now()) AS at) r
+            INSERT INTO retention.erasure_requests (policy, reference, subject_column, subject_value, categories, received_at, deadline, time_zone)
+            SELECT $1, $2, $3, g.value, $4::text[], r.at, r.at + $6::interval, $8
+            FROM (SELECT coalesce($5::timestamptz, now()) AS at) r CROSS JOIN \(GivenValue.table) g
             RETURNING request_id),
-        event AS (INSERT INTO retention.erasure_request_events (request_id, event, acted_by) SELECT request_id, 'added', $8 FROM added)
+        event AS (INSERT INTO retention.erasure_request_events (request_id, event, acted_by) SELECT request_id, 'added', $7 FROM added)
         SELECT request_id FROM added
+        """
+
+    /// Puts the transaction in the time zone of request `$1`'s policy when it was filed.
+    static let enterTimeZone = "SELECT set_config('TimeZone', q.time_zone, true) FROM retention.erasure_requests q WHERE q.request_id = $1::bigint"
+
+    /// The targets in which request `$1`'s batches changed rows, in any run.
+    static let erasedTargets = """
+        SELECT b.target FROM retention.request_batch_results b WHERE b.request_id = $1::bigint GROUP BY b.target HAVING sum(b.affected) > 0 ORDER BY 1
         """
 
     /// Extends open request `$1` by two months, once: `$2` reason, `$3` who. Returns the new deadline.
@@ -58,11 +67,9 @@ enum RequestStatements {
         WHERE q.request_id = u.request_id AND q.status = 'open'
         """
 
-    /// Whether value `$1` can be read as the subject column's type (SQL `$1::text::TYPE`).
-    static func readsAs(_ typeName: String) -> String { "SELECT $1::text::\(typeName) IS NOT NULL" }
-
-    /// Requests of policy `$1` still open, and how many are past their deadline.
+    /// Requests still open, and how many are past their deadline: every open request of the
+    /// database, whatever policy filed it.
     static let openCounts = """
-        SELECT count(*), count(*) FILTER (WHERE deadline < now()) FROM retention.erasure_requests WHERE policy = $1 AND status = 'open'
+        SELECT count(*), count(*) FILTER (WHERE deadline < now()) FROM retention.erasure_requests WHERE status = 'open'
         """
 }

@@ -14,8 +14,9 @@ enum SubjectStatements {
     /// The counts of each of `requests`, one row each, in the order of `TargetOutcome.read`: the
     /// request, the rows already changed (`affected`), then the person's pending rows of the
     /// target: all, held, kept because kept rows reference them, blocked by other references,
-    /// the rows each blocking key references, and the last day a kept target's rule makes one
-    /// of them due. One sum over the requests, their recorded batches and their rows: no join
+    /// then the rows found only through ambiguous values (not the person's: counted apart), the
+    /// rows each blocking key references, and the last day a kept target's rule makes one of
+    /// them due. One sum over the requests, their recorded batches and their rows: no join
     /// that a wrong row estimate could make quadratic.
     static func counts(_ plan: SubjectTargetPlan, values: SubjectValues, requests: [Int64], affected: Affected,
                        policy: Policy) -> (sql: String, parameters: [String?]) {
@@ -23,7 +24,7 @@ enum SubjectStatements {
         let ids = builder.bind(bigintArrayLiteral(requests))
         let flags = plan.blockingKeys.indices.map { "b\($0 + 1)" }
         let keptUntil = keptUntilAnchor(plan, policy: policy)
-        let names = ["affected", "pending", "held", "kept", "blocked"] + flags
+        let names = ["affected", "pending", "held", "kept", "blocked", "ambiguous"] + flags
         func branch(_ request: String, _ values: [String: String], anchor: String = "NULL::timestamptz", from: String) -> String {
             let columns = [request] + names.map { values[$0] ?? "0" } + (keptUntil == nil ? [] : [anchor])
             return "SELECT \(columns.joined(separator: ", ")) FROM \(from)"
@@ -41,10 +42,11 @@ enum SubjectStatements {
         }
         let kept = referenced(keeping: true)
         let blocked = referenced(keeping: false)
-        var counted = ["pending": "1", "held": "f.held::int", "kept": "(NOT f.held AND \(kept))::int",
-                       "blocked": "(NOT f.held AND NOT \(kept) AND \(blocked))::int"]
-        for flag in flags { counted[flag] = "(NOT f.held AND f.\(flag))::int" }
-        branches.append(branch("f.request_id", counted, anchor: "f.anchor", from: "found f"))
+        var counted = ["pending": "(NOT f.ambiguous)::int", "held": "(NOT f.ambiguous AND f.held)::int",
+                       "kept": "(NOT f.ambiguous AND NOT f.held AND \(kept))::int",
+                       "blocked": "(NOT f.ambiguous AND NOT f.held AND NOT \(kept) AND \(blocked))::int", "ambiguous": "f.ambiguous::int"]
+        for flag in flags { counted[flag] = "(NOT f.ambiguous AND NOT f.held AND f.\(flag))::int" }
+        branches.append(branch("f.request_id", counted, anchor: "CASE WHEN NOT f.ambiguous THEN f.anchor END", from: "found f"))
         var columns = ["s.request_id"] + names.map { "sum(s.\($0))::bigint" }
         columns.append(keptUntil.map { "to_char(max(s.anchor) + \(builder.bind($0.after))::interval, 'YYYY-MM-DD')" } ?? "NULL::text")
         let aliases = (["request_id"] + names + (keptUntil == nil ? [] : ["anchor"])).joined(separator: ", ")
@@ -57,18 +59,18 @@ enum SubjectStatements {
     }
 
     /// The people's pending rows of the target, once per request and row: the request, whether
-    /// the row is held, whether each blocking key references it (`b1`, …), and for a kept
-    /// target with a rule, its anchor.
+    /// the row was found only through ambiguous values, whether it is held, whether each
+    /// blocking key references it (`b1`, …), and for a kept target with a rule, its anchor.
     private static func found(_ plan: SubjectTargetPlan, _ values: SubjectValues, keptUntil anchor: String?, _ builder: inout SQLBuilder) -> String {
-        var columns = ["m.request_id", "\(plan.heldPredicate("r") ?? "false") AS held"]
+        var columns = ["m.request_id", "m.ambiguous", "\(plan.heldPredicate("r") ?? "false") AS held"]
         columns += plan.blockingKeys.enumerated().map { "\(plan.referencedPredicate($1, "r")) AS b\($0 + 1)" }
         if let anchor { columns.append("\(anchor) AS anchor") }
-        let unmarked = plan.unmarkedPredicate("r").map { " WHERE \($0)" } ?? ""
-        return "SELECT \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder))\(unmarked)"
+        let toDo = plan.toDoPredicate.map { " WHERE \($0)" } ?? ""
+        return "SELECT \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder))\(toDo)"
     }
 
     /// One batch for the requests of `values`: the first `limit` (request, row) pairs of their
-    /// people's actionable rows in request order, those rows deleted or pseudonymised, and each
+    /// people's actionable rows in request order (never a row found only through ambiguous values), those rows deleted or pseudonymised, and each
     /// request's count recorded in `retention.request_batch_results` by the same statement (so
     /// in the same transaction). A row of several of the requests counts for the first. Returns
     /// the pairs taken (`limit`: there may be more). The rows are not picked `FOR UPDATE` (that
@@ -78,10 +80,10 @@ enum SubjectStatements {
     static func batch(_ plan: SubjectTargetPlan, values: SubjectValues, runID: String, limit: Int) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let keys = plan.keyNames.joined(separator: ", ")
-        let actionable = [plan.unmarkedPredicate("r"), plan.heldPredicate("r").map { "NOT \($0)" }].compactMap { $0 }
+        let actionable = [plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" }].compactMap { $0 }
             + plan.blockingKeys.map { "NOT " + plan.referencedPredicate($0, "r") }
         let columns = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) AS \($1)" } + ["\(plan.matchedText("r")) AS matched"]
-        let condition = actionable.isEmpty ? "" : " WHERE " + actionable.joined(separator: " AND ")
+        let condition = " WHERE " + (["NOT m.ambiguous"] + actionable).joined(separator: " AND ")
         let pairs = """
             SELECT m.request_id, \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder))\(condition) \
             ORDER BY m.request_id LIMIT \(builder.bind(String(limit)))::bigint
@@ -93,7 +95,8 @@ enum SubjectStatements {
         case .delete, .keep:
             change = DeleteStatement.sql(target: table, using: "picked p", whereClause: recheck.joined(separator: " AND "))
         case let .pseudonymise(spec):
-            change = PseudonymiseStatement.sql(spec, table: plan.table, target: table, from: "picked p", whereClause: recheck.joined(separator: " AND "))
+            change = PseudonymiseStatement.sql(spec, table: plan.table, target: table, from: "picked p", whereClause: recheck.joined(separator: " AND "),
+                                               completingMarked: true)
         }
         let sql = """
             WITH pairs AS MATERIALIZED (\(pairs)), \
@@ -126,32 +129,124 @@ enum SubjectStatements {
     static func resolve(_ resolution: SubjectResolution, requests: [Int64]) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let sql = """
-            WITH stored AS (INSERT INTO retention.erasure_request_values (request_id, subject_column, value) \
-            SELECT p.request_id, p.subject_column, p.value FROM (\(resolution.sql(&builder))) p ON CONFLICT DO NOTHING) \
+            WITH stored AS (INSERT INTO retention.erasure_request_values (request_id, subject_column, value, ambiguous) \
+            SELECT p.request_id, p.subject_column, p.value, p.ambiguous FROM (\(resolution.sql(&builder))) p(request_id, subject_column, value, ambiguous) \
+            ON CONFLICT DO NOTHING) \
             UPDATE retention.erasure_requests SET resolved_at = clock_timestamp() \
             WHERE request_id = ANY(\(builder.bind(bigintArrayLiteral(requests)))::bigint[]) AND resolved_at IS NULL
             """
         return (sql, builder.parameters)
     }
 
-    /// The HMAC of each stored value of the requests `$1` (a bigint[] literal), per request and
-    /// subject column (for the erasure ledger).
+    /// The HMAC of each stored value of the requests `$1` (a bigint[] literal) that is not
+    /// ambiguous, per request and subject column (for the erasure ledger).
     static let valueHMACs = """
         SELECT v.request_id, v.subject_column, \(HMACPads.sql(message: "convert_to(v.value, 'UTF8')")) FROM retention.erasure_request_values v
-        WHERE v.request_id = ANY($1::bigint[]) ORDER BY 1, 2, 3
+        WHERE v.request_id = ANY($1::bigint[]) AND NOT v.ambiguous ORDER BY 1, 2, 3
         """
+
+    /// `(request_id, column, hmac)`: the HMAC of each distinct text of the target's match columns
+    /// in the people's rows (for the erasure ledger: the run compares in the column's type, so a
+    /// `citext` row may hold another text than the value it matched).
+    static func matchedHMACs(_ plan: SubjectTargetPlan, values: SubjectValues) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let rows = plan.personRows(values, &builder)
+        let parts = plan.target.match.map { match in
+            let column = plan.column(match.column, "r")
+            return "SELECT m.request_id, \(builder.bind(match.column))::text, \(HMACPads.sql(message: "convert_to(\(column)::text, 'UTF8')")) FROM \(rows) WHERE NOT m.ambiguous AND \(column) IS NOT NULL"
+        }
+        return ("SELECT DISTINCT * FROM (\(parts.joined(separator: " UNION ALL "))) h ORDER BY 1, 2, 3", builder.parameters)
+    }
 
     /// Records the outcome of every target of a group of requests in run `$1`, one statement for
     /// all; `$2` is a JSON array of `TargetOutcome.record` objects.
     static let recordTargets = """
         INSERT INTO retention.request_target_results (run_id, request_id, target, category, basis, action, matched, affected, kept,
-                                                      held_back, blocked, kept_until, details)
+                                                      held_back, blocked, ambiguous, kept_until, details)
         SELECT $1::uuid, u.request_id, u.target, u.category, u.basis, u.action, u.matched, u.affected, u.kept, u.held_back, u.blocked,
-               u.kept_until, u.details
+               u.ambiguous, u.kept_until, u.details
         FROM jsonb_to_recordset($2::jsonb) AS u(request_id bigint, target text, category text, basis text, action text, matched bigint,
-                                                affected bigint, kept bigint, held_back bigint, blocked bigint, kept_until text, details jsonb)
+                                                affected bigint, kept bigint, held_back bigint, blocked bigint, ambiguous bigint,
+                                                kept_until text, details jsonb)
         ON CONFLICT (run_id, request_id, target) DO UPDATE SET matched = EXCLUDED.matched, affected = EXCLUDED.affected,
-            kept = EXCLUDED.kept, held_back = EXCLUDED.held_back, blocked = EXCLUDED.blocked, kept_until = EXCLUDED.kept_until,
+            kept = EXCLUDED.kept, held_back = EXCLUDED.held_back, blocked = EXCLUDED.blocked, ambiguous = EXCLUDED.ambiguous,
+            kept_until = EXCLUDED.kept_until,
             details = EXCLUDED.details, recorded_at = clock_timestamp()
         """
+}
+
+/// The SQL of follow-ups: rows a done request could not erase because rows of a kept target
+/// referenced them, recorded by primary key and erased by a later run once nothing keeps them.
+extension SubjectStatements {
+    /// The foreign keys through which kept rows keep the target's rows.
+    private static func keepingKeys(_ plan: SubjectTargetPlan) -> [ForeignKey] { plan.blockingKeys.filter(plan.keeps) }
+
+    /// Records the people's rows of the target that kept rows keep (never ambiguous or held
+    /// ones), by primary key; nil when no kept target references the target.
+    static func recordFollowUps(_ plan: SubjectTargetPlan, values: SubjectValues) -> (sql: String, parameters: [String?])? {
+        let keeping = keepingKeys(plan)
+        guard plan.target.erases, !keeping.isEmpty else { return nil }
+        var builder = SQLBuilder()
+        let rows = plan.personRows(values, &builder)
+        let conditions = ["NOT m.ambiguous", plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" },
+                          "(" + keeping.map { plan.referencedPredicate($0, "r") }.joined(separator: " OR ") + ")"].compactMap { $0 }
+        let key = "ARRAY[" + plan.table.primaryKey.map { "\(plan.column($0, "r"))::text" }.joined(separator: ", ") + "]"
+        let sql = """
+            INSERT INTO retention.erasure_followups (request_id, target, row_key) \
+            SELECT DISTINCT m.request_id, \(builder.bind(plan.target.name)), \(key) FROM \(rows) WHERE \(conditions.joined(separator: " AND ")) \
+            ON CONFLICT DO NOTHING
+            """
+        return (sql, builder.parameters)
+    }
+
+    /// `r`'s primary key equals the follow-up `f`'s recorded key, read as the key's types.
+    private static func followUpRow(_ plan: SubjectTargetPlan) -> String {
+        let typed = plan.table.primaryKey.enumerated().map { index, name in
+            "f.row_key[\(index + 1)]::\(plan.table.column(name)?.unmodifiedType ?? "text")"
+        }
+        return "\(plan.primaryKey("r")) = (\(typed.joined(separator: ", ")))"
+    }
+
+    /// Erases the target's followed-up rows that nothing keeps or blocks any more (nor a hold),
+    /// each counted for its request in `retention.request_batch_results` by the same statement.
+    static func followUpBatch(_ plan: SubjectTargetPlan, runID: String) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let target = builder.bind(plan.target.name)
+        let actionable = [plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" }].compactMap { $0 }
+            + plan.blockingKeys.map { "NOT " + plan.referencedPredicate($0, "r") }
+        let keys = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) AS \($1)" }.joined(separator: ", ")
+        let picked = """
+            SELECT \(keys), min(f.request_id) AS request_id FROM retention.erasure_followups f JOIN \(plan.table.identifier.sql) r ON \(followUpRow(plan)) \
+            WHERE f.target = \(target)\(actionable.isEmpty ? "" : " AND " + actionable.joined(separator: " AND ")) GROUP BY \(plan.keyNames.joined(separator: ", "))
+            """
+        let recheck = (zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) = p.\($1)" } + actionable).joined(separator: " AND ")
+        let table = "\(plan.table.identifier.sql) r"
+        let change: String
+        switch plan.target.action {
+        case .delete, .keep:
+            change = DeleteStatement.sql(target: table, using: "picked p", whereClause: recheck)
+        case let .pseudonymise(spec):
+            change = PseudonymiseStatement.sql(spec, table: plan.table, target: table, from: "picked p", whereClause: recheck, completingMarked: true)
+        }
+        let sql = """
+            WITH picked AS MATERIALIZED (\(picked)), changed AS (\(change) RETURNING p.request_id) \
+            INSERT INTO retention.request_batch_results (run_id, request_id, target, affected) \
+            SELECT \(builder.bind(runID))::uuid, c.request_id, \(target), count(*) FROM changed c GROUP BY c.request_id
+            """
+        return (sql, builder.parameters)
+    }
+
+    /// Removes the target's follow-ups whose row is gone or done.
+    static func settleFollowUps(_ plan: SubjectTargetPlan) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let toDo = plan.toDoPredicate.map { " AND \($0)" } ?? ""
+        let sql = """
+            DELETE FROM retention.erasure_followups f WHERE f.target = \(builder.bind(plan.target.name)) \
+            AND NOT EXISTS (SELECT 1 FROM \(plan.table.identifier.sql) r WHERE \(followUpRow(plan))\(toDo))
+            """
+        return (sql, builder.parameters)
+    }
+
+    /// Whether any follow-up is recorded.
+    static let anyFollowUp = "SELECT EXISTS (SELECT 1 FROM retention.erasure_followups)"
 }

@@ -15,10 +15,17 @@ public struct SubjectTargetPlan: Sendable {
     /// The targets of the policy that keep rows, by their resolved table: a row referenced from
     /// one of them is kept (with its basis), not blocked.
     public let keepingTargets: [Identifier: SubjectTarget]
+    /// The subject table's columns that `match` names, by name: the type the person's values
+    /// were written out from.
+    let subjectColumns: [String: ColumnInfo]
 
     public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema) {
         self.target = target
         self.table = table
+        let subjectTable = policy.subjects.flatMap { schema.tables[$0.table] }
+        subjectColumns = Dictionary(target.match.compactMap { match in
+            subjectTable?.column(match.subjectColumn).map { (match.subjectColumn, $0) }
+        }, uniquingKeysWith: { first, _ in first })
         tenantKey = target.tenantColumn.flatMap { table.column($0) }.map(KeyType.init) ?? .text
         var covered = schema.tablesEmptied(by: policy.rules)
         var keeping: [Identifier: SubjectTarget] = [:]
@@ -39,27 +46,38 @@ public struct SubjectTargetPlan: Sendable {
     /// Whether `key`'s referencing rows are kept rows of a keep target (else rows it references are blocked).
     func keeps(_ key: ForeignKey) -> Bool { keepingTargets[key.referencingRoot] != nil }
 
-    /// The people's rows: a FROM clause that binds each row of the target as `r` and the request
-    /// whose person it belongs to as `m.request_id`, once per request and row. A row is a
-    /// person's when a `match` column holds one of the person's values of its subject column,
-    /// compared in the target column's own type.
+    /// The people's rows: a FROM clause that binds each row of the target as `r`, the request
+    /// whose person it belongs to as `m.request_id`, once per request and row, and whether the
+    /// row was found only through ambiguous values (`m.ambiguous`: not the person's row). A row
+    /// is found when a `match` column holds one of the person's values of its subject column,
+    /// compared in the target column's own type, without loss.
     func personRows(_ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
         let table = self.table.identifier.sql
-        let joins = target.match.map { match in
-            let typeName = self.table.column(match.column)?.typeName ?? "text"
-            return "(\(values.typed(subjectColumn: match.subjectColumn, as: typeName, &builder))) m JOIN \(table) r ON \(values.matches(column(match.column, "r")))"
+        let joins = target.match.compactMap { match -> String? in
+            guard let column = self.table.column(match.column) else { return nil }
+            let typed = values.typed(match, target: target.name, as: column, from: subjectColumns[match.subjectColumn], &builder)
+            return "(\(typed)) m JOIN \(table) r ON \(values.matches(self.column(match.column, "r")))"
         }
         guard joins.count > 1 else { return joins[0] }
-        // A row may match a request by several columns: the pairs once, then the rows.
+        // A row may match a request by several columns: the pairs once, then the rows; the row
+        // is the person's when any column found it through a value that is not ambiguous.
         let keys = zip(self.table.primaryKey, keyNames).map { "\(column($0, "r")) AS \($1)" }.joined(separator: ", ")
-        let pairs = joins.map { "SELECT m.request_id, \(keys) FROM \($0)" }.joined(separator: " UNION ")
-        return "(\(pairs)) m JOIN \(table) r ON \(primaryKey("r")) = (\(keyNames.map { "m.\($0)" }.joined(separator: ", ")))"
+        let pairs = joins.map { "SELECT m.request_id, m.ambiguous, \(keys) FROM \($0)" }.joined(separator: " UNION ALL ")
+        let names = keyNames.map { "p.\($0)" }.joined(separator: ", ")
+        return """
+            (SELECT p.request_id, \(names), bool_and(p.ambiguous) AS ambiguous FROM (\(pairs)) p GROUP BY p.request_id, \(names)) m \
+            JOIN \(table) r ON \(primaryKey("r")) = (\(keyNames.map { "m.\($0)" }.joined(separator: ", ")))
+            """
     }
 
-    /// `r.marker IS NULL` for a pseudonymise target (its rows still to be done); nil for others.
-    func unmarkedPredicate(_ alias: String) -> String? {
+    /// For a pseudonymise target, its rows still to be done: unmarked, or marked by another rule
+    /// or target that shares the marker while one of this target's columns is not done yet
+    /// (the target's own columns decide, not the marker alone); nil for other targets. Over
+    /// alias `r`, as `PseudonymiseStatement` writes.
+    var toDoPredicate: String? {
         guard case let .pseudonymise(spec) = target.action else { return nil }
-        return "\(column(spec.marker, alias)) IS NULL"
+        let done = spec.columns.map { PseudonymiseStatement.done($0, table: table) }
+        return "(\(column(spec.marker, "r")) IS NULL OR NOT (\(done.joined(separator: " AND "))))"
     }
 
     /// The text of a row's `match` columns: unchanged, the row still belongs to the same people.

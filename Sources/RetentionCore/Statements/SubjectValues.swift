@@ -1,49 +1,56 @@
 import Postgres
 
-/// Where a statement reads the values of the people of one or more requests (DESIGN.md
-/// "Resolving"): per request, the given value plus every key and identifier value of the
-/// subject rows it names, per subject column, as text.
+/// Where a statement reads the values of the people of one or more requests: per request and
+/// subject column, each value as text and whether it is ambiguous (`SubjectResolution`).
 public enum SubjectValues: Sendable {
     /// The values of the requests `stored`, as resolved when each was first processed (in
     /// `retention.erasure_request_values`: a resumed request keeps finding its rows after its
     /// subject row was pseudonymised), and those `resolving` finds, resolved by the statement
     /// itself (read-only callers: dry run, `request plan`, `extract`).
     case requests(stored: [Int64], resolving: SubjectResolution?)
-    /// Only the HMACs of the values, from the erasure ledger (`replay` after a restore): a row
-    /// matches when the HMAC of its column's text is one of them.
+    /// Only the HMACs of the texts to match, from the erasure ledger (`replay` after a restore):
+    /// a row matches when the HMAC of its column's text is one of them.
     case hashed([SubjectErasureEntry])
 
-    /// `SELECT request_id, subject_column, value`.
-    private func sql(_ builder: inout SQLBuilder) -> String {
-        switch self {
-        case let .requests(stored, resolving):
-            var parts: [String] = []
-            if !stored.isEmpty || resolving == nil {
-                parts.append("SELECT v.request_id, v.subject_column, v.value FROM retention.erasure_request_values v WHERE v.request_id = ANY(\(builder.bind(bigintArrayLiteral(stored)))::bigint[])")
-            }
-            if let resolving { parts.append(resolving.sql(&builder)) }
-            return parts.joined(separator: " UNION ALL ")
-        case let .hashed(entries):
-            let values = entries.flatMap { entry in entry.values.map { (entry.requestID, $0) } }
-            return """
-                SELECT * FROM unnest(\(builder.bind(bigintArrayLiteral(values.map(\.0))))::bigint[], \
-                \(builder.bind(textArrayLiteral(values.map(\.1.subjectColumn))))::text[], \
-                \(builder.bind(textArrayLiteral(values.map(\.1.hmac))))::text[]) AS v(request_id, subject_column, value)
-                """
+    /// `SELECT request_id, subject_column, value, ambiguous` of `requests`.
+    private static func sql(stored: [Int64], resolving: SubjectResolution?, _ builder: inout SQLBuilder) -> String {
+        var parts: [String] = []
+        if !stored.isEmpty || resolving == nil {
+            parts.append("SELECT v.request_id, v.subject_column, v.value, v.ambiguous FROM retention.erasure_request_values v WHERE v.request_id = ANY(\(builder.bind(bigintArrayLiteral(stored)))::bigint[])")
         }
+        if let resolving { parts.append(resolving.sql(&builder)) }
+        return parts.joined(separator: " UNION ALL ")
     }
 
-    /// `SELECT request_id, value`: each request's distinct values of `subjectColumn`, read as
-    /// `typeName` (the target column's type), or as the HMACs they are.
-    func typed(subjectColumn: String, as typeName: String, _ builder: inout SQLBuilder) -> String {
-        let column = builder.bind(subjectColumn)
-        let value: String
+    /// `SELECT request_id, value, ambiguous`: the values that `match` compares target `target`'s
+    /// column with. For `requests`, each request's values of the subject column read as
+    /// `column`'s type (a value that type would cut or refuse is left out), grouped by the type's
+    /// own equality: a value is ambiguous when every text that equals it is. For `hashed`, the
+    /// HMACs of the subject column's values and of the texts the run found in that column.
+    func typed(_ match: SubjectMatch, target: String, as column: ColumnInfo, from source: ColumnInfo?, _ builder: inout SQLBuilder) -> String {
         switch self {
-        // The value is read as the type only in rows of its own subject column.
-        case .requests: value = "CASE WHEN w.subject_column = \(column) THEN w.value::\(typeName) END"
-        case .hashed: value = "w.value"
+        case let .requests(stored, resolving):
+            let name = builder.bind(match.subjectColumn)
+            let value = LosslessRead.sql("w.value", as: column, from: source, &builder)
+            return """
+                SELECT t.* FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
+                FROM (\(Self.sql(stored: stored, resolving: resolving, &builder))) w WHERE w.subject_column = \(name) GROUP BY 1, 2) t \
+                WHERE t.value IS NOT NULL
+                """
+        case let .hashed(entries):
+            var requests: [Int64] = []
+            var hashes: [String] = []
+            for entry in entries {
+                for hash in entry.hashes(of: match, target: target) {
+                    requests.append(entry.requestID)
+                    hashes.append(hash)
+                }
+            }
+            return """
+                SELECT DISTINCT u.request_id, u.value, false AS ambiguous FROM unnest(\(builder.bind(bigintArrayLiteral(requests)))::bigint[], \
+                \(builder.bind(textArrayLiteral(hashes)))::text[]) AS u(request_id, value)
+                """
         }
-        return "SELECT DISTINCT w.request_id, \(value) AS value FROM (\(sql(&builder))) w WHERE w.subject_column = \(column)"
     }
 
     /// The join condition of a row's `column` with `m.value`, one of `typed`'s.
@@ -55,17 +62,22 @@ public enum SubjectValues: Sendable {
     }
 }
 
-/// Resolves the people that requests (or an extract) name: the subject rows whose named column
-/// equals the given value (in the column's own type), and from them every key and identifier
-/// value, plus the given value itself.
+/// Resolves the people that requests (or an extract) name, conservatively (the right person, or
+/// nobody):
+/// - the person's subject rows are those whose named column equals the given value, read as
+///   that column's type without loss (a value the type would cut names nobody);
+/// - the person's values are the given value, and every key and identifier value of those rows
+///   that is not empty or whitespace;
+/// - such a value is *ambiguous* when a subject row outside the person's rows holds it too (a
+///   shared phone, a placeholder): rows found only through it are not the person's.
 public struct SubjectResolution: Sendable {
     /// Whom to resolve.
     public enum Named: Sendable {
         /// Those of these requests not resolved yet, each by its own `subject_column` and
-        /// `subject_value`, read by the statement: the value never travels as a parameter.
+        /// `subject_value`, read by the statement from the request's row.
         case requests([Int64])
-        /// A value given on the command line (`extract --subject`), as request 0.
-        case parameter(column: String, value: String)
+        /// The value in the session's `GivenValue.table` (`extract --subject`), as request 0.
+        case given(column: String)
     }
 
     public let subjects: SubjectMap
@@ -83,24 +95,47 @@ public struct SubjectResolution: Sendable {
         switch named {
         case let .requests(ids):
             return "SELECT q.request_id, q.subject_column, q.subject_value FROM retention.erasure_requests q WHERE q.request_id = ANY(\(builder.bind(bigintArrayLiteral(ids)))::bigint[]) AND q.resolved_at IS NULL"
-        case let .parameter(column, value):
-            return "SELECT 0::bigint, \(builder.bind(column))::text, \(builder.bind(value))::text"
+        case let .given(column):
+            return "SELECT 0::bigint, \(builder.bind(column))::text, g.value FROM \(GivenValue.table) g"
         }
     }
 
-    /// `SELECT request_id, subject_column, value`: one row per request and distinct non-null value.
+    /// `c1`, `c2`, …: the names the statement gives the subject columns (the key first).
+    private var aliases: [String] { subjects.columns.indices.map { "c\($0 + 1)" } }
+
+    /// `SELECT request_id, subject_column, value, ambiguous`: one row per request and distinct
+    /// value that is not empty.
     func sql(_ builder: inout SQLBuilder) -> String {
-        var parts = ["SELECT g.request_id, g.subject_column, g.subject_value FROM (\(given(&builder))) g(request_id, subject_column, subject_value)"]
-        for column in subjects.columns {
-            let typeName = subjectTable.column(column)?.typeName ?? "text"
-            let values = subjects.columns.map { "(\(builder.bind($0))::text, s.\(Identifier.quote($0))::text)" }.joined(separator: ", ")
-            parts.append("""
-                SELECT g.request_id, x.subject_column, x.value FROM (\(given(&builder))) g(request_id, subject_column, subject_value) \
-                JOIN \(subjectTable.identifier.sql) s ON s.\(Identifier.quote(column)) = \
-                CASE WHEN g.subject_column = \(builder.bind(column)) THEN g.subject_value::\(typeName) END \
-                CROSS JOIN LATERAL (VALUES \(values)) x(subject_column, value)
-                """)
-        }
-        return "SELECT DISTINCT a.request_id, a.subject_column, a.value FROM (\(parts.joined(separator: " UNION ALL "))) a(request_id, subject_column, value) WHERE a.value IS NOT NULL"
+        let columns = subjects.columns
+        let table = subjectTable.identifier.sql
+        let selected = zip(columns, aliases).map { "s.\(Identifier.quote($0)) AS \($1)" }.joined(separator: ", ")
+        let given = given(&builder)
+        // The person's subject rows: the named column equals the given value, read without loss.
+        let person = columns.compactMap { name -> String? in
+            guard let column = subjectTable.column(name) else { return nil }
+            let value = LosslessRead.sql("CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END", as: column, &builder)
+            return "SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = \(value)"
+        }.joined(separator: " UNION ")
+        // The given value itself, when its column's type reads it without loss.
+        let readable = columns.compactMap { name -> String? in
+            guard let column = subjectTable.column(name) else { return nil }
+            return "WHEN \(builder.bind(name)) THEN \(LosslessRead.check("g.subject_value", as: column, &builder))"
+        }.joined(separator: " ")
+        let key = Identifier.quote(subjects.key)
+        let values = zip(columns, aliases).map { name, alias in
+            let column = Identifier.quote(name)
+            let outside = "EXISTS (SELECT 1 FROM \(table) o WHERE o.\(column) = p.\(alias) AND NOT EXISTS (SELECT 1 FROM person q WHERE q.request_id = p.request_id AND q.c1 = o.\(key)))"
+            return "(\(builder.bind(name)), p.\(alias)::text, \(outside))"
+        }.joined(separator: ", ")
+        return """
+            SELECT a.request_id, a.subject_column, a.value, bool_and(a.ambiguous) AS ambiguous FROM (\
+            WITH person AS MATERIALIZED (\(person)) \
+            SELECT g.request_id, g.subject_column, g.subject_value, false FROM (\(given)) g(request_id, subject_column, subject_value) \
+            WHERE CASE g.subject_column \(readable) ELSE false END \
+            UNION ALL SELECT p.request_id, x.subject_column, x.value, x.ambiguous FROM person p \
+            CROSS JOIN LATERAL (VALUES \(values)) x(subject_column, value, ambiguous)\
+            ) a(request_id, subject_column, value, ambiguous) \
+            WHERE a.value IS NOT NULL AND a.value !~ '^\\s*$' GROUP BY 1, 2, 3
+            """
     }
 }

@@ -67,6 +67,11 @@ public struct ErasureLedger: Sendable {
         try append(lines: entries.map(\.json))
     }
 
+    /// Appends a cancelled request's line and flushes it.
+    public func append(cancellation: SubjectCancellation) throws {
+        _ = try append(lines: [cancellation.json])
+    }
+
     private func append(lines: [JSONValue]) throws -> FileIdentity? {
         guard !lines.isEmpty else { return nil }
         let text = lines.map { JSONWriter.write($0, pretty: false) + "\n" }.joined()
@@ -110,16 +115,23 @@ public struct ErasureLedger: Sendable {
         try parsedLines().compactMap { if case let .subject(entry) = $0.line { entry } else { nil } }
     }
 
+    /// The cancelled requests' lines, in the order written.
+    public func cancellations() throws -> [SubjectCancellation] {
+        try parsedLines().compactMap { if case let .cancellation(line) = $0.line { line } else { nil } }
+    }
+
     /// What one line of the ledger holds.
     private enum Line {
         case tenant(ErasureEntry)
         case subject(SubjectErasureEntry)
+        case cancellation(SubjectCancellation)
         case damaged
 
         var recordedAt: String? {
             switch self {
             case let .tenant(entry): return entry.recordedAt
             case let .subject(entry): return entry.recordedAt
+            case let .cancellation(line): return line.recordedAt
             case .damaged: return nil
             }
         }
@@ -128,6 +140,7 @@ public struct ErasureLedger: Sendable {
             switch self {
             case let .tenant(entry): return entry.json
             case let .subject(entry): return entry.json
+            case let .cancellation(line): return line.json
             case .damaged: return nil
             }
         }
@@ -141,6 +154,8 @@ public struct ErasureLedger: Sendable {
             let value = try? JSONParser.parse(String(text))
             if let value, let entry = SubjectErasureEntry(json: value) {
                 lines.append((number + 1, .subject(entry)))
+            } else if let value, let line = SubjectCancellation(json: value) {
+                lines.append((number + 1, .cancellation(line)))
             } else if let value, let entry = ErasureEntry(json: value) {
                 lines.append((number + 1, .tenant(entry)))
             } else {

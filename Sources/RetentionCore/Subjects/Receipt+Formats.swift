@@ -32,28 +32,38 @@ extension Receipt: Document {
     }
 
     private static let privacyText = "This receipt contains no identifier and no personal data: only what was done, by category."
-    private static let nothingFound = "We found no data about you in this category."
+    private static let nothingFound = "we found no data about you here."
 
     /// `2026-03-15` of an ISO 8601 instant.
     private static func day(_ instant: String) -> String { String(instant.prefix(10)) }
 
-    /// What was done to one target's rows, as a sentence.
+    /// What was done to one target's rows, as a sentence that says which records they are.
     private func sentence(_ line: Line) -> String {
         var parts: [String] = []
         switch line.action {
-        case .delete: if line.affected > 0 { parts.append("\(line.affected) records erased") }
-        case .pseudonymise: if line.affected > 0 { parts.append("\(line.affected) records pseudonymised (identifying fields replaced or removed)") }
+        case .delete: if line.affected > 0 { parts.append("\(Self.records(line.affected)) erased") }
+        case .pseudonymise: if line.affected > 0 { parts.append("\(Self.records(line.affected)) pseudonymised (identifying fields replaced or removed)") }
         case .keep: break
         }
         if line.kept > 0 {
-            var kept = "\(line.kept) records kept"
+            var kept = "\(Self.records(line.kept)) kept"
             if let basis = line.basis { kept += " because of a legal obligation: \(basis)" }
-            if let until = line.keptUntil { kept += "; they will be erased by \(until)" }
+            if let until = line.keptUntil { kept += "; \(line.kept == 1 ? "it" : "they") will be erased by \(until)" }
             parts.append(kept)
         }
-        if line.heldBack > 0 { parts.append("\(line.heldBack) records kept for now under a legal hold; they will be erased when it ends") }
-        if line.blocked > 0 { parts.append("\(line.blocked) records not yet erased because other records still refer to them") }
-        return parts.isEmpty ? Self.nothingFound : parts.joined(separator: "; ") + "."
+        if line.heldBack > 0 { parts.append("\(Self.records(line.heldBack)) kept for now under a legal hold; \(line.heldBack == 1 ? "it" : "they") will be erased when it ends") }
+        if line.blocked > 0 { parts.append("\(Self.records(line.blocked)) not yet erased because other records still refer to \(line.blocked == 1 ? "it" : "them")") }
+        return "\(Self.label(line.target)): " + (parts.isEmpty ? Self.nothingFound : parts.joined(separator: "; ") + ".")
+    }
+
+    /// `1 record`, `2 records`.
+    private static func records(_ count: Int64) -> String { count == 1 ? "1 record" : "\(count) records" }
+
+    /// What a target's records are, in its own words: its name as a phrase (`user-comments`
+    /// becomes "User comments").
+    private static func label(_ target: String) -> String {
+        let words = target.replacingOccurrences(of: "-", with: " ").replacingOccurrences(of: "_", with: " ")
+        return words.prefix(1).uppercased() + words.dropFirst()
     }
 
     public func markdown() -> String {

@@ -18,11 +18,15 @@ public struct RegisterExtract: Sendable {
 
     public static func make(policy: Policy, subject: String, connection: Connection) throws -> RegisterExtract {
         guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
-        let (column, value) = try RequestBook.subject(subject)
-        try RequestBook.checkSubject(column, value: value, subjects: subjects, connection: connection)
+        let given = try GivenValue(parsing: subject)
+        guard subjects.columns.contains(given.column) else {
+            throw RequestBook.RequestError.unknownSubjectColumn(given.column, columns: subjects.columns)
+        }
         let schema = try Schema.load(for: policy, connection: connection)
         let targets = try SubjectTargets(policy: policy, schema: schema)
-        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.parameter(column: column, value: value)))
+        try RequestBook.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
+        let column = given.column
+        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.given(column: column)))
         return try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             let generatedAt = try connection.execute(RunStatements.now).requiredScalar()

@@ -11,6 +11,8 @@ public struct RequestBook {
     public enum RequestError: Error, Sendable, CustomStringConvertible {
         case noSubjects(policy: String)
         case malformedSubject(String)
+        case emptyValue(column: String)
+        case nulInValue(column: String)
         case unknownSubjectColumn(String, columns: [String])
         case unreadableValue(column: String, typeName: String)
         case unknownCategory(String, categories: [String])
@@ -23,8 +25,10 @@ public struct RequestBook {
             switch self {
             case let .noSubjects(policy): return "policy \"\(policy)\" has no \"subjects\" map; add one to file erasure requests"
             case let .malformedSubject(text): return "--subject \"\(text)\" must be NAME=VALUE, such as email=anna@example.com"
+            case let .emptyValue(column): return "--subject \(column)= is empty or only whitespace, which names nobody; give the person's value"
+            case let .nulInValue(column): return "--subject \(column)= contains a NUL character, which no column can hold"
             case let .unknownSubjectColumn(name, columns): return "--subject names column \"\(name)\", which is neither the subjects' key nor an identifier; use one of \(columns.joined(separator: ", "))"
-            case let .unreadableValue(column, typeName): return "--subject value is not a valid \(typeName) for column \"\(column)\""
+            case let .unreadableValue(column, typeName): return "--subject value does not read back unchanged as \(typeName) (column \"\(column)\"): the column would cut, round or refuse it, so it names nobody for certain; check the value"
             case let .unknownCategory(name, categories): return "--category \"\(name)\" is not a category of the subjects' targets; use one of \(categories.map { "\"\($0)\"" }.joined(separator: ", "))"
             case .emptyReason: return "--reason must say why (a message from the person, a decision)"
             case let .noSuchRequest(id): return "there is no erasure request \(id); see \"retention request list --all\""
@@ -34,41 +38,41 @@ public struct RequestBook {
         }
     }
 
-    /// Splits `NAME=VALUE` at the first `=`.
-    public static func subject(_ text: String) throws -> (column: String, value: String) {
-        guard let equals = text.firstIndex(of: "="), equals != text.startIndex, text.index(after: equals) != text.endIndex else {
-            throw RequestError.malformedSubject(text)
-        }
-        return (String(text[..<equals]), String(text[text.index(after: equals)...]))
-    }
-
-    /// Checks the subject column (the key or an identifier) and that the value reads as its type.
-    public static func checkSubject(_ column: String, value: String, subjects: SubjectMap, connection: Connection) throws {
-        guard subjects.columns.contains(column) else { throw RequestError.unknownSubjectColumn(column, columns: subjects.columns) }
-        let typeName = try Catalog(connection: connection).table(subjects.table)?.column(column)?.typeName ?? "text"
-        do {
-            _ = try connection.execute(RequestStatements.readsAs(typeName), [value])
-        } catch let error as PostgresError where error.sqlState?.errorClass == "22" {
-            throw RequestError.unreadableValue(column: column, typeName: typeName)
+    /// Checks the subject column (the key or an identifier), puts the value in the session's
+    /// `GivenValue.table` (never in a statement or parameter) and checks that it reads back
+    /// unchanged as the column's type: a value the column would cut or round names somebody else.
+    public static func checkSubject(_ given: GivenValue, subjects: SubjectMap, subjectTable: TableInfo?, connection: Connection) throws {
+        guard subjects.columns.contains(given.column) else { throw RequestError.unknownSubjectColumn(given.column, columns: subjects.columns) }
+        try given.load(into: connection)
+        guard let column = subjectTable?.column(given.column) else { return }
+        var builder = SQLBuilder()
+        let check = "SELECT \(LosslessRead.check("g.value", as: column, &builder)) FROM \(GivenValue.table) g"
+        guard try connection.execute(check, builder.parameters).requiredScalar() == "t" else {
+            throw RequestError.unreadableValue(column: given.column, typeName: column.typeName)
         }
     }
 
-    /// Files a request and returns its id. The deadline is `receivedAt` (default now) plus the
-    /// policy's `deadline`, in the policy's time zone.
+    /// Files a request and returns its id, and whether the value finds anybody: a subject row or
+    /// a target row (none suggests a typo or a stray space). The deadline is `receivedAt`
+    /// (default now) plus the policy's `deadline`, in the policy's time zone.
     public func add(subject: String, reference: String?, receivedAt: String?, categories: [String], by person: String,
-                    policy: Policy) throws -> Int64 {
+                    policy: Policy) throws -> (id: Int64, findsSomebody: Bool) {
         guard let subjects = policy.subjects else { throw RequestError.noSubjects(policy: policy.name) }
-        let (column, value) = try Self.subject(subject)
-        try Self.checkSubject(column, value: value, subjects: subjects, connection: connection)
+        let given = try GivenValue(parsing: subject)
         for category in categories where !subjects.categories.contains(category) {
             throw RequestError.unknownCategory(category, categories: subjects.categories)
         }
-        return try connection.transaction {
-            try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
+        let targets = try SubjectTargets(policy: policy, schema: Schema.load(for: policy, connection: connection))
+        try Self.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
+        let finds = try targets.findsSomebody(given, connection: connection)
+        let id = try connection.transaction {
+            try PolicyTime.enter(policy.timeZone, connection)
             return try connection.execute(RequestStatements.add, [
-                policy.name, reference, column, value, textArrayLiteral(categories), receivedAt, subjects.deadline.intervalText, person,
+                policy.name, reference, given.column, textArrayLiteral(categories), receivedAt, subjects.deadline.intervalText, person,
+                policy.timeZone,
             ]).int64()
         }
+        return (id, finds)
     }
 
     /// Extends open request `id` by two months, once; returns the new deadline.
@@ -77,17 +81,26 @@ public struct RequestBook {
         let request = try open(id)
         guard !request.extended else { throw RequestError.alreadyExtended(id) }
         return try connection.transaction {
-            try connection.execute("SELECT set_config('TimeZone', 'UTC', true)")
+            try connection.execute(RequestStatements.enterTimeZone, [String(id)])
             return try connection.execute(RequestStatements.extend, [String(id), reason, person]).requiredScalar()
         }
     }
 
-    /// Cancels open request `id`: its value is replaced by its HMAC under `key`.
-    public func cancel(id: Int64, reason: String, by person: String, key: PseudonymKey) throws {
+    /// Cancels open request `id`: its value is replaced by its HMAC under `key`. When `ledger`
+    /// exists, the cancellation is written there first (flushed), with the targets that had
+    /// erased rows by then, under the request's row lock: `replay` then erases no more of the
+    /// person than was erased before the cancellation.
+    public func cancel(id: Int64, reason: String, by person: String, key: PseudonymKey, ledger: ErasureLedger) throws {
         guard !reason.trimmingWhitespace.isEmpty else { throw RequestError.emptyReason }
         _ = try open(id)
         try HMACPads(key: key.bytes).load(into: connection)
-        try connection.execute(RequestStatements.close, [bigintArrayLiteral([id]), RequestStatus.cancelled.rawValue, reason, person])
+        try connection.transaction {
+            let erased = try connection.execute(RequestStatements.erasedTargets, [String(id)]).rows.map { try $0.text(0) }
+            if ledger.exists {
+                try ledger.append(cancellation: SubjectCancellation(requestID: id, erasedTargets: erased, recordedAt: Timestamps.now()))
+            }
+            try connection.execute(RequestStatements.close, [bigintArrayLiteral([id]), RequestStatus.cancelled.rawValue, reason, person])
+        }
     }
 
     private func open(_ id: Int64) throws -> ErasureRequest {

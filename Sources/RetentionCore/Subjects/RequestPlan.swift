@@ -6,6 +6,12 @@ import Postgres
 public struct RequestPlan: Sendable {
     public var request: ErasureRequest
     public var targets: [TargetOutcome]
+    /// Why the policy cannot answer the request (`SubjectTargets.problem`), or nil.
+    public var problem: String?
+
+    /// No target holds a row of the person, done or to do: a typo or a stray space in the value
+    /// closes such a request as "nothing found".
+    public var findsNobody: Bool { targets.allSatisfy { $0.matched == 0 && $0.ambiguous == 0 } }
 
     public static func make(requestID: Int64, policy: Policy, connection: Connection) throws -> RequestPlan {
         guard let request = try ErasureRequest.find(requestID, connection) else { throw RequestBook.RequestError.noSuchRequest(requestID) }
@@ -15,18 +21,19 @@ public struct RequestPlan: Sendable {
         let values = targets.values(for: [request])
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
+            try PolicyTime.enter(policy.timeZone, connection)
             return try targets.plans(for: request).map { plan in
                 let counts = SubjectStatements.counts(plan, values: values, requests: [request.id], affected: .recorded(runID: nil), policy: policy)
                 let outcomes = try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
                 return outcomes[request.id] ?? TargetOutcome(plan.target)
             }
         }
-        return RequestPlan(request: request, targets: outcomes)
+        return RequestPlan(request: request, targets: outcomes, problem: targets.problem(for: request))
     }
 
     public var json: JSONValue {
-        .members([("request", request.json), ("targets", .array(targets.map(\.json)))])
+        .members([("request", request.json), ("targets", .array(targets.map(\.json))), ("problem", .optionalString(problem)),
+                  ("findsNobody", .bool(findsNobody))])
     }
 
     /// A line for the request, then one per target, as `request plan` prints them.
@@ -47,6 +54,7 @@ public struct RequestPlan: Sendable {
                 if target.blocked > 0 { line += ", blocked \(target.blocked)" }
                 if !target.blockedBy.isEmpty { line += " [\(target.blockedBy.map { "\($0.constraint): \($0.rows)" }.joined(separator: ", "))]" }
             }
+            if target.ambiguous > 0 { line += ", ambiguous \(target.ambiguous) (found only through a value another person also holds: left alone)" }
             lines.append(line)
         }
         return lines

@@ -39,8 +39,22 @@ struct RequestProcessing {
         }
     }
 
+    /// Processes `requests`. One that the policy cannot answer (`SubjectTargets.problem`) is
+    /// not touched: it stays open with the reason, and fails the run.
     func run(_ requests: [ErasureRequest]) -> [RequestResult] {
-        inGroups(requests, result: { RequestResult(request: $0, status: .open, outcome: $1) }) { group, session in
+        let problems = requests.compactMap { request in targets.problem(for: request).map { (request, $0) } }
+        let answerable = requests.filter { targets.problem(for: $0) == nil }
+        var results = problems.map { RequestResult(request: $0.0, status: .open, outcome: .failed($0.1)) }
+        if !problems.isEmpty, !context.options.dryRun {
+            do {
+                try Session(context: context).execute {
+                    try $0.execute(RequestStatements.keepOpen, [bigintArrayLiteral(problems.map(\.0.id)), textArrayLiteral(problems.map(\.1))])
+                }
+            } catch {
+                results = problems.map { RequestResult(request: $0.0, status: .open, outcome: .failed("\($0.1); the reason could not be recorded: \(Worker.describe(error))")) }
+            }
+        }
+        return results + inGroups(answerable, result: { RequestResult(request: $0, status: .open, outcome: $1) }) { group, session in
             try context.options.dryRun ? count(group, session) : process(group, session)
         }
     }
@@ -123,7 +137,7 @@ struct RequestProcessing {
     private func count(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
         let outcomes = try session.execute { connection in
             try connection.transaction(readOnly: true) {
-                try connection.execute("SELECT set_config('TimeZone', $1, true)", [context.policy.timeZone])
+                try PolicyTime.enter(context.policy.timeZone, connection)
                 return try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
                     let values = targets.values(for: group.filter { members.contains($0.id) })
                     let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .nothing, policy: context.policy)
@@ -147,7 +161,8 @@ struct RequestProcessing {
         var stopped = false
         let outcomes = try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
             try self.outcomes(of: plan, members, values: .requests(stored: members, resolving: nil), ledgerFile: ledgerFile, stopped: &stopped, session)
-        }
+        }.mapValues(TargetOutcome.keptUntilOfKeepers)
+        if !stopped { try recordFollowUps(group, outcomes: outcomes, session) }
         let records = group.flatMap { request in (outcomes[request.id] ?? []).map { $0.record(requestID: request.id) } }
         if !records.isEmpty {
             try session.execute { try $0.execute(SubjectStatements.recordTargets, [context.runID, JSONWriter.write(.array(records), pretty: false)]) }
@@ -170,6 +185,39 @@ struct RequestProcessing {
         }
     }
 
+    /// Records, by primary key, the rows of the group's people that kept rows keep (the request
+    /// is answered; a later run erases them once nothing keeps them: `followUps`).
+    private func recordFollowUps(_ group: [ErasureRequest], outcomes: [Int64: [TargetOutcome]], _ session: Session) throws {
+        for plan in targets.plans {
+            let members = group.filter { request in outcomes[request.id]?.contains { $0.name == plan.target.name && $0.kept > 0 } ?? false }
+            guard !members.isEmpty, let record = SubjectStatements.recordFollowUps(plan, values: .requests(stored: members.map(\.id), resolving: nil)) else { continue }
+            try session.execute { try $0.execute(record.sql, record.parameters) }
+        }
+    }
+
+    /// Erases the followed-up rows of done requests that nothing keeps any more, target by
+    /// target in foreign-key order, and forgets the follow-ups whose rows are gone or done.
+    /// Returns a failure's description, or nil.
+    func followUps() -> String? {
+        let session = Session(context: context)
+        do {
+            guard try session.execute({ try $0.execute(SubjectStatements.anyFollowUp).requiredScalar() }) == "t" else { return nil }
+            for plan in targets.plans where plan.target.erases {
+                guard context.stop.stopReason == nil else { return nil }
+                let settle = SubjectStatements.settleFollowUps(plan)
+                let batch = SubjectStatements.followUpBatch(plan, runID: context.runID)
+                try session.execute { connection in
+                    try connection.execute(settle.sql, settle.parameters)
+                    try connection.execute(batch.sql, batch.parameters)
+                    try connection.execute(settle.sql, settle.parameters)
+                }
+            }
+            return nil
+        } catch {
+            return "erasing the follow-ups of answered requests failed: \(Worker.describe(error))"
+        }
+    }
+
     /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
     /// run was asked to stop (then `stopped`, and no later target erases either), then its counts.
     private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
@@ -182,9 +230,10 @@ struct RequestProcessing {
     }
 
     /// Writes the ledger entries of the group's requests that erase (the HMAC of each of the
-    /// person's values) and flushes them before the first batch, so that `replay` can erase the
-    /// people again after a restore. Returns the ledger file written to, which must still be
-    /// there before every batch.
+    /// person's values and of each text found in the match columns of the targets they erase,
+    /// and the key's fingerprint) and flushes them before the first batch, so that `replay` can
+    /// erase the people again after a restore. Returns the ledger file written to, which must
+    /// still be there before every batch.
     private func recordInLedger(_ group: [ErasureRequest], _ session: Session) throws -> ErasureLedger.FileIdentity? {
         let erasing = group.compactMap { request -> (id: Int64, targets: [String])? in
             let names = targets.plans(for: request).filter(\.target.erases).map(\.target.name)
@@ -195,21 +244,35 @@ struct RequestProcessing {
         for row in try session.execute({ try $0.execute(SubjectStatements.valueHMACs, [bigintArrayLiteral(erasing.map(\.id))]).rows }) {
             hashes[try row.int64(0), default: []].append(SubjectErasureEntry.ValueHash(subjectColumn: try row.text(1), hmac: try row.text(2)))
         }
+        var matched: [Int64: [SubjectErasureEntry.MatchedHash]] = [:]
+        let values = SubjectValues.requests(stored: erasing.map(\.id), resolving: nil)
+        for plan in targets.plans where plan.target.erases {
+            let query = SubjectStatements.matchedHMACs(plan, values: values)
+            for row in try session.execute({ try $0.execute(query.sql, query.parameters).rows }) {
+                let request = try row.int64(0)
+                guard erasing.contains(where: { $0.id == request && $0.targets.contains(plan.target.name) }) else { continue }
+                matched[request, default: []].append(SubjectErasureEntry.MatchedHash(target: plan.target.name, column: try row.text(1), hmac: try row.text(2)))
+            }
+        }
         let recordedAt = Timestamps.now()
+        let fingerprint = context.options.pseudonymKey?.fingerprint
         return try context.ledger.append(subjects: erasing.map { request in
             SubjectErasureEntry(requestID: request.id, policy: context.policy.name, targets: request.targets, values: hashes[request.id] ?? [],
-                                runID: context.runID, recordedAt: recordedAt)
+                                matched: matched[request.id] ?? [], keyFingerprint: fingerprint, runID: context.runID, recordedAt: recordedAt)
         })
     }
 
     /// Runs the target's batches until one takes fewer than `limit` rows; false when the run was
-    /// asked to stop first. A ledger that was removed or replaced since the entries were written
-    /// stops the group before its next batch (its requests fail, and stay open), so that no
-    /// erasure goes unrecorded.
+    /// asked to stop first. Before each batch it waits while a standby or slot is behind the
+    /// run's limits, like the rules' batches. A ledger that was removed or replaced since the
+    /// entries were written stops the group before its next batch (its requests fail, and stay
+    /// open), so that no erasure goes unrecorded.
     private func erase(_ plan: SubjectTargetPlan, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
         var limit = session.limits[plan.target.name] ?? context.options.batchSize ?? 1000
         defer { session.limits[plan.target.name] = limit }
+        let throttle = context.throttle
         while true {
+            _ = try throttle.wait(measure: { try session.execute { try throttle.excess($0) } }, waiting: { _ in })
             if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return false }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }

@@ -38,6 +38,40 @@ public struct SubjectTargets: Sendable {
         SubjectResolution(subjects: subjects, subjectTable: subjectTable, named: named)
     }
 
+    /// Why the policy cannot answer `request` now, or nil: its subject column or one of its
+    /// categories is no longer in the subjects map. Such a request stays open with the reason:
+    /// completing it would answer the person with nothing erased.
+    public func problem(for request: ErasureRequest) -> String? {
+        guard subjects.columns.contains(request.subjectColumn) else {
+            return "the person is named by \"\(request.subjectColumn)\", which is no longer the subjects' key or an identifier (\(subjects.columns.joined(separator: ", ")))"
+        }
+        let missing = request.categories.filter { !subjects.categories.contains($0) }
+        guard missing.isEmpty else {
+            return "category \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) is not in the policy; its categories are \(subjects.categories.map { "\"\($0)\"" }.joined(separator: ", "))"
+        }
+        return nil
+    }
+
+    /// Whether the value in the session's `GivenValue.table` finds a subject row, or a row of a
+    /// target that matches on the value's column (compared without loss).
+    func findsSomebody(_ given: GivenValue, connection: Connection) throws -> Bool {
+        var builder = SQLBuilder()
+        var found: [String] = []
+        if let column = subjectTable.column(given.column) {
+            let value = LosslessRead.sql("g.value", as: column, &builder)
+            found.append("EXISTS (SELECT 1 FROM \(GivenValue.table) g JOIN \(subjectTable.identifier.sql) s ON s.\(Identifier.quote(column.name)) = \(value))")
+        }
+        for plan in plans {
+            for match in plan.target.match where match.subjectColumn == given.column {
+                guard let column = plan.table.column(match.column) else { continue }
+                let value = LosslessRead.sql("g.value", as: column, &builder)
+                found.append("EXISTS (SELECT 1 FROM \(GivenValue.table) g JOIN \(plan.table.identifier.sql) r ON r.\(Identifier.quote(column.name)) = \(value))")
+            }
+        }
+        guard !found.isEmpty else { return false }
+        return try connection.execute("SELECT " + found.joined(separator: " OR "), builder.parameters).requiredScalar() == "t"
+    }
+
     /// Whether `request` works on `plan`'s target.
     func includes(_ request: ErasureRequest, _ plan: SubjectTargetPlan) -> Bool {
         request.categories.isEmpty || request.categories.contains(plan.target.category)

@@ -15,6 +15,9 @@ public struct TargetOutcome: Sendable {
     public var heldBack: Int64 = 0
     /// Rows still referenced through a foreign key by rows that no target removes.
     public var blocked: Int64 = 0
+    /// Rows found only through an ambiguous value (one another subject row holds too): not the
+    /// person's for certain, so neither erased nor extracted; not part of `matched`.
+    public var ambiguous: Int64 = 0
     /// Rows the target could act on but did not (yet): a dry run's or a plan's work, or a run stopped early.
     public var actionable: Int64 = 0
     /// Each blocking or keeping constraint and the rows it references.
@@ -40,6 +43,7 @@ public struct TargetOutcome: Sendable {
             outcome.affected = try row.int64(1)
             let pending = try row.int64(2)
             outcome.matched = pending + outcome.affected
+            outcome.ambiguous = try row.int64(6)
             switch plan.target.action {
             case .keep:
                 outcome.kept = pending
@@ -50,7 +54,7 @@ public struct TargetOutcome: Sendable {
                 outcome.blocked = try row.int64(5)
                 outcome.actionable = pending - outcome.heldBack - outcome.kept - outcome.blocked
                 for (index, key) in plan.blockingKeys.enumerated() {
-                    let rows = try row.int64(6 + index)
+                    let rows = try row.int64(7 + index)
                     guard rows > 0 else { continue }
                     outcome.blockedBy.append((key.name, rows))
                     if let keeper = plan.keepingTargets[key.referencingRoot], !outcome.keptBy.contains(keeper.name) {
@@ -64,6 +68,17 @@ public struct TargetOutcome: Sendable {
         return outcomes
     }
 
+    /// A request's outcomes with the rows that kept rows keep given their keepers' last day:
+    /// they are erased once the keeping rows are gone.
+    static func keptUntilOfKeepers(_ outcomes: [TargetOutcome]) -> [TargetOutcome] {
+        outcomes.map { outcome in
+            guard outcome.keptUntil == nil, outcome.kept > 0, !outcome.keptBy.isEmpty else { return outcome }
+            var dated = outcome
+            dated.keptUntil = outcomes.filter { outcome.keptBy.contains($0.name) }.compactMap(\.keptUntil).max()
+            return dated
+        }
+    }
+
     /// The outcome as one object of `SubjectStatements.recordTargets`.
     func record(requestID: Int64) -> JSONValue {
         let details = JSONValue.members([
@@ -73,7 +88,8 @@ public struct TargetOutcome: Sendable {
         return .members([
             ("request_id", .int(requestID)), ("target", .string(name)), ("category", .string(category)), ("basis", .optionalString(basis)),
             ("action", .string(action.rawValue)), ("matched", .int(matched)), ("affected", .int(affected)), ("kept", .int(kept)),
-            ("held_back", .int(heldBack)), ("blocked", .int(blocked)), ("kept_until", .optionalString(keptUntil)), ("details", details),
+            ("held_back", .int(heldBack)), ("blocked", .int(blocked)), ("ambiguous", .int(ambiguous)), ("kept_until", .optionalString(keptUntil)),
+            ("details", details),
         ])
     }
 
@@ -85,7 +101,7 @@ public struct TargetOutcome: Sendable {
         .members([
             ("name", .string(name)), ("category", .string(category)), ("basis", .optionalString(basis)), ("action", .string(action.rawValue)),
             ("matched", .int(matched)), ("affected", .int(affected)), ("kept", .int(kept)), ("heldBack", .int(heldBack)),
-            ("blocked", .int(blocked)), ("pending", .int(actionable)),
+            ("blocked", .int(blocked)), ("ambiguous", .int(ambiguous)), ("pending", .int(actionable)),
             ("blockedBy", blockedByJSON),
             ("keptBy", .array(keptBy.map(JSONValue.string))), ("keptUntil", .optionalString(keptUntil)),
         ])

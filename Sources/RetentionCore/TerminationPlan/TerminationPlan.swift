@@ -64,7 +64,7 @@ extension TerminationPlan {
         // Read before the plan's own transaction: the forecast counts in READ ONLY transactions of its own.
         let forecasts = try PartitionForecast.today(policy, schema: validation.schema, connection: connection)
         return try connection.transaction(readOnly: true) {
-            try connection.execute("SELECT set_config('TimeZone', $1, true)", [policy.timeZone])
+            try PolicyTime.enter(policy.timeZone, connection)
             let row = try connection.execute("""
                 SELECT \(SQLTime.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(SQLTime.isoUTC("now()")),
                        \(SQLTime.isoUTC("coalesce($2::timestamptz, now())"))

@@ -82,6 +82,9 @@ public enum SubjectSchemaCheck {
 
     public static func warnings(_ subjects: SubjectMap, policy: Policy, schema: Schema) -> [PolicyProblem] {
         var warnings: [PolicyProblem] = []
+        if subjects.deadline.approximateDays > SubjectMap.statutoryDeadline.approximateDays {
+            warnings.append(PolicyProblem(rule: nil, key: "subjects.deadline", message: "\"\(subjects.deadline)\" is more than the one month GDPR Art. 12(3) gives; a longer time needs a reason given to the person, which \"retention request extend\" records"))
+        }
         for entry in subjects.targets {
             guard let table = schema.table(of: entry) else { continue }
             for match in entry.match where table.column(match.column) != nil && !table.indexLeadingColumns.contains(match.column) {
