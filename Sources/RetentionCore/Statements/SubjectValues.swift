@@ -1,6 +1,6 @@
 import Postgres
 
-/// Where a statement reads the values of the people of one or more requests (DESIGN.md
+/// Where a statement reads the values of the people of one or more requests (docs/subjects.md,
 /// "Resolving"): per request, the given value plus every key and identifier value of the
 /// subject rows it names, per subject column, as text.
 public enum SubjectValues: Sendable {
