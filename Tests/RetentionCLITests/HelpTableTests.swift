@@ -52,4 +52,13 @@ struct HelpTableTests {
         #expect(result.status == 0)
         #expect(result.stdout == (Help.text(for: command) ?? "") + "\n")
     }
+
+    @Test("each command's help ends by naming the docs/ page to read, and that page exists", arguments: Commands.specs.map(\.name))
+    func helpEndsWithItsPage(command: String) throws {
+        let help = try #require(Help.text(for: command))
+        let last = try #require(help.split(separator: "\n").last.map(String.init))
+        #expect(last.hasPrefix("See docs/") && last.hasSuffix(".md."), "\(command): \(last)")
+        let page = String(last.dropFirst("See ".count).dropLast())
+        #expect(FileManager.default.fileExists(atPath: Repository.root + "/" + page), "\(command): \(page) is missing")
+    }
 }
