@@ -75,7 +75,7 @@ struct CommandSpec: Sendable {
 }
 
 /// The pages of docs/ that commands' help points to, by their path in the repository.
-enum DocsPage: String, Sendable, CaseIterable {
+enum DocsPage: String, Sendable {
     case policy = "docs/policy.md"
     case commands = "docs/commands.md"
     case operations = "docs/operations.md"

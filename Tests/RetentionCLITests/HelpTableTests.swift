@@ -61,4 +61,13 @@ struct HelpTableTests {
         let page = String(last.dropFirst("See ".count).dropLast())
         #expect(FileManager.default.fileExists(atPath: Repository.root + "/" + page), "\(command): \(page) is missing")
     }
+
+    @Test("docs/commands.md lists every option of each command under the command's heading", arguments: Commands.specs.map(\.name))
+    func referenceListsTheOptions(command: String) throws {
+        let reference = try String(contentsOfFile: Repository.root + "/docs/commands.md", encoding: .utf8)
+        let section = try #require(reference.components(separatedBy: "\n## ").first { $0.hasPrefix(command + "\n") }, "no section ## \(command)")
+        let spec = try #require(Commands.specs.first { $0.name == command })
+        let missing = spec.options.map(\.synopsis).filter { !section.contains("`\($0)`") }
+        #expect(missing.isEmpty, "docs/commands.md, ## \(command), does not list \(missing.joined(separator: ", "))")
+    }
 }
