@@ -8,7 +8,7 @@
 # --binary installs FILE instead of building one. Paths are relative to the repository.
 # Then: create /etc/retention/pgpass and /etc/retention/pseudonym.key (head -c 32 /dev/urandom),
 # run "retention migrate" as the tables' owner, apply "retention grants", do a first dry run,
-# and enable the timer (see the README's operator guide).
+# and enable the timer (see docs/operations.md).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix=/usr/local
@@ -35,9 +35,10 @@ if [ -z "$binary" ]; then
     binary=.build/release/retention
 fi
 install -D -m 0755 "$binary" "$destdir$prefix/bin/retention"
-install -d -m 0755 "$destdir$prefix/share/retention/migrations" "$destdir$prefix/share/doc/retention"
+install -d -m 0755 "$destdir$prefix/share/retention/migrations" "$destdir$prefix/share/doc/retention/docs"
 install -m 0644 Migrations/*.sql "$destdir$prefix/share/retention/migrations/"
-install -m 0644 README.md "Deploy/retention@.env.example" "$destdir$prefix/share/doc/retention/"
+install -m 0644 README.md CHANGELOG.md "Deploy/retention@.env.example" "$destdir$prefix/share/doc/retention/"
+install -m 0644 docs/*.md "$destdir$prefix/share/doc/retention/docs/"
 etc="$destdir/etc/retention"
 install -d -m 0750 "$etc"
 if [ -n "$policy" ] && [ ! -e "$etc/policy.json" ]; then

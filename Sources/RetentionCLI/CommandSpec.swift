@@ -33,11 +33,14 @@ struct CommandSpec: Sendable {
     let summary: String
     let usage: [String]
     let options: [OptionSpec]
+    /// The page of docs/ that explains the command; its help ends by naming it.
+    let page: DocsPage
     /// Arguments that are not options (`hold release ID`).
     var positionals = 0
     var notes: String?
 
-    /// The `--help` text in the style of PostgreSQL's tools: purpose, usage, options, exit codes.
+    /// The `--help` text in the style of PostgreSQL's tools: purpose, usage, options, exit codes,
+    /// then the page to read.
     var help: String {
         var lines = [summary, "", "Usage:"] + usage.map { "  " + $0 } + ["", "Options:"]
         lines += options.filter { $0.group == .command }.sorted { $0.name < $1.name }.map(Self.line)
@@ -47,7 +50,7 @@ struct CommandSpec: Sendable {
         if !connection.isEmpty {
             lines += ["", "Connection options:"] + connection.map(Self.line) + ["", CommonOptions.passwordWarning]
         }
-        lines += ["", Help.exitCodes]
+        lines += ["", Help.exitCodes, "", "See \(page.rawValue)."]
         return lines.joined(separator: "\n")
     }
 
@@ -62,13 +65,22 @@ struct CommandSpec: Sendable {
 
     /// One help for several subcommands (`hold add|release|list`): every usage line, and each
     /// option once.
-    static func merged(name: String, summary: String, notes: String?, _ specs: [CommandSpec]) -> CommandSpec {
+    static func merged(name: String, summary: String, page: DocsPage, notes: String?, _ specs: [CommandSpec]) -> CommandSpec {
         var options: [OptionSpec] = []
         for option in specs.flatMap(\.options) where !options.contains(where: { $0.name == option.name }) {
             options.append(option)
         }
-        return CommandSpec(name: name, summary: summary, usage: specs.flatMap(\.usage), options: options, notes: notes)
+        return CommandSpec(name: name, summary: summary, usage: specs.flatMap(\.usage), options: options, page: page, notes: notes)
     }
+}
+
+/// The pages of docs/ that commands' help points to, by their path in the repository.
+enum DocsPage: String, Sendable {
+    case policy = "docs/policy.md"
+    case commands = "docs/commands.md"
+    case operations = "docs/operations.md"
+    case subjects = "docs/subjects.md"
+    case coverage = "docs/coverage.md"
 }
 
 /// Options that several commands share, written once.

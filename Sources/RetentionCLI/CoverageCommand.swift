@@ -16,6 +16,7 @@ enum CoverageCommand {
             .value("fail-on", "WHAT", "uncovered: exit 1 when a column is left uncovered"),
             CommonOptions.databaseURL,
         ],
+        page: .coverage,
         notes: "A column is declared reviewed and not personal by a comment containing retention:not-personal, or in the policy's notPersonal.")
 
     static func run(_ raw: [String]) throws -> ExitCode {

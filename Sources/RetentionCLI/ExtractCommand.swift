@@ -17,7 +17,8 @@ enum ExtractCommand {
             .value("subject", "NAME=VALUE", "the person: the subjects' key or an identifier, and its value"),
             .value("out", "FILE", "write to FILE (mode 0600) instead of stdout"),
             CommonOptions.databaseURL,
-        ])
+        ],
+        page: .subjects)
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)

@@ -16,6 +16,7 @@ enum GrantsCommand {
                   .flag("analyze", "the runs use --analyze: grant MAINTAIN on the tables rules change (PostgreSQL 17+)"),
                   .flag("vacuum", "the runs use --vacuum: the same as --analyze"),
                   CommonOptions.databaseURL],
+        page: .operations,
         notes: "Give the options the runs use (--max-replica-lag, --max-slot-lag, --analyze, --vacuum): some need more privileges.")
 
     static func run(_ raw: [String]) throws -> ExitCode {

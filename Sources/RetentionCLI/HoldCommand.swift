@@ -13,22 +13,25 @@ enum HoldCommand {
             .value("rule", "NAME", "hold only this rule (default: every rule)"),
             by, .value("policy", "FILE", "the policy whose tenants table the tenant must exist in"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
-        ])
+        ],
+        page: .operations)
     static let releaseSpec = CommandSpec(
         name: "hold release", summary: "retention hold release releases a legal hold.",
         usage: ["retention hold release ID [--by=NAME]"],
-        options: [by, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+        options: [by, CommonOptions.migrationsDir, CommonOptions.databaseURL], page: .operations, positionals: 1)
     static let listSpec = CommandSpec(
         name: "hold list", summary: "retention hold list lists the legal holds.",
         usage: ["retention hold list [--all] [--format=text|json]"],
         options: [.flag("all", "list released holds too"), .value("format", "FORMAT", "text or json (default: text)"),
-                  CommonOptions.migrationsDir, CommonOptions.databaseURL])
+                  CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .operations)
     static let spec = CommandSpec.merged(
         name: "hold",
         summary: """
             retention hold places, releases and lists legal holds. A held tenant's rows are kept
             from every rule (or the one named) until the hold is released. Holds are never deleted.
             """,
+        page: .operations,
         notes: "`hold add` prints the new hold's id alone on stdout.",
         [addSpec, releaseSpec, listSpec])
     private static let by = OptionSpec.value("by", "NAME", "who places or releases the hold (default: the login name)")

@@ -10,7 +10,8 @@ enum MigrateCommand {
             target database. Applied migrations are recorded with a checksum; a second run does nothing.
             """,
         usage: ["retention migrate [OPTION]..."],
-        options: [CommonOptions.migrationsDir, CommonOptions.databaseURL])
+        options: [CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .operations)
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)

@@ -16,7 +16,8 @@ enum PlanCommand {
             CommonOptions.out, CommonOptions.policy, CommonOptions.tenant,
             .value("terminate-at", "TIME", "plan as if terminated at TIME (default: now; a recorded termination always wins)"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
-        ])
+        ],
+        page: .operations)
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)

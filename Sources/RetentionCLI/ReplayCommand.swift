@@ -19,7 +19,8 @@ enum ReplayCommand {
             .value("since", "TIME", "when the restored backup was taken (ISO 8601)"),
             CommonOptions.stateDir,
             CommonOptions.databaseURL,
-        ])
+        ],
+        page: .operations)
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)

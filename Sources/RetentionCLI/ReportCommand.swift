@@ -21,7 +21,8 @@ enum ReportCommand {
             CommonOptions.tenant,
             .value("to", "TIME", "only batches before TIME (ISO 8601)"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
-        ])
+        ],
+        page: .operations)
 
     static func run(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(spec, raw)

@@ -14,31 +14,33 @@ enum RequestCommand {
             .value("category", "NAME", "erase only the targets of this category (repeatable)", repeatable: true),
             by, .value("policy", "FILE", "the policy whose subjects map the request is checked against"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
-        ])
+        ],
+        page: .subjects)
     static let listSpec = CommandSpec(
         name: "request list", summary: "retention request list lists erasure requests.",
         usage: ["retention request list [--all] [--overdue] [--format=text|json]"],
         options: [.flag("all", "list done and cancelled requests too"), .flag("overdue", "only open requests past their deadline"),
-                  .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL])
+                  .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .subjects)
     static let planSpec = CommandSpec(
         name: "request plan", summary: "retention request plan shows what a run will do for one request; it changes nothing.",
         usage: ["retention request plan ID --policy=FILE [--format=text|json]"],
         options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
-        positionals: 1)
+        page: .subjects, positionals: 1)
     static let extendSpec = CommandSpec(
         name: "request extend", summary: "retention request extend extends a request's deadline by two months, once.",
         usage: ["retention request extend ID --reason=TEXT [--by=NAME]"],
-        options: [reason, by, CommonOptions.migrationsDir, CommonOptions.databaseURL], positionals: 1)
+        options: [reason, by, CommonOptions.migrationsDir, CommonOptions.databaseURL], page: .subjects, positionals: 1)
     static let cancelSpec = CommandSpec(
         name: "request cancel", summary: "retention request cancel withdraws a request; its identifier is replaced by its HMAC.",
         usage: ["retention request cancel ID --reason=TEXT --pseudonym-key-file=FILE [--by=NAME]"],
         options: [reason, by, CommonOptions.pseudonymKeyFile, CommonOptions.stateDir, CommonOptions.migrationsDir, CommonOptions.databaseURL],
-        positionals: 1)
+        page: .subjects, positionals: 1)
     static let receiptSpec = CommandSpec(
         name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
         usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
         options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
-        positionals: 1)
+        page: .subjects, positionals: 1)
     static let verbs = [addSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec]
     static let spec = CommandSpec.merged(
         name: "request",
@@ -46,6 +48,7 @@ enum RequestCommand {
             retention request files, lists, plans, extends and cancels data subjects' erasure
             requests, and writes their receipts. \"retention run\" processes the open ones after its rules.
             """,
+        page: .subjects,
         notes: "`request add` prints the new request's id alone on stdout. Requests never show the person's value.",
         verbs)
     private static let by = OptionSpec.value("by", "NAME", "who acts (default: the login name)")

@@ -34,6 +34,7 @@ enum RunCommand {
             .flag("vacuum", "VACUUM (ANALYZE) every table a rule changed, after the rule"),
             CommonOptions.databaseURL,
         ],
+        page: .commands,
         notes: """
             A table the application holds locked (LOCK TABLE, a migration) is waited for with
             back-off for up to 10 minutes (within --max-runtime); the report gives the wait as lockWaitMs.

@@ -11,6 +11,7 @@ enum ValidateCommand {
             """,
         usage: ["retention validate --policy=FILE [OPTION]..."],
         options: [CommonOptions.policy, CommonOptions.maxReplicaLag, CommonOptions.maxSlotLag, CommonOptions.databaseURL],
+        page: .policy,
         notes: "With --max-replica-lag or --max-slot-lag, also checks that the role can read the lag views the run will wait on.")
 
     static func run(_ raw: [String]) throws -> ExitCode {

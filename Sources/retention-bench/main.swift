@@ -3,7 +3,7 @@ import Postgres
 import RetentionCore
 
 // retention-bench: the engine against plain SQL on identical copies of one generated table.
-// Build with `swift build -c release`; see the README's "Benchmark" section.
+// Build with `swift build -c release`; see BENCHMARKS.md.
 
 let options = BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
 let server = BenchServer(adminURL: options.databaseURL)

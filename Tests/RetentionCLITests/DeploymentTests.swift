@@ -119,6 +119,7 @@ struct DeploymentTests {
             #expect(installed == (try DeploymentTests.unit(name)).replacingOccurrences(of: "/usr/local/bin/", with: "/opt/retention/bin/"), "\(name)")
         }
         #expect(FileManager.default.fileExists(atPath: root + "/opt/retention/share/doc/retention/retention@.env.example"))
+        #expect(FileManager.default.fileExists(atPath: root + "/opt/retention/share/doc/retention/docs/operations.md"), "the units' Documentation= page")
         #expect(FileManager.default.isExecutableFile(atPath: root + "/opt/retention/bin/retention"))
 
         for name in ["policy.json", "retention.env"] { try "edited".write(toFile: root + "/etc/retention/" + name, atomically: true, encoding: .utf8) }

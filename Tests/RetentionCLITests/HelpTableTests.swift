@@ -52,4 +52,22 @@ struct HelpTableTests {
         #expect(result.status == 0)
         #expect(result.stdout == (Help.text(for: command) ?? "") + "\n")
     }
+
+    @Test("each command's help ends by naming the docs/ page to read, and that page exists", arguments: Commands.specs.map(\.name))
+    func helpEndsWithItsPage(command: String) throws {
+        let help = try #require(Help.text(for: command))
+        let last = try #require(help.split(separator: "\n").last.map(String.init))
+        #expect(last.hasPrefix("See docs/") && last.hasSuffix(".md."), "\(command): \(last)")
+        let page = String(last.dropFirst("See ".count).dropLast())
+        #expect(FileManager.default.fileExists(atPath: Repository.root + "/" + page), "\(command): \(page) is missing")
+    }
+
+    @Test("docs/commands.md lists every option of each command under the command's heading", arguments: Commands.specs.map(\.name))
+    func referenceListsTheOptions(command: String) throws {
+        let reference = try String(contentsOfFile: Repository.root + "/docs/commands.md", encoding: .utf8)
+        let section = try #require(reference.components(separatedBy: "\n## ").first { $0.hasPrefix(command + "\n") }, "no section ## \(command)")
+        let spec = try #require(Commands.specs.first { $0.name == command })
+        let missing = spec.options.map(\.synopsis).filter { !section.contains("`\($0)`") }
+        #expect(missing.isEmpty, "docs/commands.md, ## \(command), does not list \(missing.joined(separator: ", "))")
+    }
 }

@@ -20,7 +20,7 @@ func problems(_ text: String) -> [PolicyProblem] {
 
 @Suite("Policy parser")
 struct PolicyParserTests {
-    @Test("the DESIGN.md example policy parses with every action")
+    @Test("an example policy parses with every action")
     func designExample() throws {
         let text = """
         { "policy": "okrnest-2026-04-29",

@@ -1,7 +1,7 @@
 import Postgres
 
 /// `retention coverage`: the columns of the database that look personal and that no rule,
-/// subject target or `notPersonal` entry names (DESIGN.md, "Coverage").
+/// subject target or `notPersonal` entry names (docs/coverage.md).
 public struct CoverageScan: Sendable {
     /// The uncovered columns, in schema, table and column order.
     public var findings: [CoverageFinding]

@@ -10,6 +10,11 @@ struct ObjectReader {
     private var readKeys: Set<String> = []
     private(set) var problems: [PolicyProblem] = []
 
+    /// When set, every key a parser asks any reader for, present in the policy or not, by its
+    /// place in the file (`documentPath`): the keys the parser knows, for the test that checks
+    /// docs/policy.md names them all.
+    @TaskLocal static var keysAsked: Locked<Set<String>>?
+
     /// Nil (with a problem recorded by the caller) when `value` is not an object.
     init?(_ value: JSONValue, rule: String?, path: String, scope: PolicyProblem.Scope = .rule) {
         guard case let .object(members) = value else { return nil }
@@ -22,6 +27,18 @@ struct ObjectReader {
 
     func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
+    /// The key's place in the policy file, as docs/policy.md writes it: `tenants.key`,
+    /// `rules[].due.after`, `subjects.targets[].match`. Only a rule's or a target's reader names
+    /// a `rule`; every other reader's `path` starts at the top of the file.
+    func documentPath(_ key: String) -> String {
+        guard rule != nil else { return keyPath(key) }
+        let object = switch scope {
+        case .rule: "rules[]"
+        case .target: "subjects.targets[]"
+        }
+        return object + "." + keyPath(key)
+    }
+
     mutating func problem(_ key: String, _ message: String) {
         problems.append(PolicyProblem(rule: rule, key: keyPath(key), message: message, scope: scope))
     }
@@ -30,6 +47,7 @@ struct ObjectReader {
 
     mutating func value(_ key: String) -> JSONValue? {
         readKeys.insert(key)
+        Self.keysAsked?.withLock { _ = $0.insert(documentPath(key)) }
         return values[key]
     }
 
@@ -127,7 +145,7 @@ struct ObjectReader {
     /// Records a problem for every key that no reader asked for; returns all problems.
     mutating func finish() -> [PolicyProblem] {
         for member in members where !readKeys.contains(member.key) {
-            problem(member.key, "unknown key; check its spelling against the policy format in the README")
+            problem(member.key, "unknown key; check its spelling against docs/policy.md")
         }
         return problems
     }

@@ -1,4 +1,4 @@
-/// What one rule did in a run: the counts of DESIGN.md's report, per rule and per tenant.
+/// What one rule did in a run: the counts of the run report (docs/commands.md), per rule and per tenant.
 public struct RuleResult: Sendable {
     public enum Status: String, Sendable {
         case ok, failed, skipped, interrupted

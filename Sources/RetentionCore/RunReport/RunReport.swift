@@ -1,6 +1,6 @@
 import Foundation
 
-/// The report of one run (`retention-report/1`, DESIGN.md): counts, rule names, tables and
+/// The report of one run (`retention-report/1`, docs/commands.md): counts, rule names, tables and
 /// tenant keys only, never the personal data that was removed.
 public struct RunReport: Sendable {
     public enum Status: String, Sendable {

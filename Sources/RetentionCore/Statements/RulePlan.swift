@@ -37,7 +37,7 @@ public struct RulePlan: Sendable {
         return false
     }
 
-    /// Foreign keys declared on partitions count as the partitioned table's (DESIGN.md): a row
+    /// Foreign keys declared on partitions count as the partitioned table's: a row
     /// in any partition that references a due row keeps it, also in a partition the key was not
     /// declared on (Pagila declares `payment`'s keys on each monthly partition). Keys of the same
     /// columns from partitions of one table become one key over that table, named by all of them.

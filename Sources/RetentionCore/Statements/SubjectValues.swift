@@ -1,7 +1,8 @@
 import Postgres
 
-/// Where a statement reads the values of the people of one or more requests: per request and
-/// subject column, each value as text and whether it is ambiguous (`SubjectResolution`).
+/// Where a statement reads the values of the people of one or more requests (docs/subjects.md,
+/// "Resolving"): per request and subject column, each value as text and whether it is
+/// ambiguous (`SubjectResolution`).
 public enum SubjectValues: Sendable {
     /// The values of the requests `stored`, as resolved when each was first processed (in
     /// `retention.erasure_request_values`: a resumed request keeps finding its rows after its

@@ -1,6 +1,6 @@
 import Postgres
 
-/// Where a request stands (DESIGN.md): `open` until nothing erasable is left, then `done`;
+/// Where a request stands (docs/subjects.md): `open` until nothing erasable is left, then `done`;
 /// `cancelled` when withdrawn.
 public enum RequestStatus: String, Sendable, CaseIterable {
     case open, done, cancelled

@@ -1,4 +1,4 @@
-/// The process exit codes, in one place (DESIGN.md, "Exit codes").
+/// The process exit codes, in one place (docs/commands.md, "Exit codes").
 public enum ExitCode: Int32, Sendable {
     /// Every rule succeeded.
     case success = 0

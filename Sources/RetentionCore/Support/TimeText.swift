@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads the times and durations of the command line (DESIGN.md, "Command line").
+/// Reads the times and durations of the command line (docs/commands.md, "Conventions").
 public enum TimeText {
     /// Parses an ISO 8601 time with an offset or `Z`, such as `2026-03-15T00:00:00Z` or
     /// `2026-03-15T01:00:00.5+01:00`. Returns it normalised to `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`,

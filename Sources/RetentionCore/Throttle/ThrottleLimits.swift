@@ -1,5 +1,5 @@
 /// `--max-replica-lag` and `--max-slot-lag`: how far behind standbys and replication slots may
-/// fall before the workers wait (DESIGN.md, "Throttling and table hygiene").
+/// fall before the workers wait (docs/operations.md, "Throttling and table hygiene").
 public struct ThrottleLimits: Sendable, Equatable {
     /// Seconds a standby may replay behind the primary.
     public var replicaLagSeconds: Double?
