@@ -75,8 +75,16 @@ final class Worker {
             }
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
             let ledgerFile = try context.ledger.append(erasures)
-            let partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
-            let cursors = try withRetry { connection in
+            // A failure after some partitions were removed ends the rule (no batches), reporting those.
+            let partitions: PartitionRemoval.Outcome
+            var failure: String?
+            do {
+                partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
+            } catch let failed as PartitionRemoval.Failed {
+                partitions = failed.outcome
+                failure = Worker.describe(failed.error)
+            }
+            let cursors = failure != nil ? [] : try withRetry { connection in
                 try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
             }
             let waited = takeLockWaited()
@@ -91,6 +99,7 @@ final class Worker {
                 $0.committedRows += partitions.rows
                 $0.ledgerFile = ledgerFile
                 $0.cursors = cursors
+                $0.failure = failure
                 $0.state = .running
             }
         } catch {
