@@ -462,6 +462,33 @@ struct PartitionTests {
         #expect(try database.checksum("events", orderBy: "id") == kept)
     }
 
+    @Test("a table with INHERITS children is refused by validate and run with one line; nothing changes (parent and children)")
+    func inheritanceRefused() throws {
+        let fixture = try EngineFixture.make("partinherit", schemaSQL: """
+            CREATE TABLE logs (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            CREATE TABLE logs_2023 () INHERITS (logs);
+            CREATE TABLE logs_2024 () INHERITS (logs);
+            INSERT INTO logs SELECT g, timestamptz '2023-01-01' + g * interval '1 day' FROM generate_series(1, 10) g;
+            INSERT INTO logs_2023 SELECT g, timestamptz '2023-01-01' + g * interval '1 hour' FROM generate_series(100, 5000) g;
+            INSERT INTO logs_2024 SELECT g, timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(10000, 15000) g;
+            """)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy("""
+            {"policy": "inherit", "rules": [{"name": "logs", "table": "logs", "due": {"after": "6 months", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let database = fixture.database
+        // Plain SQL reads the children through the parent: this many rows are due, in parent and children.
+        #expect(try database.count("SELECT count(*) FROM logs WHERE created_at < timestamptz '\(asOf)' - interval '6 months'") > 10)
+        let before = try ["ONLY logs", "logs_2023", "logs_2024"].map { try database.checksum("(SELECT * FROM \($0))", orderBy: "id") }
+        let validate = try fixture.retention(["validate", "--policy", path])
+        #expect(validate.status == 2)
+        #expect(validate.stderr.contains("rule \"logs\", key \"table\": public.logs has rows in tables that inherit from it or are foreign (public.logs_2023, public.logs_2024)"), "\(validate.stderr)")
+        let run = try fixture.retention(["run", "--as-of", asOf])
+        #expect(run.status == 2, "\(run.stderr)")
+        let after = try ["ONLY logs", "logs_2023", "logs_2024"].map { try database.checksum("(SELECT * FROM \($0))", orderBy: "id") }
+        #expect(after == before)
+    }
+
     @Test("an application inserting into young partitions during the run never waits longer than the lock timeout")
     func concurrentInserts() throws {
         let fixture = try EngineFixture.make("partins", schemaSQL: monthlySchema)

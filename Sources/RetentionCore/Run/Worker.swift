@@ -73,6 +73,8 @@ final class Worker {
                 }
                 return
             }
+            let missedRowsMarker = MissedRows.applies(to: plan)
+                ? try withRetry { connection in try connection.execute(MissedRows.startMarker).requiredScalar() } : nil
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
             let ledgerFile = try context.ledger.append(erasures)
             // A failure after some partitions were removed ends the rule (no batches), reporting those.
@@ -100,6 +102,7 @@ final class Worker {
                 $0.ledgerFile = ledgerFile
                 $0.cursors = cursors
                 $0.failure = failure
+                $0.missedRowsMarker = missedRowsMarker
                 $0.state = .running
             }
         } catch {
@@ -355,6 +358,16 @@ final class Worker {
         if failure == nil, !interrupted, needsCount {
             do {
                 counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
+            } catch {
+                failure = Worker.describe(error)
+            }
+        }
+        if failure == nil, !interrupted, !execution.skippedLockedRows, let marker = execution.missedRowsMarker {
+            do {
+                let missed = try withRetry { connection in try MissedRows.count(plan, bounds: bounds, startMarker: marker, connection: connection) }
+                if missed > 0 {
+                    failure = "\(missed) due rows of \(plan.table.identifier) that were there when the rule started are still there after its batches: the batches did not reach them (a kind of table the engine does not walk?)"
+                }
             } catch {
                 failure = Worker.describe(error)
             }
