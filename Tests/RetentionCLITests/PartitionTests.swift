@@ -489,6 +489,40 @@ struct PartitionTests {
         #expect(after == before)
     }
 
+    @Test("a child table that appears after validate (created by a trigger while an earlier rule runs): the rule that misses its due rows fails")
+    func missedRowsFailTheRule() throws {
+        // Rule "a" runs first (a references logs); its delete creates logs_late INHERITS logs with due rows.
+        let fixture = try EngineFixture.make("partmissed", schemaSQL: """
+            CREATE TABLE logs (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO logs SELECT g, timestamptz '2023-01-01' + g * interval '1 hour' FROM generate_series(1, 3000) g;
+            CREATE TABLE a (id int PRIMARY KEY, log_id bigint REFERENCES logs, created_at timestamptz NOT NULL);
+            INSERT INTO a SELECT g, NULL, timestamptz '2023-01-01' + g * interval '1 hour' FROM generate_series(1, 100) g;
+            CREATE FUNCTION make_child() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+              IF to_regclass('logs_late') IS NULL THEN
+                CREATE TABLE logs_late () INHERITS (logs);
+                INSERT INTO logs_late SELECT g, timestamptz '2023-02-01' + g * interval '1 minute' FROM generate_series(100000, 100499) g;
+              END IF;
+              RETURN NULL; END $$;
+            CREATE TRIGGER make_child AFTER DELETE ON a FOR EACH STATEMENT EXECUTE FUNCTION make_child();
+            """)
+        defer { fixture.drop() }
+        try fixture.writePolicy("""
+            {"policy": "missed", "rules": [
+              {"name": "a", "table": "a", "due": {"after": "6 months", "from": "created_at"}, "action": "delete"},
+              {"name": "logs", "table": "logs", "due": {"after": "6 months", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let database = fixture.database
+        let result = try fixture.retention(["run", "--as-of", asOf])
+        #expect(result.status != 0, "\(result.stdout)")
+        let rule = try fixture.ruleReport("logs")
+        #expect(rule["status"] as? String == "failed")
+        #expect((rule["error"] as? String ?? "").contains("500 due rows of public.logs that were there when the rule started are still there"), "\(rule)")
+        // The parent's own heap was walked; the child's rows stay (plain SQL on parent and child).
+        #expect(try database.count("SELECT count(*) FROM ONLY logs") == 0)
+        #expect(try database.count("SELECT count(*) FROM logs_late") == 500)
+        #expect(rule.int("affected") == 3000)
+    }
+
     @Test("an application inserting into young partitions during the run never waits longer than the lock timeout")
     func concurrentInserts() throws {
         let fixture = try EngineFixture.make("partins", schemaSQL: monthlySchema)
