@@ -31,8 +31,22 @@ public struct Catalog {
         if kind == .partitioned {
             (info.partitionLeaves, info.rangePartitionColumns) = try partitionTree(oid)
         }
+        info.childrenOutsideWalk = try childrenOutsideWalk(oid)
         info.distribution = try distribution(oid)
         return info
+    }
+
+    /// Children of the table or of its partitions that are not partitions (`INHERITS`), and
+    /// partitions that are foreign tables.
+    private func childrenOutsideWalk(_ oid: String) throws -> [Identifier] {
+        try connection.execute("""
+            SELECT n.nspname, c.relname FROM pg_catalog.pg_inherits i
+            JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE (i.inhparent = $1::oid OR i.inhparent IN (SELECT relid FROM pg_catalog.pg_partition_tree($1::oid::regclass)))
+              AND NOT (c.relispartition AND c.relkind IN ('r', 'p'))
+            ORDER BY 1, 2
+            """, [oid]).rows.map { Identifier(try $0.text(0), try $0.text(1)) }
     }
 
     /// The table's placement in Citus's metadata, when the database has Citus.

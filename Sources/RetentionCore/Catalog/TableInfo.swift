@@ -31,6 +31,10 @@ public struct TableInfo: Sendable {
     public var rangePartitionColumns: Set<String> = []
     /// The first column of every valid index (of the table or, partitioned, its parent index).
     public var indexLeadingColumns: Set<String> = []
+    /// Tables whose rows a query of this table reads but that the engine's walk does not: tables
+    /// that `INHERIT` from it or from one of its partitions (legacy partitioning), and partitions
+    /// that are foreign tables.
+    public var childrenOutsideWalk: [Identifier] = []
     /// Where Citus keeps the rows; `.local` without Citus.
     public var distribution = Distribution.local
 

@@ -17,7 +17,7 @@ enum PartitionProof {
         var keptReason: String? {
             if notDue > 0 { return "\(notDue) of its rows are not due" }
             if held > 0 { return "\(held) of its rows belong to tenants under a legal hold" }
-            if referenced > 0 { return "\(referenced) of its rows are referenced through a foreign key that blocks their deletion" }
+            if referenced > 0 { return "\(referenced) of its rows are referenced through a foreign key, which a detach cannot cascade" }
             return nil
         }
     }

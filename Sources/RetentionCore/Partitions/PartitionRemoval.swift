@@ -5,14 +5,19 @@ import Postgres
 ///
 /// Each candidate (`PartitionProof.candidates`) is removed in two transactions. The first takes
 /// the lock that detaching takes on the partition (ACCESS EXCLUSIVE, under a lock timeout of half
-/// the batches'), counts its rows exactly and proves them due, unheld and unreferenced, adds them
-/// to an aggregate's roll-up, writes the erasure ledger's entry (flushed), records the partition
-/// and its rows (`retention.partition_removals`, `retention.batch_results`) and, as its last
-/// statement, detaches it: the parent's ACCESS EXCLUSIVE lock is held only from the `DETACH` to
-/// the commit. The second drops the partition or moves it to `retention_archive`, and marks the
-/// record finished. A run killed between the two leaves a record that the next run finishes.
-/// A partition that fails the proof, or whose lock is not had after a few tries, stays and goes
-/// by row batches.
+/// the batches'), counts its rows exactly and proves them due, unheld and referenced by no
+/// foreign key, proves for `detach` its archive names free, adds the rows to an aggregate's
+/// roll-up, writes the erasure ledger's entry (flushed), records the partition (its oid, its
+/// rows, the rule's table) in `retention.partition_removals` and its rows in
+/// `retention.batch_results` and, as its last statement, detaches it: the parent's ACCESS
+/// EXCLUSIVE lock is held only from the `DETACH` to the commit. The second takes the detached
+/// table's lock again and proves again, about the table as it is then, that it is the one
+/// detached (its oid), still detached, and holds the rows counted, all still due, unheld and
+/// unreferenced; only then drops it or moves it to `retention_archive` (`ArchiveName`), and marks
+/// the record finished. A table that fails that proof is left as it is, its record marked
+/// `left` with the reason, and reported. A run killed between the two leaves a record that the
+/// next run of any rule on the same table finishes the same way. A partition that fails the
+/// first proof, or whose lock is not had after a few tries, stays and goes by row batches.
 struct PartitionRemoval {
     let plan: RulePlan
     let bounds: RuleBounds
@@ -33,55 +38,86 @@ struct PartitionRemoval {
     /// Tries to take the partition's lock this many times, with back-off, before leaving it to row batches.
     static let lockAttempts = 5
 
+    /// A failure after some partitions were removed (or finished): what was removed, and the error.
+    struct Failed: Error {
+        var outcome: Outcome
+        var error: Error
+    }
+
+    /// A partition detached and not yet dropped or archived, as recorded at its detach.
+    struct DetachedRecord {
+        var runID: String
+        /// The partition's name as it was attached.
+        var name: String
+        var rows: Int64
+        var removal: PartitionRemovalKind
+        /// The table's oid, which survives a rename; nil in a record written before it was kept.
+        var oid: String?
+    }
+
+    /// What the second proof decided about a detached table.
+    enum Finished {
+        /// Dropped, or archived under this name.
+        case removed(archivedAs: Identifier?)
+        /// Left as it is, for this reason.
+        case left(String)
+    }
+
     /// Runs every removal; `attempt` runs a step on a connection, retrying transient failures.
+    /// Throws `Failed` with what was removed before the failure.
     func run(_ attempt: (_ step: (Connection) throws -> Void) throws -> Void) throws -> Outcome {
         var outcome = Outcome()
-        try attempt { connection in try finishEarlier(connection, into: &outcome) }
-        var candidates: [PartitionLeaf] = []
-        try attempt { connection in
-            let found = try PartitionProof.candidates(plan, bounds, connection: connection)
-            candidates = found.leaves
-            outcome.warnings += found.warnings
-        }
-        for leaf in candidates {
-            try attempt { connection in try remove(leaf, connection, into: &outcome) }
+        do {
+            try attempt { connection in try finishEarlier(connection, into: &outcome) }
+            var candidates: [PartitionLeaf] = []
+            try attempt { connection in
+                let found = try PartitionProof.candidates(plan, bounds, connection: connection)
+                candidates = found.leaves
+                outcome.warnings += found.warnings
+            }
+            for leaf in candidates {
+                try attempt { connection in try remove(leaf, connection, into: &outcome) }
+            }
+        } catch {
+            throw Failed(outcome: outcome, error: error)
         }
         return outcome
     }
 
-    /// Finishes the partitions an earlier run of this rule detached but did not drop or archive.
+    /// Finishes the partitions that earlier runs detached from this rule's table but did not drop
+    /// or archive, whichever policy and rule detached them.
     private func finishEarlier(_ connection: Connection, into outcome: inout Outcome) throws {
-        let rows = try connection.execute(PartitionStatements.unfinished, [context.policy.name, plan.rule.name]).rows
+        let rows = try connection.execute(PartitionStatements.unfinished, [String(plan.table.oid)]).rows
         for row in rows {
-            let runID = try row.text(0)
-            let name = try row.text(1)
             guard let removal = PartitionRemovalKind(rawValue: try row.text(3)) else { continue }
+            let record = DetachedRecord(runID: try row.text(0), name: try row.text(1), rows: try row.int64(2), removal: removal, oid: row[4])
             let started = Date()
-            try connection.transaction {
-                if let table = try resolve(name, connection) {
-                    try connection.execute(PartitionStatements.finish(table, removal))
-                }
-                try connection.execute(PartitionStatements.recordFinished, [runID, name])
-            }
+            let finished = try finish(record, connection)
             outcome.durations.append(Date().timeIntervalSince(started))
-            var finished = PartitionOutcome(name: name, rows: try row.int64(2), removal: removal)
-            finished.detachedByRun = runID
-            outcome.partitions.append(finished)
+            switch finished {
+            case let .removed(archivedAs):
+                var done = PartitionOutcome(name: record.name, rows: record.rows, removal: removal)
+                done.detachedByRun = record.runID
+                done.archivedAs = archivedAs?.description
+                outcome.partitions.append(done)
+            case let .left(reason):
+                outcome.warnings.append(leftWarning(record, reason))
+            }
         }
     }
 
-    /// The table named `name` (as recorded), or nil when there is none.
-    private func resolve(_ name: String, _ connection: Connection) throws -> Identifier? {
-        guard let row = try connection.execute(PartitionStatements.resolve, [name]).rows.first else { return nil }
-        return Identifier(try row.text(0), try row.text(1))
+    private func leftWarning(_ record: DetachedRecord, _ reason: String) -> String {
+        "partition \(record.name), detached by run \(record.runID) with \(record.rows) rows, was not \(record.removal == .dropped ? "dropped" : "archived"): \(reason); it is left as it is (retention.partition_removals marks it 'left')"
     }
 
     private func remove(_ leaf: PartitionLeaf, _ connection: Connection, into outcome: inout Outcome) throws {
         let name = leaf.identifier.description
         let removal = PartitionRemovalKind(plan.rule.partitions)
         // A retry after a lost reply: the detach may have committed.
-        let recorded = try connection.execute(PartitionStatements.recordedRows, [context.runID, name]).rows.first.map { try $0.int64(0) }
-        var removed = PartitionOutcome(name: name, rows: recorded ?? 0, removal: removal)
+        let recorded = try connection.execute(PartitionStatements.recordedRows, [context.runID, name]).rows.first
+        var record = DetachedRecord(runID: context.runID, name: name, rows: try recorded.map { try $0.int64(0) } ?? 0,
+                                    removal: removal, oid: recorded?[1])
+        var removed = PartitionOutcome(name: name, rows: record.rows, removal: removal)
         if recorded == nil {
             var tries = 0
             while true {
@@ -89,22 +125,26 @@ struct PartitionRemoval {
                 do {
                     var lockStarted: Date?
                     let kept = try connection.transaction { () -> String? in
-                        let timeout = "\(max(1, context.options.lockTimeoutMilliseconds / 2))ms"
-                        try connection.execute(PartitionStatements.lockTimeout, [timeout])
+                        try connection.execute(PartitionStatements.lockTimeout, [lockTimeout])
                         try connection.execute(PartitionStatements.lock(leaf.identifier))
                         let count = try PartitionProof.count(plan, leaf.identifier, bounds, connection: connection)
                         if let reason = count.keptReason { return reason }
+                        let oid = try connection.execute(PartitionStatements.oid, [leaf.identifier.sql]).requiredScalar()
+                        if removal == .detached, let taken = try archiveNamesTaken(leaf.identifier, oid: oid, connection).first {
+                            return "its archive's name \(taken) is taken; rename or drop that relation"
+                        }
                         if case let .aggregate(spec) = plan.rule.action {
                             try connection.execute(PartitionStatements.rollUp(spec, plan, leaf.identifier))
                         }
                         try context.ledger.append([ledgerEntry(leaf, rows: count.rows)])
                         try connection.execute(PartitionStatements.recordDetached,
                                                [context.runID, context.policy.name, plan.rule.name, name, leaf.parent.description,
-                                                String(count.rows), removal.rawValue])
+                                                String(count.rows), removal.rawValue, oid, plan.table.identifier.description, String(plan.table.oid)])
                         for (tenant, rows) in count.rowsByTenant where rows > 0 {
                             try connection.execute(PartitionStatements.recordRows, [context.runID, plan.rule.name, tenant, String(rows)])
                         }
-                        removed.rows = count.rows
+                        record.rows = count.rows
+                        record.oid = oid
                         lockStarted = Date()
                         try connection.execute(PartitionStatements.detach(leaf))
                         return nil
@@ -114,6 +154,7 @@ struct PartitionRemoval {
                         outcome.warnings.append("partition \(leaf.identifier) is wholly due by its bounds but stays, its rows going by row batches: \(kept)")
                         return
                     }
+                    removed.rows = record.rows
                     removed.parentLockMs = lockStarted.map { Date().timeIntervalSince($0) * 1000 } ?? 0
                     break
                 } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
@@ -126,17 +167,106 @@ struct PartitionRemoval {
                 }
             }
         }
+        // Its rows left the table with the detach, which committed.
         outcome.rows += removed.rows
-        let started = Date()
-        try connection.transaction {
-            if try resolve(name, connection) != nil {
-                try connection.execute(PartitionStatements.finish(leaf.identifier, removal))
-            }
-            try connection.execute(PartitionStatements.recordFinished, [context.runID, name])
-        }
-        outcome.durations.append(Date().timeIntervalSince(started))
-        outcome.partitions.append(removed)
         outcome.removedLeaves.insert(leaf.identifier)
+        let started = Date()
+        let finished = try finish(record, connection)
+        outcome.durations.append(Date().timeIntervalSince(started))
+        switch finished {
+        case let .removed(archivedAs):
+            removed.archivedAs = archivedAs?.description
+            outcome.partitions.append(removed)
+        case let .left(reason):
+            outcome.warnings.append(leftWarning(record, reason))
+        }
+    }
+
+    /// The lock timeout of a removal's transactions: half the batches'.
+    private var lockTimeout: String { "\(max(1, context.options.lockTimeoutMilliseconds / 2))ms" }
+
+    /// Drops a detached table or moves it to `retention_archive`, in one transaction that takes
+    /// the table's ACCESS EXCLUSIVE lock (which both take) and proves first, about the table as it
+    /// is then: the same relation as detached (oid), attached to no table, holding the rows
+    /// counted at its detach, all still due, unheld and unreferenced. Else the table is left as it
+    /// is and its record marked `left`.
+    private func finish(_ record: DetachedRecord, _ connection: Connection) throws -> Finished {
+        try connection.transaction { () -> Finished in
+            let leave = { (reason: String) throws -> Finished in
+                try connection.execute(PartitionStatements.recordLeft, [record.runID, record.name, reason])
+                return .left(reason)
+            }
+            try connection.execute(PartitionStatements.lockTimeout, [lockTimeout])
+            guard let oid = record.oid, let before = try relation(oid, connection) else {
+                return try leave("no table has the oid it had at its detach (it was dropped or replaced)")
+            }
+            try connection.execute(PartitionStatements.lock(before.identifier))
+            // Read again under the lock: an ATTACH or a rename may have committed while it was awaited.
+            guard let table = try relation(oid, connection), table.identifier == before.identifier else {
+                throw EngineError.unsupported("rule \"\(plan.rule.name)\": partition \(record.name) detached by run \(record.runID) was renamed while the run took its lock; the next run finishes it")
+            }
+            if let parent = table.attachedTo {
+                return try leave("\(table.identifier) is attached to \(parent) again")
+            }
+            let count = try PartitionProof.count(plan, table.identifier, bounds, connection: connection)
+            if count.rows != record.rows {
+                return try leave("\(table.identifier) holds \(count.rows) rows where \(record.rows) were counted at its detach")
+            }
+            if let reason = count.keptReason {
+                return try leave("\(table.identifier): \(reason)")
+            }
+            var archivedAs: Identifier?
+            switch record.removal {
+            case .dropped:
+                try connection.execute(PartitionStatements.drop(table.identifier))
+            case .detached:
+                archivedAs = try archive(table.identifier, oid: oid, connection)
+            }
+            try connection.execute(PartitionStatements.recordFinished, [record.runID, record.name, archivedAs?.description])
+            return .removed(archivedAs: archivedAs)
+        }
+    }
+
+    /// A relation found by its oid: its name now, and the table it is attached to, if any.
+    private func relation(_ oid: String, _ connection: Connection) throws -> (identifier: Identifier, attachedTo: String?)? {
+        guard let row = try connection.execute(PartitionStatements.relation, [oid]).rows.first else { return nil }
+        return (Identifier(try row.text(0), try row.text(1)), row[2])
+    }
+
+    /// The relations that `SET SCHEMA` moves with table `oid` (itself first), each with its kind,
+    /// its name now and its name in the archive (`ArchiveName`).
+    private func archiveNames(_ table: Identifier, oid: String, _ connection: Connection) throws -> [(kind: String, name: String, archived: String)] {
+        let schema = table.schema ?? "public"
+        let moving = [("r", table.name)] + (try connection.execute(PartitionStatements.movesWith, [oid]).rows.map { (try $0.text(0), try $0.text(1)) })
+        return moving.map { ($0.0, $0.1, ArchiveName.of(schema: schema, name: $0.1)) }
+    }
+
+    /// The archive names of `table` and what moves with it that a relation or type already has,
+    /// in the table's schema (where they are renamed) or in `retention_archive` (where they go).
+    private func archiveNamesTaken(_ table: Identifier, oid: String, _ connection: Connection) throws -> [String] {
+        let names = try archiveNames(table, oid: oid, connection).map(\.archived)
+        var taken: [String] = []
+        for schema in [table.schema ?? "public", ArchiveName.schema] {
+            taken += try connection.execute(PartitionStatements.namesTaken, [schema, textArrayLiteral(names)]).rows
+                .map { Identifier(schema, try $0.text(0)).description }
+        }
+        return taken
+    }
+
+    /// Renames the table, its indexes and its sequences to their archive names, proven free in
+    /// this transaction, and moves them to `retention_archive`.
+    private func archive(_ table: Identifier, oid: String, _ connection: Connection) throws -> Identifier {
+        if let taken = try archiveNamesTaken(table, oid: oid, connection).first {
+            throw EngineError.unsupported("rule \"\(plan.rule.name)\": partition \(table) cannot be archived: its archive's name \(taken) is taken; rename or drop that relation, and the next run archives it")
+        }
+        let schema = table.schema ?? "public"
+        var archivedName = table.name
+        for relation in try archiveNames(table, oid: oid, connection) {
+            try connection.execute(PartitionStatements.rename(Identifier(schema, relation.name), kind: relation.kind, to: relation.archived))
+            if relation.kind == "r" { archivedName = relation.archived }
+        }
+        try connection.execute(PartitionStatements.moveToArchive(Identifier(schema, archivedName)))
+        return Identifier(ArchiveName.schema, archivedName)
     }
 
     /// The erasure ledger's line for a partition: written and flushed before its detach commits,

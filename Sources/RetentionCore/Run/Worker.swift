@@ -73,10 +73,20 @@ final class Worker {
                 }
                 return
             }
+            let missedRowsMarker = MissedRows.applies(to: plan)
+                ? try withRetry { connection in try connection.execute(MissedRows.startMarker).requiredScalar() } : nil
             let erasures = try withRetry { connection in try RuleStart.erasures(for: plan, bounds: bounds, context: context, connection: connection) }
             let ledgerFile = try context.ledger.append(erasures)
-            let partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
-            let cursors = try withRetry { connection in
+            // A failure after some partitions were removed ends the rule (no batches), reporting those.
+            let partitions: PartitionRemoval.Outcome
+            var failure: String?
+            do {
+                partitions = try PartitionRemoval(plan: plan, bounds: bounds, context: context).run { step in try withRetry(step) }
+            } catch let failed as PartitionRemoval.Failed {
+                partitions = failed.outcome
+                failure = Worker.describe(failed.error)
+            }
+            let cursors = failure != nil ? [] : try withRetry { connection in
                 try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
             }
             let waited = takeLockWaited()
@@ -91,6 +101,8 @@ final class Worker {
                 $0.committedRows += partitions.rows
                 $0.ledgerFile = ledgerFile
                 $0.cursors = cursors
+                $0.failure = failure
+                $0.missedRowsMarker = missedRowsMarker
                 $0.state = .running
             }
         } catch {
@@ -353,6 +365,16 @@ final class Worker {
         if failure == nil, !interrupted, needsCount {
             do {
                 counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
+            } catch {
+                failure = Worker.describe(error)
+            }
+        }
+        if failure == nil, !interrupted, !execution.skippedLockedRows, let marker = execution.missedRowsMarker {
+            do {
+                let missed = try withRetry { connection in try MissedRows.count(plan, bounds: bounds, startMarker: marker, connection: connection) }
+                if missed > 0 {
+                    failure = "\(missed) due rows of \(plan.table.identifier) that were there when the rule started are still there after its batches: the batches did not reach them (a kind of table the engine does not walk?)"
+                }
             } catch {
                 failure = Worker.describe(error)
             }

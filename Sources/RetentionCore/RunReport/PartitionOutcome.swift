@@ -24,6 +24,8 @@ public struct PartitionOutcome: Sendable, Equatable {
     /// Set when the partition was detached by an earlier, interrupted run and only finished by
     /// this one: that run's id. Its rows were counted by that run, not in this run's `affected`.
     public var detachedByRun: String?
+    /// For `detach`: its schema-qualified name in `retention_archive`.
+    public var archivedAs: String?
 
     public init(name: String, rows: Int64, removal: PartitionRemovalKind) {
         self.name = name
@@ -33,6 +35,7 @@ public struct PartitionOutcome: Sendable, Equatable {
 
     var json: JSONValue {
         .members([("name", .string(name)), ("rows", .int(rows)), ("action", .string(removal.rawValue)),
-                  ("parentLockMs", .number(String(format: "%.1f", parentLockMs))), ("detachedByRun", .optionalString(detachedByRun))])
+                  ("parentLockMs", .number(String(format: "%.1f", parentLockMs))), ("detachedByRun", .optionalString(detachedByRun)),
+                  ("archivedAs", .optionalString(archivedAs))])
     }
 }

@@ -31,6 +31,12 @@ public struct RulePlan: Sendable {
         }
     }
 
+    /// Every foreign key into the table, whatever its `ON DELETE` action, merged by referencing
+    /// table: a row referenced through any of them makes its partition's `DETACH` fail (23503;
+    /// a detach cascades nothing), so its partition goes by row batches, whose deletes cascade as
+    /// the schema says.
+    var keysIntoTable: [ForeignKey] { RulePlan.mergedByRoot(table.referencedBy) }
+
     /// Whether the action's statement needs the changed rows themselves (an aggregate's roll-up).
     var needsReturning: Bool {
         if case .aggregate = rule.action { return true }

@@ -79,6 +79,11 @@ struct RuleSchemaCheck {
             problem("table", "\(table.identifier) is not a table (relkind \"\(kind)\"); rules work on tables and partitioned tables")
             return
         }
+        if !table.childrenOutsideWalk.isEmpty {
+            let children = table.childrenOutsideWalk.map(\.description).joined(separator: ", ")
+            problem("table", "\(table.identifier) has rows in tables that inherit from it or are foreign (\(children)), which the engine does not walk: a rule would leave their due rows; use declarative partitioning (PARTITION BY) with plain partitions, or give each child table a rule of its own")
+            return
+        }
         if table.primaryKey.isEmpty {
             problem("table", "table \(table.identifier) has no primary key; add one so rows can be identified")
         }
