@@ -32,6 +32,7 @@ public struct Catalog {
             (info.partitionLeaves, info.rangePartitionColumns) = try partitionTree(oid)
         }
         info.distribution = try distribution(oid)
+        info.materializedViews = try materializedViews(oid)
         return info
     }
 
