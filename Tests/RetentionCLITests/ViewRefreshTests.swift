@@ -77,4 +77,29 @@ struct ViewRefreshTests {
         #expect(try fixture.database.checksum("customer_emails") == before)
         #expect(try fixture.ruleReport("customers")["viewsRefreshed"] as? [String] == [])
     }
+
+    @Test("a role that may not refresh a view the run would refresh: run --refresh-views refuses before changing anything (exit 2, one line naming the view); without it the run goes")
+    func roleMayNotRefresh() throws {
+        let fixture = try EngineFixture.make("viewsrole", schemaSQL: viewSchema)
+        let role = "views_" + fixture.database.name
+        defer {
+            fixture.drop()
+            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
+        }
+        let policy = try fixture.writePolicy(viewPolicy)
+        let grants = try fixture.retention(["grants", "--policy", policy, "--role", role])
+        #expect(grants.status == 0, "\(grants.stderr)")
+        try fixture.database.connect().executeScript(grants.stdout)
+        let before = try fixture.database.checksum("customers")
+        let asRole = ["--policy", policy, "--state-dir", fixture.stateDirectory, "--as-of", viewAsOf,
+                      "--database-url", "postgresql://\(role)@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"]
+        let refused = try CommandRunner.run(["run", "--refresh-views"] + asRole)
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("--refresh-views: the role may not refresh materialized view public.customer_emails"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("materialized view public.monthly"), "\(refused.stderr)")
+        #expect(try fixture.database.checksum("customers") == before)
+        let plain = try CommandRunner.run(["run"] + asRole)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM customers WHERE created_at < \(viewCutoff)") == 0)
+    }
 }
