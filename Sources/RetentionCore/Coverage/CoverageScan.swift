@@ -44,13 +44,7 @@ public struct CoverageScan: Sendable {
             if targets.last?.oid != oid { targets.append(SampleTarget(oid: oid, table: table, estimatedRows: try row.int64(9))) }
             guard !CommentWords.isReviewed(comment) else { continue }
             var signals: [CoverageSignal] = []
-            if let found = NameWords.match(column, table: table.name, type: type) {
-                if case let .special(category) = found.kind {
-                    signals.append(.name(found.word, special: category))
-                } else {
-                    signals.append(.name(found.word, special: nil))
-                }
-            }
+            if let found = NameWords.match(column, table: table.name, type: type) { signals.append(.name(found.word, special: found.kind.special)) }
             if type == .device { signals.append(.type(typeName)) }
             if let word = CommentWords.match(comment) { signals.append(.comment(word)) }
             let covered = coverage.coveredBy(table: oid, column: column) != nil

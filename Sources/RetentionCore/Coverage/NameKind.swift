@@ -3,6 +3,12 @@ enum NameKind: Equatable {
     case email, phone, ipAddress, personName, address, birth, nationalID, payment, gender
     case special(SpecialCategory)
 
+    /// The special category, for a word that names one.
+    var special: SpecialCategory? {
+        if case let .special(category) = self { return category }
+        return nil
+    }
+
     /// Whether a column of `type` can hold this: an e-mail is not a number, a timestamp or a
     /// boolean (`email_verified_at`, `email_opt_in`); a phone number may be a number. A special
     /// category fits any type (`has_diabetes boolean` is health data).

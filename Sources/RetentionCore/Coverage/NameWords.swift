@@ -70,8 +70,7 @@ enum NameWords {
         let tail = words.count > 1 ? words.last.flatMap { descriptorTails.contains($0) ? $0 : nil } : nil
         func accepted(_ word: String, _ kind: NameKind) -> (word: String, kind: NameKind)? {
             guard let tail else { return (word, kind) }
-            if case .special = kind, tail != "count" { return (word, kind) }
-            return nil
+            return kind.special != nil && tail != "count" ? (word, kind) : nil
         }
         for (index, word) in words.enumerated() {
             if let kind = personal[word] { return accepted(word, kind) }
