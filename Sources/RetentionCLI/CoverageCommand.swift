@@ -13,7 +13,7 @@ enum CoverageCommand {
         options: [
             CommonOptions.policy,
             .value("format", "FORMAT", "text (default) or json"),
-            .value("fail-on", "WHAT", "uncovered: exit 1 when a column is left uncovered or a table could not be sampled; uncovered-sampled: only for a column"),
+            .value("fail-on", "WHAT", "uncovered: exit 1 on an uncovered column or a table not sampled; uncovered-sampled: on a column only"),
             CommonOptions.databaseURL,
         ],
         notes: "A column is declared reviewed and not personal by a comment containing retention:not-personal, or in the policy's notPersonal.")
