@@ -6,14 +6,14 @@ enum CoverageCommand {
         name: "coverage",
         summary: """
             retention coverage lists the columns of the database that look personal (by name,
-            type or comment) and that no rule, subject target or notPersonal entry covers.
-            Nothing is changed.
+            type, comment or sampled values) and that no rule, subject target or notPersonal
+            entry covers, and the tables it could not sample. Nothing is changed.
             """,
-        usage: ["retention coverage --policy=FILE [--format=text|json] [--fail-on=uncovered] [OPTION]..."],
+        usage: ["retention coverage --policy=FILE [--format=text|json] [--fail-on=uncovered|uncovered-sampled] [OPTION]..."],
         options: [
             CommonOptions.policy,
             .value("format", "FORMAT", "text (default) or json"),
-            .value("fail-on", "WHAT", "uncovered: exit 1 when a column is left uncovered"),
+            .value("fail-on", "WHAT", "uncovered: exit 1 on an uncovered column or a table not sampled; uncovered-sampled: on a column only"),
             CommonOptions.databaseURL,
         ],
         page: .coverage,
@@ -23,10 +23,14 @@ enum CoverageCommand {
         let arguments = try Arguments(spec, raw)
         let path = try arguments.required("policy")
         let format = try arguments.choice("format", ["text", "json"], default: "text")
-        let failOn = try arguments.choice("fail-on", ["uncovered"])
+        let gate = try arguments.choice("fail-on", CoverageGate.allCases.map(\.rawValue)).flatMap(CoverageGate.init(rawValue:))
         let policy = try PolicyParser.load(path: path)
         let scan = try CoverageScan.scan(policy, connection: try Commands.connect(arguments))
-        Output.out(format == "json" ? scan.json : scan.text, terminator: "")
-        return failOn != nil && !scan.findings.isEmpty ? .failure : .success
+        if format == "json" {
+            Output.out(scan.json, terminator: "")
+        } else {
+            for line in scan.lines { Output.out(line.escapingControlCharacters) }
+        }
+        return gate?.fails(scan) == true ? .failure : .success
     }
 }

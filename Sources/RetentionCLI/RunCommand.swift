@@ -26,6 +26,7 @@ enum RunCommand {
             .value("pause", "MS", "sleep MS milliseconds between batches"),
             CommonOptions.policy, CommonOptions.pseudonymKeyFile,
             .flag("no-requests", "process no erasure requests (default: the open ones, after the rules)"),
+            .flag("refresh-views", "refresh the materialized views that read a table a rule changed, after the rule"),
             .value("report", "FILE", "also write the JSON report to FILE"),
             .value("request", "ID", "process only erasure request ID, and no rules"),
             .value("rule", "NAME", "run only rule NAME (repeatable)", repeatable: true),
@@ -41,6 +42,8 @@ enum RunCommand {
             Waiting for standbys and slots (--max-replica-lag, --max-slot-lag) counts towards
             --max-runtime and is reported as throttledMs; the role needs pg_monitor to see the lag.
             --analyze and --vacuum do not run in a dry run; their time is reported as tableHygieneMs.
+            --refresh-views refreshes CONCURRENTLY where the view has a unique index (not in a dry
+            run); the views and the time are reported as viewsRefreshed and viewsRefreshMs.
             """)
 
     static func run(_ raw: [String]) throws -> ExitCode {
@@ -68,6 +71,7 @@ enum RunCommand {
         case (false, true): runOptions.tableHygiene = .vacuum
         case (false, false): runOptions.tableHygiene = nil
         }
+        runOptions.refreshViews = arguments.flag("refresh-views")
         // Files the run writes after changing data are checked before it changes anything.
         let reportPath = try arguments.outputFile("report")
         let metricsPath = try arguments.outputFile("metrics-file")

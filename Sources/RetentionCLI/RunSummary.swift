@@ -22,6 +22,9 @@ enum RunSummary {
                 line += " (\(rule.throttledMs) ms waiting for \(rule.throttledBy.map(\.description).joined(separator: ", ")))"
             }
             if let hygiene = rule.tableHygiene { line += ", \(hygiene.commandName) \(rule.tableHygieneMs) ms" }
+            if !rule.viewsRefreshed.isEmpty {
+                line += ", REFRESH \(rule.viewsRefreshed.joined(separator: ", ").escapingControlCharacters) \(rule.viewsRefreshMs) ms"
+            }
             if rule.status != .ok { line += " [\(rule.status.rawValue)\(rule.error.map { ": \($0.escapingControlCharacters)" } ?? "")]" }
             Output.out(line)
         }

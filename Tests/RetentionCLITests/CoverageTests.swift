@@ -61,9 +61,9 @@ struct CoverageTests {
     /// `contacts_import.ref_b` and `note` (no value matches). `staff.home_address` is listed although a rule deletes staff rows later: an erasure
     /// request pseudonymises only the columns its target names.
     static let expected = [
-        "crm.leads.contactEmail",
+        "crm.leads.\"contactEmail\"",
         "public.contacts_import.misc", "public.contacts_import.ref_a",
-        "public.customers.billing_email", "public.customers.Telefon", "public.customers.ip_addr",
+        "public.customers.billing_email", "public.customers.\"Telefon\"", "public.customers.ip_addr",
         "public.sessions.client", "public.sessions.memo",
         "public.staff.home_address", "public.staff_notes.author_email",
         "public.visits.visitor", "public.visits.page",
@@ -102,7 +102,8 @@ struct CoverageTests {
         #expect(failing.status == 1, "\(failing.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(failing.stdout.utf8)) as? [String: Any])
         let uncovered = try #require(document["uncovered"] as? [[String: Any]])
-        #expect(uncovered.map { "\($0["table"] ?? "").\($0["column"] ?? "")" } == Self.expected)
+        // JSON names are as stored, unquoted.
+        #expect(uncovered.map { "\($0["table"] ?? "").\($0["column"] ?? "")" } == Self.expected.map { $0.replacingOccurrences(of: "\"", with: "") })
         #expect(uncovered.first { $0["column"] as? String == "ref_a" }?["evidence"] as? [String] == ["sample personnummer 120/120 (100%)"])
         #expect(uncovered.first { $0["column"] as? String == "ref_a" }?["home"] is NSNull)
 
@@ -200,7 +201,7 @@ struct CoverageTests {
         print("Pagila: precision \(hits)/\(found.count), recall \(hits)/\(personal.count)")
     }
 
-    @Test("a table the role cannot read is judged by name, type and comment, and counted as not sampled; the exit code stays 0")
+    @Test("a table the role cannot read is a finding of its own: not sampled: permission denied; --fail-on uncovered fails on it, uncovered-sampled does not")
     func unreadableTable() throws {
         let fixture = try EngineFixture.make("coveragepriv", schemaSQL: """
             CREATE TABLE open_box (id int PRIMARY KEY, misc text);
@@ -218,8 +219,26 @@ struct CoverageTests {
         let url = "postgresql://\(role)@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"
         let result = try CommandRunner.run(["coverage", "--policy", policy, "--database-url", url])
         #expect(result.status == 0, "\(result.stderr)")
-        // closed_box.misc holds e-mails too, but unread it has no signal.
-        #expect(Self.listed(result.stdout) == ["public.closed_box.owner_email", "public.open_box.misc"], "\(result.stdout)")
-        #expect(result.stdout.contains("coverage: 2 uncovered of 2 personal-looking columns in 2 tables; 1 tables could not be sampled"), "\(result.stdout)")
+        // closed_box.misc holds e-mails too: unread, it has no signal of its own, and the table is listed as not sampled.
+        #expect(result.stdout == """
+            public.closed_box.owner_email: name "email"; confidence medium
+            public.open_box.misc: sample e-mail 20/20 (100%); confidence high
+            public.closed_box: not sampled: permission denied; 2 columns judged without their values
+            coverage: 2 uncovered of 2 personal-looking columns in 2 tables; 1 tables not sampled
+
+            """, "\(result.stdout)")
+
+        // Every column reviewed: the unread table alone fails --fail-on uncovered; uncovered-sampled lets it pass.
+        let reviewed = try fixture.writePolicy(#"{"policy": "p", "notPersonal": ["open_box.misc", "closed_box.owner_email"], "rules": [{"name": "a", "table": "elsewhere", "due": {"after": "1 year", "from": "c"}, "action": "delete"}]}"#, name: "reviewed.json")
+        let gate = try CommandRunner.run(["coverage", "--policy", reviewed, "--database-url", url, "--fail-on", "uncovered", "--format", "json"])
+        #expect(gate.status == 1, "\(gate.stdout)\(gate.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(gate.stdout.utf8)) as? [String: Any])
+        #expect((document["uncovered"] as? [Any])?.isEmpty == true)
+        let notSampled = try #require(document["notSampled"] as? [[String: Any]])
+        #expect(notSampled.count == 1 && notSampled.first?["table"] as? String == "public.closed_box"
+                && notSampled.first?["reason"] as? String == "permission denied" && notSampled.first?["columns"] as? [String] == ["misc"], "\(gate.stdout)")
+        let relaxed = try CommandRunner.run(["coverage", "--policy", reviewed, "--database-url", url, "--fail-on", "uncovered-sampled"])
+        #expect(relaxed.status == 0, "\(relaxed.stdout)\(relaxed.stderr)")
+        #expect(relaxed.stdout.contains("public.closed_box: not sampled: permission denied"))
     }
 }

@@ -262,4 +262,33 @@ struct SubjectRunTests {
         #expect(unknown.stderr.contains("erasure request 77 (--request) does not exist"), "\(unknown.stderr)")
         #expect(try fixture.retention(["run", "--policy", fixture.policy, "--no-requests"]).status == 0)
     }
+
+    @Test("rows kept only because kept invoices reference them: the request is done, the receipt says until when, and once the billing rule deleted the invoices a later run erases them, exactly")
+    func followUps() throws {
+        let fixture = try SubjectFixture.make("subjfollow")
+        defer { fixture.drop() }
+        let db = fixture.database
+        let keptMethods = try db.count("SELECT count(*) FROM payment_methods p WHERE user_id = 9 AND EXISTS (SELECT 1 FROM invoices i WHERE i.payment_method_id = p.id)")
+        #expect(keptMethods > 0)
+        let id = try fixture.add("email=user9@example.com")
+        #expect(try fixture.run().status == 0)
+        #expect(try db.count("SELECT count(*) FROM retention.erasure_requests WHERE status = 'done'") == 1)
+        #expect(try db.count("SELECT count(*) FROM retention.erasure_followups WHERE target = 'payment-methods'") == keptMethods)
+        #expect(try fixture.engineRowsContaining("user9@example.com") == 0)
+        let receipt = try fixture.retention(["request", "receipt", id, "--format", "md"])
+        #expect(receipt.stdout.contains("Payment methods: \(keptMethods) record\(keptMethods == 1 ? "" : "s") kept because of a legal obligation"), "\(receipt.stdout)")
+        let until = try db.connect().execute("SELECT kept_until FROM retention.request_target_results WHERE target = 'user-invoices'").requiredScalar()
+        #expect(receipt.stdout.contains("kept because of a legal obligation: Bokföringslagen: kept 7 years after the financial year; \(keptMethods == 1 ? "it" : "they") will be erased by \(until)"), "\(receipt.stdout)")
+        let freed = try db.count("SELECT affected FROM retention.request_target_results WHERE target = 'payment-methods'")
+        // The billing rule deletes every invoice (all due by 2033); everyone's other payment methods stay.
+        let others = try db.checksum("(SELECT t::text AS r FROM payment_methods t WHERE user_id <> 9)")
+        let later = try fixture.run(["--as-of", "2033-06-01T00:00:00Z"])
+        #expect(later.status == 0, "\(later.stderr)")
+        #expect(try db.count("SELECT count(*) FROM invoices") == 0)
+        #expect(try db.count("SELECT count(*) FROM payment_methods WHERE user_id = 9") == 0)
+        #expect(try db.checksum("(SELECT t::text AS r FROM payment_methods t WHERE user_id <> 9)") == others)
+        #expect(try db.count("SELECT count(*) FROM retention.erasure_followups") == 0)
+        #expect(try db.count("SELECT sum(affected)::bigint FROM retention.request_batch_results WHERE request_id = $1::bigint AND target = 'payment-methods'", [id])
+                == freed + keptMethods, "every row of the person's payment methods is counted for the request once")
+    }
 }

@@ -123,6 +123,15 @@ struct ThrottleTests {
         #expect((interrupted["throttledBy"] as? [String] ?? []).first?.hasPrefix("slot \"unread\" retains") == true)
         #expect(try dueLeft(fixture) == 20000)
 
+        // Four workers waiting the same three seconds waited three seconds, not twelve.
+        let started = Date()
+        let four = try fixture.retention(["run", "--max-slot-lag", "1MB", "--max-runtime", "3s", "--as-of", throttledAsOf, "--batch-size", "200",
+                                          "--concurrency", "4"])
+        let wall = Date().timeIntervalSince(started) * 1000
+        #expect(four.status == 1, "\(four.stderr)")
+        let waited = try fixture.ruleReport("events").int("throttledMs")
+        #expect(waited >= 2500 && Double(waited) <= wall, "throttledMs \(waited) against \(Int(wall)) ms of the whole run")
+
         // Dropping the slot lets the waiting run finish, exactly.
         let waiting = try fixture.start(["run", "--max-slot-lag", "1MB"] + slowOptions)
         #expect(try waitUntilHeld(fixture, waiting) == 20000)
@@ -149,5 +158,33 @@ struct ThrottleTests {
         let rule = try fixture.ruleReport("events")
         #expect(rule.int("throttledMs") > 2000)
         #expect(rule.int("affected") == 20000)
+    }
+
+    @Test("an erasure request's batches wait for an unread slot like a rule's: --max-runtime leaves the person's rows and the request open; without the slot it is done, exactly")
+    func requestWaitsForSlot() throws {
+        let pair = try StandbyPair()
+        defer { pair.stop() }
+        let fixture = try EngineFixture.make("slotrequest", schemaSQL: SubjectSchema.sql + "\n" + HMACOracle.sql, port: pair.primaryPort)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(SubjectSchema.policy())
+        let keyFile = fixture.directory + "/pseudonym.key"
+        try Data((0..<32).map { UInt8($0 * 3) }).write(to: URL(fileURLWithPath: keyFile))
+        let primary = try pair.primary(fixture.database.name)
+        let comments = try fixture.database.count("SELECT count(*) FROM comments WHERE author_id = 9")
+        let others = try fixture.database.checksum("(SELECT t::text AS r FROM comments t WHERE author_id <> 9)")
+        let added = try fixture.retention(["request", "add", "--policy", policy, "--subject", "email=user9@example.com"])
+        #expect(added.status == 0, "\(added.stderr)")
+        try primary.execute("SELECT pg_create_logical_replication_slot('unread', 'test_decoding')")
+        try primary.execute("CREATE TABLE filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g")
+        let stopped = try fixture.retention(["run", "--policy", policy, "--pseudonym-key-file", keyFile, "--max-slot-lag", "1MB", "--max-runtime", "3s"])
+        #expect(stopped.status == 1, "\(stopped.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM comments WHERE author_id = 9") == comments)
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE status = 'open'") == 1)
+        try primary.execute("SELECT pg_drop_replication_slot('unread')")
+        let done = try fixture.retention(["run", "--policy", policy, "--pseudonym-key-file", keyFile, "--max-slot-lag", "1MB"])
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM comments WHERE author_id = 9") == 0)
+        #expect(try fixture.database.checksum("(SELECT t::text AS r FROM comments t WHERE author_id <> 9)") == others)
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE status = 'done'") == 1)
     }
 }

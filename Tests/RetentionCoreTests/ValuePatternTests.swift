@@ -44,4 +44,23 @@ struct ValuePatternTests {
         #expect(ValueKind.of("12345678") == nil)
         #expect(ValueKind.of("v1.2.3") == nil)
     }
+
+    @Test("inside values: e-mails and phone numbers in free text, documents and arrays; digits that are neither")
+    func inside() {
+        #expect(ValueKind.inside("Hej, kontakta mig på anna3@foretag.se.") == [.email])
+        #expect(ValueKind.inside(#"{"contact": {"channels": [{"value": "b.berg@example.se"}]}}"#) == [.email])
+        #expect(ValueKind.inside("{070-123 45 67,+46 70 765 43 21}") == [.phone])
+        #expect(ValueKind.inside("ring (08) 123 45 67 efter 17") == [.phone])
+        #expect(ValueKind.inside("pnr 811218-9876 enligt kunden") == [.personnummer])
+        #expect(ValueKind.inside("order 2024-01-05 10:30, total 1 250 kr, see @support") == [])
+        #expect(ValueKind.inside("mail me at foo@bar") == [])
+    }
+
+    @Test("dotted quads that could be versions are no IP addresses unless one of the sample cannot be")
+    func versions() {
+        #expect(ValuePatterns.isVersionLike("10.2.3.0"))
+        #expect(!ValuePatterns.isVersionLike("203.0.113.9"))
+        #expect(ValueSample.signal(["10.2.3.0", "10.2.4.1", "11.0.0.7"]) == nil)
+        #expect(ValueSample.signal(["10.0.0.1", "10.0.0.2", "203.0.113.9"]) == .sample(.ip, hits: 3, sampled: 3, inside: false))
+    }
 }

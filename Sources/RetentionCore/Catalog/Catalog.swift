@@ -33,6 +33,7 @@ public struct Catalog {
         }
         info.childrenOutsideWalk = try childrenOutsideWalk(oid)
         info.distribution = try distribution(oid)
+        info.materializedViews = try materializedViews(oid)
         return info
     }
 

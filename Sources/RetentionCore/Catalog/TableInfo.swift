@@ -37,6 +37,8 @@ public struct TableInfo: Sendable {
     public var childrenOutsideWalk: [Identifier] = []
     /// Where Citus keeps the rows; `.local` without Citus.
     public var distribution = Distribution.local
+    /// The materialized views that read the table, nearest first.
+    public var materializedViews: [MaterializedView] = []
 
     public func column(_ name: String) -> ColumnInfo? { columns.first { $0.name == name } }
 }

@@ -12,8 +12,8 @@ public enum NaturalHome: Sendable, Equatable {
     public var description: String {
         switch self {
         case let .pseudonymisation(owner): return "add it to \(owner)"
-        case let .subjectTarget(column, table): return "a subject target matching \(column) (references \(table.parts.joined(separator: ".")))"
-        case let .tenantRule(column, table): return "a rule with tenantColumn \(column) (references \(table.parts.joined(separator: ".")))"
+        case let .subjectTarget(column, table): return "a subject target matching \(column) (references \(table))"
+        case let .tenantRule(column, table): return "a rule with tenantColumn \(column) (references \(table))"
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Validators for personal values, with their check digits where they have one.
 enum ValuePatterns {
     /// The Luhn check over decimal `digits` (the last one is the check digit).
@@ -81,5 +83,62 @@ enum ValuePatterns {
         let rest = text.dropFirst(first == "+" ? 1 : 0)
         guard rest.allSatisfy({ $0.isASCII && ($0.isNumber || " -.()".contains($0)) }) else { return false }
         return (8...15).contains(rest.filter(\.isNumber).count)
+    }
+
+    /// A dotted quad whose parts are all below 100 (`10.2.3.0`): as likely a version as an address.
+    static func isVersionLike(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { Int($0).map { $0 < 100 } ?? false }
+    }
+
+    /// Bytes of an address's local part and of its domain (ASCII).
+    private static let localBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-".utf8)
+    private static let domainBytes = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-".utf8)
+    /// Bytes that group the digits of a number (`+`, space, dash, parentheses).
+    private static let groupingBytes = Set("+ -()".utf8)
+
+    /// Whether an e-mail address stands somewhere in `text`: around each `@`, the longest run of
+    /// address characters, without leading or trailing dots and dashes, checked by `isEmail`.
+    /// Works on UTF-8 bytes: addresses are matched in ASCII.
+    static func containsEmail(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "@") {
+            var start = index
+            while start > 0, localBytes.contains(bytes[start - 1]) { start -= 1 }
+            var end = index + 1
+            while end < bytes.count, domainBytes.contains(bytes[end]) { end += 1 }
+            while end > index + 1, bytes[end - 1] == UInt8(ascii: ".") || bytes[end - 1] == UInt8(ascii: "-") { end -= 1 }
+            while start < index, bytes[start] == UInt8(ascii: ".") { start += 1 }
+            if isEmail(String(decoding: bytes[start..<end], as: UTF8.self)) { return true }
+        }
+        return false
+    }
+
+    /// The runs of `text` made of digits and the characters that group them (`+`, spaces,
+    /// dashes, parentheses), trimmed of spaces and dashes at either end, that hold at least 8 digits.
+    static func numberRuns(_ text: String) -> [String] {
+        var runs: [String] = []
+        var start = 0
+        var digits = 0
+        let bytes = Array(text.utf8)
+        func close(at end: Int) {
+            if digits >= 8 {
+                var slice = bytes[start..<end]
+                while let first = slice.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "-") { slice = slice.dropFirst() }
+                while let last = slice.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "-") { slice = slice.dropLast() }
+                runs.append(String(decoding: slice, as: UTF8.self))
+            }
+            digits = 0
+        }
+        for (index, byte) in bytes.enumerated() {
+            if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                digits += 1
+            } else if !groupingBytes.contains(byte) {
+                close(at: index)
+                start = index + 1
+            }
+        }
+        close(at: bytes.count)
+        return runs
     }
 }

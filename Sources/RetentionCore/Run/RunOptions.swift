@@ -23,6 +23,9 @@ public struct RunOptions: Sendable {
     public var throttle = ThrottleLimits()
     /// `--analyze` or `--vacuum`: run after each rule that changed rows (never in a dry run).
     public var tableHygiene: TableHygiene?
+    /// `--refresh-views`: refresh the materialized views that read a table a rule changed, after
+    /// the rule (never in a dry run).
+    public var refreshViews = false
     /// The secret key for `hmac` pseudonyms.
     public var pseudonymKey: PseudonymKey?
     /// The time one batch transaction aims at; the engine sizes slices to it.

@@ -207,13 +207,14 @@ public struct Runner {
     }
 
     /// The lag views the throttle reads and, unless this is a dry run, the tables `--analyze` or
-    /// `--vacuum` will maintain must be open to the run's role: else the run would see no lag or
+    /// `--vacuum` will maintain and the views `--refresh-views` will refresh must be open to the run's role: else the run would see no lag or
     /// PostgreSQL would skip the tables with a mere warning.
     private func checkPrivileges(_ control: Connection, schema: Schema) throws {
         var problems = try ThrottleAccess.problems(options.throttle, connection: control)
-        if let hygiene = options.tableHygiene, !options.dryRun {
+        if !options.dryRun, options.tableHygiene != nil || options.refreshViews {
             let plans = selectedRules.compactMap { rule in schema.table(of: rule).map { RulePlan(rule: rule, table: $0, schema: schema) } }
-            problems += try TableHygiene.problems(hygiene, plans: plans, connection: control)
+            if let hygiene = options.tableHygiene { problems += try TableHygiene.problems(hygiene, plans: plans, connection: control) }
+            if options.refreshViews { problems += ViewRefresh.problems(plans: plans, schema: schema) }
         }
         guard problems.isEmpty else { throw RunError.usage(problems.joined(separator: "\n")) }
     }

@@ -404,6 +404,9 @@ final class Worker {
         if let hygiene = context.options.tableHygiene, result.affected > 0 {
             maintainTables(plan, hygiene, result: &result)
         }
+        if context.options.refreshViews, result.affected > 0 {
+            refreshViews(plan, result: &result)
+        }
         do {
             try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
         } catch {
@@ -435,6 +438,29 @@ final class Worker {
         }
         result.tableHygiene = hygiene
         result.tableHygieneMs = Int64(Date().timeIntervalSince(started) * 1000)
+    }
+
+    /// `--refresh-views` on the materialized views that read the tables the rule changed, timed
+    /// apart from the rule. Not started once the run is asked to stop; a failure is a warning.
+    private func refreshViews(_ plan: RulePlan, result: inout RuleResult) {
+        let views = ViewRefresh.views(of: plan, schema: context.schema)
+        guard !views.isEmpty else { return }
+        if let reason = context.stop.stopReason {
+            result.warnings.append("materialized views not refreshed: \(reason)")
+            return
+        }
+        let started = Date()
+        for view in views {
+            do {
+                try withRetry { connection in
+                    try ViewRefresh.refresh(view, connection: connection, statementTimeoutMilliseconds: context.options.statementTimeoutMilliseconds)
+                }
+                result.viewsRefreshed.append(view.identifier.description)
+            } catch {
+                result.warnings.append("REFRESH MATERIALIZED VIEW \(view.identifier) failed: \(Worker.describe(error))")
+            }
+        }
+        result.viewsRefreshMs = Int64(Date().timeIntervalSince(started) * 1000)
     }
 
     /// Whether any legal hold is in force (then a rule with a tenant column counts what it kept).

@@ -31,6 +31,10 @@ public struct RuleResult: Sendable {
     /// `--analyze` / `--vacuum`, when it ran after the rule, and its time (not in `durationMs`).
     public var tableHygiene: TableHygiene?
     public var tableHygieneMs: Int64 = 0
+    /// `--refresh-views`: the materialized views refreshed after the rule, and the time it took
+    /// (not in `durationMs`).
+    public var viewsRefreshed: [String] = []
+    public var viewsRefreshMs: Int64 = 0
     public var status: Status
     public var error: String?
     public var tenants: [TenantResult] = []

@@ -89,6 +89,8 @@ public struct RunReport: Sendable {
             ("throttledBy", .array(rule.throttledBy.map { .string($0.description) })),
             ("tableHygiene", .optionalString(rule.tableHygiene?.rawValue)),
             ("tableHygieneMs", .int(rule.tableHygieneMs)),
+            ("viewsRefreshed", .array(rule.viewsRefreshed.map(JSONValue.string))),
+            ("viewsRefreshMs", .int(rule.viewsRefreshMs)),
             ("status", .string(rule.status.rawValue)),
             ("error", .optionalString(rule.error)),
             ("tenants", .array(rule.tenants.map { tenant in

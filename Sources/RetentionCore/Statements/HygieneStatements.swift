@@ -1,12 +1,17 @@
 import Postgres
 
-/// The SQL of `--analyze` and `--vacuum`.
+/// The SQL of `--analyze`, `--vacuum` and `--refresh-views`.
 enum HygieneStatements {
     static func command(_ hygiene: TableHygiene, _ table: Identifier) -> String {
         switch hygiene {
         case .analyze: return "ANALYZE \(table.sql)"
         case .vacuum: return "VACUUM (ANALYZE) \(table.sql)"
         }
+    }
+
+    /// `--refresh-views`: refreshes `view`, CONCURRENTLY (readers go on) where its unique index allows.
+    static func refresh(_ view: MaterializedView) -> String {
+        "REFRESH MATERIALIZED VIEW \(view.refreshesConcurrently ? "CONCURRENTLY " : "")\(view.identifier.sql)"
     }
 
     /// Sets the session's `statement_timeout` to `$1`.

@@ -244,6 +244,12 @@ extension SchemaCheck {
                 warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "foreign key \"\(key.name)\" from \(key.referencing) has no index on (\(columns)): PostgreSQL scans \(key.referencing) for every row deleted from \(table.identifier); CREATE INDEX ON \(key.referencing.sql) (\(key.referencingColumns.map(Identifier.quote).joined(separator: ", ")))"))
             }
         }
+        for rule in policy.rules where rule.table != nil {
+            guard let table = schema.table(of: rule) else { continue }
+            for view in table.materializedViews {
+                warnings.append(PolicyProblem(rule: rule.name, key: "table", message: "\(table.identifier) feeds materialized view \(view.identifier): the rows this rule \(rule.removesRows ? "deletes" : "changes") stay in it until it is refreshed; run with --refresh-views (or REFRESH MATERIALIZED VIEW after each run)"))
+            }
+        }
         return warnings
     }
 }
