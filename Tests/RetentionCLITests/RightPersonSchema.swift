@@ -67,20 +67,16 @@ enum RightPersonSchema {
         """
 }
 
-/// A database with `RightPersonSchema`, its policy, and the pseudonym key.
+/// A database with `RightPersonSchema`, its policy, and the pseudonym key (a `SubjectFixture`).
 struct RightPersonFixture {
-    let engine: EngineFixture
-    let policy: String
-    let keyFile: String
-    let keyHex: String
+    let subjects: SubjectFixture
+    var engine: EngineFixture { subjects.engine }
+    var policy: String { subjects.policy }
+    var keyFile: String { subjects.keyFile }
+    var keyHex: String { subjects.keyHex }
 
     static func make(_ label: String, extraSQL: String = "", policy: String = RightPersonSchema.policy()) throws -> RightPersonFixture {
-        let engine = try EngineFixture.make(label, schemaSQL: RightPersonSchema.sql + "\n" + extraSQL + "\n" + HMACOracle.sql)
-        let path = try engine.writePolicy(policy)
-        let key = (0..<32).map { UInt8(($0 * 53 + 7) % 256) }
-        let keyFile = engine.directory + "/pseudonym.key"
-        try Data(key).write(to: URL(fileURLWithPath: keyFile))
-        return RightPersonFixture(engine: engine, policy: path, keyFile: keyFile, keyHex: key.map { String(format: "%02x", $0) }.joined())
+        RightPersonFixture(subjects: try SubjectFixture.make(label, schemaSQL: RightPersonSchema.sql, extraSQL: extraSQL, policy: policy))
     }
 
     var database: TestDatabase { engine.database }

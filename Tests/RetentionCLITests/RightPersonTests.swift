@@ -346,4 +346,47 @@ struct RightPersonTests {
         #expect(try db.checksum("(SELECT t::text AS r FROM comments t)") == everything)
         #expect(try db.count("SELECT count(*) FROM users WHERE id = 7 AND pseudonymised_at IS NULL") == 1)
     }
+
+    @Test("a person's rows in months a detach rule archived are extracted and erased with the live ones; everyone else's archived rows stay")
+    func archivedPartitions() throws {
+        let activity = """
+            {"name": "user-activity", "category": "Usage and log data", "table": "activity", "match": {"user_id": "id"}, "action": "delete"},
+            """
+        let rule = """
+            {"name": "old-activity", "table": "activity", "due": {"after": "12 months", "from": "created_at"}, "action": "delete", "partitions": "detach"}
+            """
+        let fixture = try RightPersonFixture.make("rparchive", extraSQL: """
+            CREATE TABLE activity (id bigint NOT NULL, user_id bigint NOT NULL, created_at timestamptz NOT NULL, what text,
+                                   PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+            DO $$ BEGIN FOR m IN 0..23 LOOP
+                EXECUTE format('CREATE TABLE %I PARTITION OF activity FOR VALUES FROM (%L) TO (%L)', 'activity_' || to_char(date '2024-06-01' + m * interval '1 month', 'YYYY_MM'),
+                               date '2024-06-01' + m * interval '1 month', date '2024-06-01' + (m + 1) * interval '1 month');
+            END LOOP; END $$;
+            INSERT INTO activity SELECT g, 1 + g % 62, timestamptz '2024-06-01' + g * interval '37 minutes', 'did ' || g FROM generate_series(1, 24000) g
+                WHERE timestamptz '2024-06-01' + g * interval '37 minutes' < '2026-06-01';
+            """, policy: RightPersonSchema.policy(rules: rule, targets: activity + RightPersonSchema.targets))
+        defer { fixture.drop() }
+        let db = fixture.database
+        let archive = try fixture.run(["--no-requests", "--as-of", "2026-06-01T00:00:00Z"])
+        #expect(archive.status == 0, "\(archive.stderr)")
+        let archived = try db.connect().execute("""
+            SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'retention_archive' AND c.relkind = 'r' ORDER BY 1
+            """).rows.map { try $0.text(0) }
+        #expect(archived.count >= 10, "\(archived)")
+        let union = "(" + (["activity"] + archived).map { "SELECT id, user_id FROM \($0)" }.joined(separator: " UNION ALL ") + ")"
+        let person = try db.count("SELECT count(*) FROM \(union) a WHERE user_id = 7")
+        let inArchive = person - (try db.count("SELECT count(*) FROM activity WHERE user_id = 7"))
+        #expect(inArchive > 0)
+        let others = try db.checksum("(SELECT a::text AS r FROM \(union) a WHERE user_id <> 7)")
+        let extract = try fixture.extract("email=p7@example.com")
+        #expect(extract["user-activity"]?.count == Int(person))
+        let (id, _) = try fixture.add("email=p7@example.com")
+        let processed = try fixture.run(["--request", id])
+        #expect(processed.status == 0, "\(processed.stderr)")
+        #expect(try db.count("SELECT count(*) FROM \(union) a WHERE user_id = 7") == 0)
+        #expect(try db.checksum("(SELECT a::text AS r FROM \(union) a WHERE user_id <> 7)") == others)
+        #expect(try fixture.reported(id).targets["user-activity"]?.int("affected") == person)
+        #expect(try fixture.status(id) == "done")
+    }
 }

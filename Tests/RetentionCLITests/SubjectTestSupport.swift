@@ -11,8 +11,9 @@ struct SubjectFixture {
     /// The key's bytes as a bytea literal, for `expected_hmac`.
     let keyHex: String
 
-    static func make(_ label: String, extraSQL: String = "", policy: String = SubjectSchema.policy()) throws -> SubjectFixture {
-        let engine = try EngineFixture.make(label, schemaSQL: SubjectSchema.sql + "\n" + extraSQL + "\n" + HMACOracle.sql)
+    static func make(_ label: String, schemaSQL: String = SubjectSchema.sql, extraSQL: String = "",
+                     policy: String = SubjectSchema.policy()) throws -> SubjectFixture {
+        let engine = try EngineFixture.make(label, schemaSQL: schemaSQL + "\n" + extraSQL + "\n" + HMACOracle.sql)
         let path = try engine.writePolicy(policy)
         let key = (0..<32).map { UInt8(($0 * 37 + 11) % 256) }
         let keyFile = engine.directory + "/pseudonym.key"

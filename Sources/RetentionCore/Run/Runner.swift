@@ -122,7 +122,9 @@ public struct Runner {
             if !options.dryRun { try checkStateDirectory(control) }
             return validation
         }
-        let subjectTargets = try policy.subjects.map { _ in try SubjectTargets(policy: policy, schema: validation.schema) }
+        let subjectTargets = try policy.subjects.map { _ in
+            try runLock.withConnection { try SubjectTargets.load(policy: policy, schema: validation.schema, connection: $0) }
+        }
         let requests = try runLock.withConnection { try requestsToProcess($0, subjects: subjectTargets) }
         let chainStart = try state.reports.lastLink()
         let runID = UUID().uuidString.lowercased()

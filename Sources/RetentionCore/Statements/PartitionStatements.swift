@@ -135,7 +135,9 @@ enum PartitionStatements {
     /// Whether the database has the records of migration 006 (`validate` may run before `migrate`).
     /// And whether the connected role may read them.
     static let recordsHaveTables = """
-        SELECT CASE WHEN pg_catalog.to_regclass('retention.partition_removals') IS NULL THEN false
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = 'retention')
+                      OR NOT pg_catalog.has_schema_privilege('retention', 'USAGE') THEN false
+               WHEN pg_catalog.to_regclass('retention.partition_removals') IS NULL THEN false
                ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
                             WHERE attrelid = 'retention.partition_removals'::regclass AND attname = 'table_oid')
                     AND pg_catalog.has_table_privilege('retention.partition_removals', 'SELECT') END

@@ -77,7 +77,8 @@ enum SubjectStatements {
     /// needs UPDATE privilege, which a delete target's grants lack): the change itself locks
     /// them and re-checks, on the row it locked, that its `match` columns and the actionable
     /// conditions still hold.
-    static func batch(_ plan: SubjectTargetPlan, values: SubjectValues, runID: String, limit: Int) -> (sql: String, parameters: [String?]) {
+    /// `relation`: the table or one of its archived leaves.
+    static func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, runID: String, limit: Int) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let keys = plan.keyNames.joined(separator: ", ")
         let actionable = [plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" }].compactMap { $0 }
@@ -85,11 +86,11 @@ enum SubjectStatements {
         let columns = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) AS \($1)" } + ["\(plan.matchedText("r")) AS matched"]
         let condition = " WHERE " + (["NOT m.ambiguous"] + actionable).joined(separator: " AND ")
         let pairs = """
-            SELECT m.request_id, \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder))\(condition) \
+            SELECT m.request_id, \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder, in: relation.sql))\(condition) \
             ORDER BY m.request_id LIMIT \(builder.bind(String(limit)))::bigint
             """
         let recheck = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) = p.\($1)" } + ["\(plan.matchedText("r")) = p.matched"] + actionable
-        let table = "\(plan.table.identifier.sql) r"
+        let table = "\(relation.sql) r"
         let change: String
         switch plan.target.action {
         case .delete, .keep:
@@ -187,7 +188,7 @@ extension SubjectStatements {
         let keeping = keepingKeys(plan)
         guard plan.target.erases, !keeping.isEmpty else { return nil }
         var builder = SQLBuilder()
-        let rows = plan.personRows(values, &builder)
+        let rows = plan.personRows(values, &builder, in: plan.table.identifier.sql)
         let conditions = ["NOT m.ambiguous", plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" },
                           "(" + keeping.map { plan.referencedPredicate($0, "r") }.joined(separator: " OR ") + ")"].compactMap { $0 }
         let key = "ARRAY[" + plan.table.primaryKey.map { "\(plan.column($0, "r"))::text" }.joined(separator: ", ") + "]"

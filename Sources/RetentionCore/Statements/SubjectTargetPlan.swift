@@ -18,10 +18,14 @@ public struct SubjectTargetPlan: Sendable {
     /// The subject table's columns that `match` names, by name: the type the person's values
     /// were written out from.
     let subjectColumns: [String: ColumnInfo]
+    /// Partitions detached from the table that still exist (`ArchivedLeaves`): a `detach` rule
+    /// moved whole months there with every column, so the person's rows there are theirs too.
+    public let archivedLeaves: [Identifier]
 
-    public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema) {
+    public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema, archivedLeaves: [Identifier] = []) {
         self.target = target
         self.table = table
+        self.archivedLeaves = archivedLeaves
         let subjectTable = policy.subjects.flatMap { schema.tables[$0.table] }
         subjectColumns = Dictionary(target.match.compactMap { match in
             subjectTable?.column(match.subjectColumn).map { (match.subjectColumn, $0) }
@@ -51,8 +55,9 @@ public struct SubjectTargetPlan: Sendable {
     /// row was found only through ambiguous values (`m.ambiguous`: not the person's row). A row
     /// is found when a `match` column holds one of the person's values of its subject column,
     /// compared in the target column's own type, without loss.
-    func personRows(_ values: SubjectValues, _ builder: inout SQLBuilder) -> String {
-        let table = self.table.identifier.sql
+    /// `relation`: where the rows are read, by default the table and its archived leaves.
+    func personRows(_ values: SubjectValues, _ builder: inout SQLBuilder, in relation: String? = nil) -> String {
+        let table = relation ?? rows
         let joins = target.match.compactMap { match -> String? in
             guard let column = self.table.column(match.column) else { return nil }
             let typed = values.typed(match, target: target.name, as: column, from: subjectColumns[match.subjectColumn], &builder)
@@ -68,6 +73,17 @@ public struct SubjectTargetPlan: Sendable {
             (SELECT p.request_id, \(names), bool_and(p.ambiguous) AS ambiguous FROM (\(pairs)) p GROUP BY p.request_id, \(names)) m \
             JOIN \(table) r ON \(primaryKey("r")) = (\(keyNames.map { "m.\($0)" }.joined(separator: ", ")))
             """
+    }
+
+    /// The relations that hold the target's rows: the table, then its archived leaves.
+    var relations: [Identifier] { [table.identifier] + archivedLeaves }
+
+    /// The target's rows as one relation: the table, or with archived leaves the union of all
+    /// (the table's columns by name: a detached leaf may order them otherwise).
+    var rows: String {
+        guard !archivedLeaves.isEmpty else { return table.identifier.sql }
+        let columns = table.columns.map { Identifier.quote($0.name) }.joined(separator: ", ")
+        return "(" + relations.map { "SELECT \(columns) FROM \($0.sql)" }.joined(separator: " UNION ALL ") + ")"
     }
 
     /// For a pseudonymise target, its rows still to be done: unmarked, or marked by another rule

@@ -23,7 +23,7 @@ public struct RegisterExtract: Sendable {
             throw RequestBook.RequestError.unknownSubjectColumn(given.column, columns: subjects.columns)
         }
         let schema = try Schema.load(for: policy, connection: connection)
-        let targets = try SubjectTargets(policy: policy, schema: schema)
+        let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection)
         try RequestBook.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
         let column = given.column
         let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.given(column: column)))

@@ -17,7 +17,7 @@ public struct RequestPlan: Sendable {
         guard let request = try ErasureRequest.find(requestID, connection) else { throw RequestBook.RequestError.noSuchRequest(requestID) }
         guard request.status == .open else { throw RequestBook.RequestError.notOpen(requestID, request.status) }
         let schema = try Schema.load(for: policy, connection: connection)
-        let targets = try SubjectTargets(policy: policy, schema: schema)
+        let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection)
         let values = targets.values(for: [request])
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

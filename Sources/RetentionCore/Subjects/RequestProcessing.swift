@@ -268,6 +268,15 @@ struct RequestProcessing {
     /// entries were written stops the group before its next batch (its requests fail, and stay
     /// open), so that no erasure goes unrecorded.
     private func erase(_ plan: SubjectTargetPlan, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
+        for relation in plan.relations {
+            guard try erase(plan, in: relation, values: values, ledgerFile: ledgerFile, session) else { return false }
+        }
+        return true
+    }
+
+    /// The batches of one relation of the target: its table or an archived leaf.
+    private func erase(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
+                       _ session: Session) throws -> Bool {
         var limit = session.limits[plan.target.name] ?? context.options.batchSize ?? 1000
         defer { session.limits[plan.target.name] = limit }
         let throttle = context.throttle
@@ -276,7 +285,7 @@ struct RequestProcessing {
             if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return false }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }
-            let batch = SubjectStatements.batch(plan, values: values, runID: context.runID, limit: limit)
+            let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
             let started = Date()
             let taken = try session.execute { try $0.execute(batch.sql, batch.parameters).int64() }
             if taken < Int64(limit) { return true }

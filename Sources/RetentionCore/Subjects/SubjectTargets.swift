@@ -8,8 +8,20 @@ public struct SubjectTargets: Sendable {
     /// Every target's plan, in the order a request works through them.
     public let plans: [SubjectTargetPlan]
 
-    /// Nil (with the policy error) when the schema does not fit the policy: `validate` says why.
-    public init(policy: Policy, schema: Schema) throws {
+    /// The targets with the archived leaves of their tables (`ArchivedLeaves`), as requests and
+    /// extracts read them.
+    public static func load(policy: Policy, schema: Schema, connection: Connection) throws -> SubjectTargets {
+        var archived: [Identifier: [Identifier]] = [:]
+        for target in policy.subjects?.targets ?? [] {
+            guard let table = schema.table(of: target), table.kind == .partitioned, archived[table.identifier] == nil else { continue }
+            archived[table.identifier] = try ArchivedLeaves.of(parent: table.identifier, connection: connection)
+        }
+        return try SubjectTargets(policy: policy, schema: schema, archived: archived)
+    }
+
+    /// Throws the policy error when the schema does not fit the policy: `validate` says why.
+    /// `archived`: the archived leaves of each target's table.
+    public init(policy: Policy, schema: Schema, archived: [Identifier: [Identifier]] = [:]) throws {
         guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
         let problems = SubjectSchemaCheck.problems(subjects, policy: policy, schema: schema)
         guard problems.isEmpty, let subjectTable = schema.tables[subjects.table] else { throw PolicyError(problems: problems) }
@@ -17,7 +29,9 @@ public struct SubjectTargets: Sendable {
         self.subjects = subjects
         self.subjectTable = subjectTable
         plans = ordered.compactMap { target in
-            schema.table(of: target).map { SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema) }
+            schema.table(of: target).map {
+                SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema, archivedLeaves: archived[$0.identifier] ?? [])
+            }
         }
     }
 
