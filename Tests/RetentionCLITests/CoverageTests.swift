@@ -195,7 +195,7 @@ struct CoverageTests {
             "public.actor.first_name", "public.actor.last_name",
             "public.address.address", "public.address.address2", "public.address.postal_code", "public.address.phone",
             "public.customer.first_name", "public.customer.last_name", "public.customer.email",
-            "public.staff.first_name", "public.staff.last_name", "public.staff.email", "public.staff.username",
+            "public.staff.first_name", "public.staff.last_name", "public.staff.email", "public.staff.username", "public.staff.picture",
         ], "\(result.stdout)")
         let hits = Set(found).intersection(personal).count
         print("Pagila: precision \(hits)/\(found.count), recall \(hits)/\(personal.count)")

@@ -21,6 +21,9 @@ struct CoverageWordsTests {
         #expect(NameWords.match("name", table: "products") == nil)
         #expect(NameWords.match("first_name", table: "actor")?.word == "first_name")
         #expect(NameWords.match("postal_code", table: "address")?.word == "postalcode")
+        #expect(NameWords.match("picture", table: "staff")?.kind == .photo)
+        #expect(NameWords.match("profile_picture", table: "accounts")?.kind == .photo)
+        #expect(NameWords.match("picture", table: "products") == nil)
     }
 
     @Test("Swedish and English compounds: epostadress, mejl, telefonnr, mobilnr, personnr, emailaddress, phonenumber, social_security_number")

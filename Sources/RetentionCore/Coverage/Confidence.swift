@@ -19,7 +19,7 @@ public enum Confidence: String, Sendable, Comparable {
         guard let signal = signals.first else { return .low }
         switch signal {
         case .type, .comment: return .high
-        case let .name(word, _): return NameWords.qualified.contains(word) ? .low : .medium
+        case let .name(word, _): return NameWords.qualified[word] != nil ? .low : .medium
         case let .sample(_, hits, sampled, _): return hits * 10 >= sampled * 8 ? .high : .medium
         }
     }

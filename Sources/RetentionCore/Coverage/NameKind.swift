@@ -1,6 +1,6 @@
 /// What a word of a column's name says the column holds, and so which types can hold it.
 enum NameKind: Equatable {
-    case email, phone, ipAddress, personName, address, birth, nationalID, payment, gender
+    case email, phone, ipAddress, personName, photo, address, birth, nationalID, payment, gender
     case special(SpecialCategory)
 
     /// The special category, for a word that names one.
@@ -15,7 +15,7 @@ enum NameKind: Equatable {
     func fits(_ type: ColumnType) -> Bool {
         switch self {
         case .special: return true
-        case .email, .personName, .address: return ![.number, .time, .boolean].contains(type)
+        case .email, .personName, .photo, .address: return ![.number, .time, .boolean].contains(type)
         case .phone, .ipAddress, .nationalID, .payment: return ![.time, .boolean].contains(type)
         case .birth: return type != .boolean
         case .gender: return type != .time

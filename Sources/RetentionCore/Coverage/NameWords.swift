@@ -33,12 +33,16 @@ enum NameWords {
         return words
     }()
 
-    /// Words that are personal only alone or after a word of `personQualifiers` (`name`, not `domain_name`).
-    static let qualified: Set<String> = ["name", "namn"]
+    /// Words that are personal only alone in a table of people or after a word of
+    /// `personQualifiers` (`users.name`, `profile_picture`; not `domain_name`, `products.picture`).
+    static let qualified: [String: NameKind] = [
+        "name": .personName, "namn": .personName,
+        "picture": .photo, "photo": .photo, "avatar": .photo, "portrait": .photo, "image": .photo, "foto": .photo, "bild": .photo,
+    ]
 
     static let personQualifiers: Set<String> = [
         "first", "last", "full", "given", "family", "middle", "display", "user", "customer", "contact",
-        "person", "maiden", "nick", "sur", "for", "efter", "kund", "billing", "shipping",
+        "person", "maiden", "nick", "sur", "for", "efter", "kund", "billing", "shipping", "profile", "profil",
     ]
 
     /// Last words that make a column a reference, a count or a fact about the data, not the data
@@ -74,9 +78,9 @@ enum NameWords {
         }
         for (index, word) in words.enumerated() {
             if let kind = personal[word] { return accepted(word, kind) }
-            if qualified.contains(word) {
-                if index > 0, personQualifiers.contains(words[index - 1]) { return accepted(words[index - 1] + "_" + word, .personName) }
-                if index == 0, !personTables.isDisjoint(with: split(table)) { return accepted(word, .personName) }
+            if let kind = qualified[word] {
+                if index > 0, personQualifiers.contains(words[index - 1]) { return accepted(words[index - 1] + "_" + word, kind) }
+                if index == 0, !personTables.isDisjoint(with: split(table)) { return accepted(word, kind) }
             }
             for length in [3, 2] where index + 1 >= length {
                 let joined = words[(index + 1 - length)...index].joined()
