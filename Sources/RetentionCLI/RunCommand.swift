@@ -25,7 +25,7 @@ enum RunCommand {
             CommonOptions.migrationsDir,
             .value("pause", "MS", "sleep MS milliseconds between batches"),
             CommonOptions.policy, CommonOptions.pseudonymKeyFile,
-            .flag("no-requests", "process no erasure requests (default: the open ones, after the rules)"),
+            .flag("no-requests", "process no erasure requests (default: every open one, before the rules)"),
             .flag("refresh-views", "refresh the materialized views that read a table a rule changed, after the rule"),
             .value("report", "FILE", "also write the JSON report to FILE"),
             .value("request", "ID", "process only erasure request ID, and no rules"),
