@@ -42,8 +42,11 @@ struct RequestProcessing {
     /// Processes `requests`. One that the policy cannot answer (`SubjectTargets.problem`) is
     /// not touched: it stays open with the reason, and fails the run.
     func run(_ requests: [ErasureRequest]) -> [RequestResult] {
-        let problems = requests.compactMap { request in targets.problem(for: request).map { (request, $0) } }
-        let answerable = requests.filter { targets.problem(for: $0) == nil }
+        var problems: [(ErasureRequest, String)] = []
+        var answerable: [ErasureRequest] = []
+        for request in requests {
+            if let problem = targets.problem(for: request) { problems.append((request, problem)) } else { answerable.append(request) }
+        }
         var results = problems.map { RequestResult(request: $0.0, status: .open, outcome: .failed($0.1)) }
         if !problems.isEmpty, !context.options.dryRun {
             do {
