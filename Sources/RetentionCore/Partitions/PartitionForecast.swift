@@ -15,7 +15,7 @@ public enum PartitionForecast {
     public static func today(_ policy: Policy, schema: Schema, connection: Connection) throws -> [RuleForecast] {
         let rules = policy.rules.filter(\.partitions.removesPartitions)
         guard !rules.isEmpty else { return [] }
-        try connection.execute(PartitionStatements.sessionZone, [policy.timeZone])
+        try PolicyTime.enterSession(policy.timeZone, connection)
         let covered = schema.tablesEmptied(by: policy.rules)
         return try rules.compactMap { rule -> RuleForecast? in
             guard let table = schema.table(of: rule) else { return nil }

@@ -12,9 +12,7 @@ public enum CutoffQuery {
     public static func sql(align: YearAlignment?, financialYearStartMonth: Int) -> String {
         let cutoff = "($1::timestamptz - $2::interval)"
         guard let align else { return "SELECT \(cutoff), \(cutoff)" }
-        let shift = align == .calendarYearEnd ? 0 : financialYearStartMonth - 1
-        let lastInstant = "(\(cutoff) - interval '1 microsecond')"
-        let yearStart = "(date_trunc('year', \(lastInstant) - interval '\(shift) months') + interval '\(shift) months')"
-        return "SELECT \(cutoff), \(yearStart)"
+        let shift = YearAlignmentSQL.shift(align, financialYearStartMonth: financialYearStartMonth)
+        return "SELECT \(cutoff), \(YearAlignmentSQL.yearStart(of: "(\(cutoff) - interval '1 microsecond')", shift: shift))"
     }
 }

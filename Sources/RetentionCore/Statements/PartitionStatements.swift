@@ -170,9 +170,6 @@ enum PartitionStatements {
         ORDER BY 1, 2
         """
 
-    /// Sets the session's time zone to `$1`, in which bounds of `date` and `timestamp` keys are read.
-    static let sessionZone = "SELECT set_config('TimeZone', $1, false)"
-
     /// The schema pg_partman is installed in, when it is.
     static let partmanSchema = """
         SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace

@@ -114,16 +114,10 @@ enum SubjectStatements {
     /// at the end of its year when aligned) and the rule's period; the latest anchor plus the
     /// period is the last day the rows are kept.
     private static func keptUntilAnchor(_ plan: SubjectTargetPlan, policy: Policy) -> (sql: String, after: String)? {
-        guard case let .keep(untilRule?) = plan.target.action, let rule = policy.rule(named: untilRule) else { return nil }
-        let shift = rule.due.align == .financialYearEnd ? policy.financialYearStartMonth - 1 : 0
-        let anchors = rule.due.anchors.compactMap { anchor -> String? in
-            guard case let .column(name) = anchor else { return nil }
-            let value = "\(plan.column(name, "r"))::timestamptz"
-            guard rule.due.align != nil else { return value }
-            return "(date_trunc('year', \(value) - interval '\(shift) months') + interval '\(shift) months' + interval '1 year')"
-        }
-        guard !anchors.isEmpty else { return nil }
-        return (anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))", rule.due.after.intervalText)
+        guard case let .keep(untilRule?) = plan.target.action, let rule = policy.rule(named: untilRule),
+              let anchor = YearAlignmentSQL.anchor(rule, financialYearStartMonth: policy.financialYearStartMonth,
+                                                   column: { "\(plan.column($0, "r"))::timestamptz" }, terminatedAt: nil) else { return nil }
+        return (anchor, rule.due.after.intervalText)
     }
 
     /// Stores the values of the people of `resolution`'s requests and marks them resolved.

@@ -102,20 +102,10 @@ extension TerminationPlan {
         let rule = plan.rule
         var builder = SQLBuilder()
         let after = "\(builder.bind(rule.due.after.intervalText))::interval"
-        let shift = rule.due.align == .financialYearEnd ? policy.financialYearStartMonth - 1 : 0
-        func aligned(_ value: String) -> String {
-            guard rule.due.align != nil else { return value }
-            return "(date_trunc('year', \(value) - interval '\(shift) months') + interval '\(shift) months' + interval '1 year')"
-        }
-        var anchors: [String] = []
-        for anchor in rule.due.anchors {
-            switch anchor {
-            case let .column(name): anchors.append(aligned("\(plan.column(name, "r"))::timestamptz"))
-            case .tenantTerminatedAt: anchors.append(aligned("\(builder.bind(terminatedAt))::timestamptz"))
-            case .fileModified: break
-            }
-        }
-        let anchor = anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))"
+        let readsTermination = rule.due.anchors.contains { if case .tenantTerminatedAt = $0 { true } else { false } }
+        let terminated = readsTermination ? "\(builder.bind(terminatedAt))::timestamptz" : nil
+        let anchor = YearAlignmentSQL.anchor(rule, financialYearStartMonth: policy.financialYearStartMonth,
+                                             column: { "\(plan.column($0, "r"))::timestamptz" }, terminatedAt: terminated) ?? "NULL::timestamptz"
         var conditions = [plan.tenantKey.equals(plan.column(rule.tenantColumn!, "r"), text: builder.bind(tenant))]
         if case let .pseudonymise(spec) = rule.action { conditions.append("\(plan.column(spec.marker, "r")) IS NULL") }
         let yearStart = "((s.due_at - interval '1 microsecond' - \(after)) - interval '1 year')"
