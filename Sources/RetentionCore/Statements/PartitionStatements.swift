@@ -136,13 +136,13 @@ enum PartitionStatements {
         WHERE table_oid = $1::oid AND state = 'detached' ORDER BY detached_at
         """
 
-    /// Whether the database has the records of migration 006 (`validate` may run before `migrate`).
-    /// And whether the connected role may read them.
+    /// Whether the database has the records of migration 006 (`validate` may run before `migrate`)
+    /// and the connected role may read them (found by name in the catalog, which needs no privilege).
     static let recordsHaveTables = """
-        SELECT CASE WHEN pg_catalog.to_regclass('retention.partition_removals') IS NULL THEN false
-               ELSE EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-                            WHERE attrelid = 'retention.partition_removals'::regclass AND attname = 'table_oid')
-                    AND pg_catalog.has_table_privilege('retention.partition_removals', 'SELECT') END
+        SELECT coalesce((SELECT pg_catalog.has_schema_privilege(n.oid, 'USAGE') AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+                                AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'table_oid')
+                         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = 'retention' AND c.relname = 'partition_removals'), false)
         """
 
     /// Records that no run finishes by itself: partitions not finished whose table is not one of
