@@ -516,7 +516,7 @@ struct PartitionTests {
         #expect(result.status != 0, "\(result.stdout)")
         let rule = try fixture.ruleReport("logs")
         #expect(rule["status"] as? String == "failed")
-        #expect((rule["error"] as? String ?? "").contains("500 due rows of public.logs that were there when the rule started are still there"), "\(rule)")
+        #expect((rule["error"] as? String ?? "").contains("500 due rows in public.logs_late, which hold rows of public.logs but which the rule did not walk"), "\(rule)")
         // The parent's own heap was walked; the child's rows stay (plain SQL on parent and child).
         #expect(try database.count("SELECT count(*) FROM ONLY logs") == 0)
         #expect(try database.count("SELECT count(*) FROM logs_late") == 500)

@@ -113,11 +113,24 @@ struct PartitionRemoval {
     private func remove(_ leaf: PartitionLeaf, _ connection: Connection, into outcome: inout Outcome) throws {
         let name = leaf.identifier.description
         let removal = PartitionRemovalKind(plan.rule.partitions)
-        // A retry after a lost reply: the detach may have committed.
-        let recorded = try connection.execute(PartitionStatements.recordedRows, [context.runID, name]).rows.first
+        // A retry after a lost reply: the detach, or also the drop or move, may have committed.
+        let recorded = try connection.execute(PartitionStatements.recorded, [context.runID, name]).rows.first
         var record = DetachedRecord(runID: context.runID, name: name, rows: try recorded.map { try $0.int64(0) } ?? 0,
                                     removal: removal, oid: recorded?[1])
         var removed = PartitionOutcome(name: name, rows: record.rows, removal: removal)
+        switch recorded?[2] {
+        case "finished":
+            removed.archivedAs = recorded?[3]
+            countDetached(removed, leaf, into: &outcome)
+            outcome.partitions.append(removed)
+            return
+        case "left":
+            countDetached(removed, leaf, into: &outcome)
+            outcome.warnings.append(leftWarning(record, recorded?[4] ?? ""))
+            return
+        default:
+            break
+        }
         if recorded == nil {
             var tries = 0
             while true {
@@ -167,9 +180,7 @@ struct PartitionRemoval {
                 }
             }
         }
-        // Its rows left the table with the detach, which committed.
-        outcome.rows += removed.rows
-        outcome.removedLeaves.insert(leaf.identifier)
+        countDetached(removed, leaf, into: &outcome)
         let started = Date()
         let finished = try finish(record, connection)
         outcome.durations.append(Date().timeIntervalSince(started))
@@ -180,6 +191,13 @@ struct PartitionRemoval {
         case let .left(reason):
             outcome.warnings.append(leftWarning(record, reason))
         }
+    }
+
+    /// Counts a detached partition's rows into the run's (they left the table with the detach,
+    /// which committed), once however often its step was retried.
+    private func countDetached(_ removed: PartitionOutcome, _ leaf: PartitionLeaf, into outcome: inout Outcome) {
+        guard outcome.removedLeaves.insert(leaf.identifier).inserted else { return }
+        outcome.rows += removed.rows
     }
 
     /// The lock timeout of a removal's transactions: half the batches'.

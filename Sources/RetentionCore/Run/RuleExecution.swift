@@ -77,8 +77,8 @@ struct RuleExecution: Sendable {
     /// A slice was left unfinished because the run was asked to stop.
     var leftRows = false
     var failure: String?
-    /// `MissedRows.startMarker` as the rule started, where the guard applies.
-    var missedRowsMarker: String?
+    /// What `MissedRows` compares with when the rule ends, where the guard applies.
+    var missedRowsBaseline: MissedRows.Baseline?
     var startedAt = Date()
 
     init(index: Int, rule: Rule, plan: RulePlan?) {

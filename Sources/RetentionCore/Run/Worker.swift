@@ -102,7 +102,9 @@ final class Worker {
                 $0.ledgerFile = ledgerFile
                 $0.cursors = cursors
                 $0.failure = failure
-                $0.missedRowsMarker = missedRowsMarker
+                $0.missedRowsBaseline = missedRowsMarker.map {
+                    MissedRows.Baseline(marker: $0, walked: Set(plan.table.leaves).union(partitions.removedLeaves))
+                }
                 $0.state = .running
             }
         } catch {
@@ -369,11 +371,11 @@ final class Worker {
                 failure = Worker.describe(error)
             }
         }
-        if failure == nil, !interrupted, !execution.skippedLockedRows, let marker = execution.missedRowsMarker {
+        if failure == nil, !interrupted, !execution.skippedLockedRows, let baseline = execution.missedRowsBaseline {
             do {
-                let missed = try withRetry { connection in try MissedRows.count(plan, bounds: bounds, startMarker: marker, connection: connection) }
-                if missed > 0 {
-                    failure = "\(missed) due rows of \(plan.table.identifier) that were there when the rule started are still there after its batches: the batches did not reach them (a kind of table the engine does not walk?)"
+                let missed = try withRetry { connection in try MissedRows.count(plan, bounds: bounds, baseline: baseline, connection: connection) }
+                if missed.rows > 0 {
+                    failure = "\(missed.rows) due rows in \(missed.relations.map(\.description).joined(separator: ", ")), which hold rows of \(plan.table.identifier) but which the rule did not walk (a table that inherits from it, a foreign or newly attached partition), were there when the rule started and are still there"
                 }
             } catch {
                 failure = Worker.describe(error)

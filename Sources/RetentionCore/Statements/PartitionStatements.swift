@@ -99,8 +99,12 @@ enum PartitionStatements {
         WHERE n.nspname = $1 AND t.typname = ANY($2::text[])
         """
 
-    /// The rows recorded for partition `$2` detached by run `$1`, if it was, and its oid.
-    static let recordedRows = "SELECT rows, partition_oid::text FROM retention.partition_removals WHERE run_id = $1::uuid AND partition_name = $2"
+    /// The record of partition `$2` detached by run `$1`, if it was: rows, oid, state, archive
+    /// name, why it was left.
+    static let recorded = """
+        SELECT rows, partition_oid::text, state, archived_name, note FROM retention.partition_removals
+        WHERE run_id = $1::uuid AND partition_name = $2
+        """
 
     /// Records a partition detached by run `$1`: policy `$2`, rule `$3`, partition `$4` (oid `$8`),
     /// its parent `$5`, rows `$6`, what is done with it `$7`, the rule's table `$9` (oid `$10`).
