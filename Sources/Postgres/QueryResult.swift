@@ -14,6 +14,15 @@ public struct QueryResult: Sendable {
         self.affectedRows = affectedRows
     }
 
+    /// The only row of a result that must have exactly one (an aggregate, `SELECT` of
+    /// expressions), checked rather than trusted.
+    public func onlyRow() throws -> [String?] {
+        guard rows.count == 1 else {
+            throw PostgresError(kind: .unexpectedResult, message: "expected one row, got \(rows.count)")
+        }
+        return rows[0]
+    }
+
     /// The single value of a one-row, one-column result.
     public func scalar() throws -> String? {
         guard rows.count == 1, columns.count == 1 else {

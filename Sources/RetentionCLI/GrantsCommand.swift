@@ -25,7 +25,7 @@ enum GrantsCommand {
         let connection = try Commands.connect(arguments)
         let validation = try PolicyValidation.validate(policy, connection: connection, checkRowSecurity: false)
         guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
-        let row = try connection.execute("SELECT current_database(), current_setting('server_version_num')").rows[0]
+        let row = try connection.execute("SELECT current_database(), current_setting('server_version_num')").onlyRow()
         var script = GrantScript(policy: policy, schema: validation.schema, role: arguments.value("role") ?? "retention_engine",
                                  database: try row.text(0))
         script.monitorsStandbys = try CommonOptions.throttle(arguments).replicaLagSeconds != nil

@@ -71,23 +71,25 @@ struct BenchMethods {
         let database = "bench_parallel"
         defer { server.drop(database) }
         let first = try server.warmCopy(of: template, named: database)
-        let row = try first.execute("SELECT min(id), max(id) FROM events WHERE created_at < $1::timestamptz", [asOf]).rows[0]
+        let row = try first.execute("SELECT min(id), max(id) FROM events WHERE created_at < $1::timestamptz", [asOf]).onlyRow()
         let low = try row.int64(0)
         let width = (try row.int64(1) - low) / Int64(options.concurrency) + 1
         var connections = [first]
         while connections.count < options.concurrency { connections.append(try Connection(conninfo: server.url(database))) }
         let deleted = Locked(0)
+        // Each thread takes its own connection from the pool (a connection is not Sendable).
+        let pool = Locked(connections)
         let group = DispatchGroup()
         let started = Date()
-        for (index, connection) in connections.enumerated() {
+        for index in connections.indices {
             let from = String(low + Int64(index) * width)
             let to = String(low + Int64(index + 1) * width)
-            let delete = UncheckedBox(connection)
             group.enter()
             Thread.detachNewThread {
                 defer { group.leave() }
                 do {
-                    let rows = try delete.value.execute("DELETE FROM events WHERE created_at < $1::timestamptz AND id >= $2::bigint AND id < $3::bigint",
+                    let connection = pool.withLock { $0[index] }
+                    let rows = try connection.execute("DELETE FROM events WHERE created_at < $1::timestamptz AND id >= $2::bigint AND id < $3::bigint",
                                                         [asOf, from, to]).affectedRows
                     deleted.withLock { $0 += rows }
                 } catch {
@@ -199,10 +201,4 @@ struct BenchMethods {
         for id in ids { try connection.execute("DELETE FROM events WHERE id = $1::bigint", [id]) }
         return Measurement(rows: ids.count, seconds: Date().timeIntervalSince(started))
     }
-}
-
-/// A connection handed to the one thread that uses it.
-private struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

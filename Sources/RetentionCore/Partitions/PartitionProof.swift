@@ -44,7 +44,7 @@ enum PartitionProof {
         guard !checked.isEmpty else { return ([], []) }
         var builder = SQLBuilder()
         let query = PartitionStatements.boundsDue(upperBounds, &builder, anchorCutoff: bounds.anchorCutoff)
-        let row = try connection.execute(query, builder.parameters).rows[0]
+        let row = try connection.execute(query, builder.parameters).onlyRow()
         var leaves: [PartitionLeaf] = []
         var warnings: [String] = []
         for entry in checked where try (entry.first..<(entry.first + entry.count)).contains(where: { try row.bool($0) }) {

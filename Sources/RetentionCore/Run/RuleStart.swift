@@ -12,7 +12,7 @@ enum RuleStart {
     static func bounds(for rule: Rule, policy: Policy, asOf: String?, replay: [ErasureEntry], onlyTenant: String?,
                        connection: Connection) throws -> RuleBounds {
         let cutoffs = RuleStartStatements.cutoffs(align: rule.due.align, financialYearStartMonth: policy.financialYearStartMonth)
-        let row = try connection.execute(cutoffs, [asOf ?? RunStatements.nowText(connection), rule.due.after.intervalText]).rows[0]
+        let row = try connection.execute(cutoffs, [asOf ?? RunStatements.nowText(connection), rule.due.after.intervalText]).onlyRow()
         let cutoff = try row.text(0)
         let anchorCutoff = try row.text(1)
         var terminated: [String]?
@@ -50,7 +50,7 @@ enum RuleStart {
             }
             return [try shardPageCursor(table, connection)]
         case let .keyRanges(column):
-            let row = try connection.execute(RuleStartStatements.keyRange(table, column: column)).rows[0]
+            let row = try connection.execute(RuleStartStatements.keyRange(table, column: column)).onlyRow()
             guard row[0] != nil else { return [] }
             let start = try row.int64(0)
             let end = try row.int64(1)
@@ -83,7 +83,7 @@ enum RuleStart {
     /// is due; `infinite` when the earliest is '-infinity'.
     private static func anchorCursor(_ plan: RulePlan, _ relation: Identifier, column: String, bounds: RuleBounds, _ connection: Connection,
                                      infinite: (Identifier) throws -> RuleExecution.Cursor) throws -> RuleExecution.Cursor? {
-        let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).rows[0]
+        let row = try connection.execute(RuleStartStatements.anchorRange(relation, column: column), [bounds.anchorCutoff]).onlyRow()
         if try row.bool(2) { return nil }
         guard row[0] != nil else { return try infinite(relation) }
         let start = try row.int64(0)

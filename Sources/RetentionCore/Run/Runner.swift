@@ -128,7 +128,7 @@ public struct Runner {
         let requests = try runLock.withConnection { try requestsToProcess($0, subjects: subjectTargets) }
         let chainStart = try state.reports.lastLink()
         let runID = UUID().uuidString.lowercased()
-        let times = try runLock.withConnection { try $0.execute(RunStatements.runTimes, [options.asOf]).rows[0] }
+        let times = try runLock.withConnection { try $0.execute(RunStatements.runTimes, [options.asOf]).onlyRow() }
         let asOf = try times.text(0)
         let startedAt = try times.text(1)
         let context = RunContext(policy: policy, options: options, source: source, ledger: state.ledger, runID: runID, asOf: asOf,
@@ -155,7 +155,7 @@ public struct Runner {
 
         let openRequests = try? runLock.withConnection { control -> (Int64, Int64)? in
             guard policy.subjects != nil else { return nil }
-            let row = try control.execute(RequestStatements.openCounts).rows[0]
+            let row = try control.execute(RequestStatements.openCounts).onlyRow()
             return (try row.int64(0), try row.int64(1))
         }
         let results = scheduler.results

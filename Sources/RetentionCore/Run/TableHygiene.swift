@@ -37,7 +37,7 @@ public enum TableHygiene: String, Sendable {
         var problems: [String] = []
         for plan in plans {
             for table in tables(of: plan) where checked.insert(table).inserted {
-                let row = try connection.execute(HygieneStatements.mayMaintain, [table.sql]).rows[0]
+                let row = try connection.execute(HygieneStatements.mayMaintain, [table.sql]).onlyRow()
                 if try !row.bool(0) {
                     problems.append("--\(hygiene.rawValue): role \"\(try row.text(1))\" may not run \(hygiene.commandName) on \(table) (it needs to own the table, or have MAINTAIN on it on PostgreSQL 17 and later)")
                 }

@@ -121,7 +121,7 @@ final class Worker {
     private func purgeFiles(_ rule: Rule, _ spec: FileSpec) throws -> RuleResult {
         let started = Date()
         let row = try withRetry { connection in
-            try connection.execute(RunStatements.fileCutoff, [context.asOf, rule.due.after.intervalText]).rows[0]
+            try connection.execute(RunStatements.fileCutoff, [context.asOf, rule.due.after.intervalText]).onlyRow()
         }
         let cutoff = try row.text(0)
         let purge = FilePurge(spec: spec, cutoff: Double(try row.text(1)) ?? 0, dryRun: context.options.dryRun)
@@ -165,7 +165,7 @@ final class Worker {
             guard let plan = execution.plan, let bounds = execution.bounds else {
                 throw EngineError.unsupported("rule \"\(execution.rule.name)\" was handed a slice before it started")
             }
-            try run(execution, plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
+            try runBatches(execution, plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
                 self.scheduler.update(execution) { $0.committedRows += rows }
             }
         } catch {
@@ -249,7 +249,7 @@ final class Worker {
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
     /// comes back short. A batch that hits `statement_timeout` is split in halves; failures are
     /// retried as `RetryBudget` says.
-    private func run(_ execution: RuleExecution, _ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
+    private func runBatches(_ execution: RuleExecution, _ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
                      skipLocked: Bool, depth: Int, into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
         var skipLocked = skipLocked
@@ -284,9 +284,9 @@ final class Worker {
                     continue
                 case .queryCanceled? where depth < 8:
                     if let (first, second) = slice.halves() {
-                        try run(execution, plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
+                        try runBatches(execution, plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
-                        try run(execution, plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
+                        try runBatches(execution, plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
                                 into: &outcome, committed: committed)
                         return
                     }

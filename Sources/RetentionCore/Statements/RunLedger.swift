@@ -38,13 +38,17 @@ enum RunLedger {
                       String(result.matched), String(result.affected), String(result.heldBack), String(result.blocked),
                       String(result.skipped), String(result.batches), String(result.durationMs), result.status.rawValue,
                       result.error, details])
-            for tenant in result.tenants {
-                try connection.execute("""
-                    INSERT INTO retention.rule_tenant_results (run_id, rule, tenant, matched, affected, held_back, blocked)
-                    VALUES ($1::uuid, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
-                    """, [runID, result.name, tenant.tenant, String(tenant.matched), String(tenant.affected),
-                          String(tenant.heldBack), String(tenant.blocked)])
-            }
+            // Every tenant in one statement (a termination rule may count thousands).
+            guard !result.tenants.isEmpty else { return }
+            let tenants = result.tenants
+            try connection.execute("""
+                INSERT INTO retention.rule_tenant_results (run_id, rule, tenant, matched, affected, held_back, blocked)
+                SELECT $1::uuid, $2, t.tenant, t.matched, t.affected, t.held_back, t.blocked
+                FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) AS t(tenant, matched, affected, held_back, blocked)
+                ON CONFLICT DO NOTHING
+                """, [runID, result.name, textArrayLiteral(tenants.map(\.tenant)), bigintArrayLiteral(tenants.map(\.matched)),
+                      bigintArrayLiteral(tenants.map(\.affected)), bigintArrayLiteral(tenants.map(\.heldBack)),
+                      bigintArrayLiteral(tenants.map(\.blocked))])
         }
     }
 

@@ -69,7 +69,9 @@ extension TerminationPlan {
                 SELECT \(SQLTime.isoUTC("t.\(Identifier.quote(tenants.terminatedAt))::timestamptz")), \(SQLTime.isoUTC("now()")),
                        \(SQLTime.isoUTC("coalesce($2::timestamptz, now())"))
                 FROM \(tenants.table.sql) t WHERE \(key.matches("t.\(Identifier.quote(tenants.key))", "$1")) LIMIT 1
-                """, [tenant, terminateAt]).rows[0]
+                """, [tenant, terminateAt]).rows.first
+            // Checked to exist above, but another session may delete it in between.
+            guard let row else { throw RunError.unknownTenant(tenant, table: tenants.table.description) }
             let recorded = row[0]
             let asOf = try row.text(1)
             let terminatedAt = try recorded ?? row.text(2)

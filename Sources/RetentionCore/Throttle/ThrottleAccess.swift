@@ -8,13 +8,13 @@ public enum ThrottleAccess {
     public static func problems(_ limits: ThrottleLimits, connection: Connection) throws -> [String] {
         var problems: [String] = []
         if limits.replicaLagSeconds != nil {
-            let row = try connection.execute(LagStatements.mayReadReplication).rows[0]
+            let row = try connection.execute(LagStatements.mayReadReplication).onlyRow()
             if try !row.bool(0) {
                 problems.append("--max-replica-lag: role \"\(try row.text(1))\" cannot read the lag columns of pg_stat_replication (they read as NULL without pg_monitor); GRANT pg_monitor TO \(Identifier.quote(try row.text(1))) (retention grants --max-replica-lag prints it)")
             }
         }
         if limits.slotLagBytes != nil {
-            let row = try connection.execute(LagStatements.mayReadSlots).rows[0]
+            let row = try connection.execute(LagStatements.mayReadSlots).onlyRow()
             if try !row.bool(0) {
                 problems.append("--max-slot-lag: role \"\(try row.text(1))\" cannot read pg_replication_slots and the WAL position (EXECUTE on pg_get_replication_slots() and pg_current_wal_lsn() was revoked); GRANT pg_monitor TO \(Identifier.quote(try row.text(1)))")
             }
