@@ -51,27 +51,9 @@ public enum Commands {
             Output.error(usage.message)
             Output.err("Try \"retention \(usage.command.map { $0 + " " } ?? "")--help\" for more information.")
             return .usage
-        } catch let policy as PolicyError {
-            for problem in policy.problems { Output.error(problem.description) }
-            return .usage
-        } catch let failure as PostgresError {
-            Output.error(failure, doing: "database error")
-            return .failure
-        } catch let failure as RunError {
-            Output.error(failure.description)
+        } catch let failure as CommandFailure {
+            for message in failure.messages { Output.error(message) }
             return failure.exitCode
-        } catch let failure as ErasureLedger.LedgerError {
-            Output.error(failure.description)
-            return .failure
-        } catch let failure as ReportStoreError {
-            Output.error(failure.description)
-            return .failure
-        } catch let failure as RequestBook.RequestError {
-            Output.error(failure.description)
-            return .usage
-        } catch let failure as MigrationError {
-            Output.error(failure.description)
-            return .usage
         } catch {
             Output.error("\(error)")
             return .failure

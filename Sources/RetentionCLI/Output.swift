@@ -1,5 +1,4 @@
 import Foundation
-import Postgres
 import RetentionCore
 
 /// Messages in PostgreSQL's style: `retention: error: ...` on stderr, stdout flushed first.
@@ -42,11 +41,5 @@ enum Output {
         guard jsonLogs else { return }
         let members: [(String, JSONValue)] = [("time", .string(Timestamps.now())), ("level", .string(level)), ("message", .string(message))]
         err(JSONWriter.write(.members(members + fields.filter { $0.1 != .null }), pretty: false))
-    }
-
-    /// Prints a database error as its safe description: never the server's detail or hint,
-    /// which may quote the row concerned.
-    static func error(_ failure: PostgresError, doing action: String) {
-        error("\(action): \(failure)")
     }
 }

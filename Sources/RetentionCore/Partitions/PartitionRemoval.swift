@@ -221,7 +221,7 @@ struct PartitionRemoval {
             try connection.execute(PartitionStatements.lock(before.identifier))
             // Read again under the lock: an ATTACH or a rename may have committed while it was awaited.
             guard let table = try relation(oid, connection), table.identifier == before.identifier else {
-                throw EngineError.unsupported("rule \"\(plan.rule.name)\": partition \(record.name) detached by run \(record.runID) was renamed while the run took its lock; the next run finishes it")
+                throw EngineError.partitionRenamed(rule: plan.rule.name, partition: record.name, runID: record.runID)
             }
             if let parent = table.attachedTo {
                 return try leave("\(table.identifier) is attached to \(parent) again")
@@ -275,7 +275,7 @@ struct PartitionRemoval {
     /// this transaction, and moves them to `retention_archive`.
     private func archive(_ table: Identifier, oid: String, _ connection: Connection) throws -> Identifier {
         if let taken = try archiveNamesTaken(table, oid: oid, connection).first {
-            throw EngineError.unsupported("rule \"\(plan.rule.name)\": partition \(table) cannot be archived: its archive's name \(taken) is taken; rename or drop that relation, and the next run archives it")
+            throw EngineError.archiveNameTaken(rule: plan.rule.name, partition: table.description, taken: "\(taken)")
         }
         let schema = table.schema ?? "public"
         var archivedName = table.name

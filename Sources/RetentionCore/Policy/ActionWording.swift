@@ -31,7 +31,7 @@ extension ActionKind {
     /// Reads an action recorded in the engine's tables.
     init(recorded name: String) throws {
         guard let kind = ActionKind(rawValue: name) else {
-            throw EngineError.unsupported("the audit trail records action \"\(name)\", which this version of retention does not know; upgrade it")
+            throw EngineError.unknownRecordedAction(name)
         }
         self = kind
     }

@@ -59,7 +59,7 @@ enum RuleStart {
         case let .anchorWindows(column):
             // A '-infinity' anchor has no place on the time line, and the shell has no pages to walk.
             let cursor = try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
-                throw EngineError.unsupported("rule \"\(plan.rule.name)\": \(table) has '-infinity' in \"\(column)\", which a walk by its index cannot reach")
+                throw EngineError.infiniteAnchor(rule: plan.rule.name, table: table.description, column: column)
             }
             return cursor.map { [$0] } ?? []
         case .heapPages:

@@ -48,7 +48,7 @@ final class Worker {
                 return
             }
             guard let plan = execution.plan else {
-                throw EngineError.unsupported("rule \"\(execution.rule.name)\" has no table to act on")
+                throw EngineError.noTable(rule: execution.rule.name)
             }
             let path = try plan.batchPath.get()
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
@@ -163,7 +163,7 @@ final class Worker {
         outcome.ledgerFile = execution.ledgerFile
         do {
             guard let plan = execution.plan, let bounds = execution.bounds else {
-                throw EngineError.unsupported("rule \"\(execution.rule.name)\" was handed a slice before it started")
+                throw EngineError.sliceBeforeStart(rule: execution.rule.name)
             }
             try runBatches(execution, plan, bounds: bounds, slice: slice, skipLocked: false, depth: 0, into: &outcome) { rows in
                 self.scheduler.update(execution) { $0.committedRows += rows }
@@ -328,7 +328,7 @@ final class Worker {
                 let counted = counts.reduce(0) { $0 + $1.1 }
                 let affected = Int64(try connection.execute(statement.sql, statement.parameters).affectedRows)
                 guard affected == counted else {
-                    throw EngineError.unsupported("rule \"\(plan.rule.name)\": a batch counted \(counted) rows and changed \(affected) in one snapshot; it was rolled back")
+                    throw EngineError.countMismatch(rule: plan.rule.name, counted: counted, changed: affected)
                 }
                 if !counts.isEmpty {
                     try connection.execute(BatchStatement.recordTenantsSQL, [context.runID, plan.rule.name, textArrayLiteral(counts.map(\.0)),
