@@ -99,7 +99,12 @@ enum RunCommand {
         let started = Date()
         let outcome = try runner.run()
         if let reportPath {
-            try ReportStore.atomicWrite(Array(JSONWriter.write(outcome.report.json()).utf8), to: reportPath)
+            // The chained report's own bytes: the copy and the chain never differ (warnings found
+            // after it was written, such as a failed ledger compaction, go to stderr only).
+            guard let bytes = FileManager.default.contents(atPath: outcome.path) else {
+                throw ReportStoreError("could not read the report just written, \"\(outcome.path)\"")
+            }
+            try ReportStore.atomicWrite(Array(bytes), to: reportPath)
         }
         ProgressLine.clear()
         if let metricsPath {

@@ -169,4 +169,18 @@ struct RunHardeningTests {
         #expect(try fixture.ruleReport("notes").int("affected") == due)
         #expect(try String(contentsOfFile: ledger, encoding: .utf8).contains("\"rule\":\"notes\""))
     }
+
+    @Test("--report writes a copy byte-identical to the chained report in the state directory")
+    func reportCopyIsTheChainedReport() throws {
+        let fixture = try EngineFixture.make("reportcopy", schemaSQL: tenantTables)
+        defer { fixture.drop() }
+        try fixture.writePolicy(tenantPolicy)
+        let copy = fixture.directory + "/copy.json"
+        let run = try fixture.retention(["run", "--report", copy])
+        #expect(run.status == 0, "\(run.stderr)")
+        let reports = fixture.stateDirectory + "/reports"
+        let chained = try FileManager.default.contentsOfDirectory(atPath: reports).filter { $0.hasSuffix(".json") }.sorted().last ?? ""
+        #expect(FileManager.default.contents(atPath: copy) == FileManager.default.contents(atPath: reports + "/" + chained))
+        #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id <= 10") == 0)
+    }
 }

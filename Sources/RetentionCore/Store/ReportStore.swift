@@ -99,5 +99,5 @@ public struct ReportStore: Sendable {
 /// A report could not be written.
 public struct ReportStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
