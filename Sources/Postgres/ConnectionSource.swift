@@ -23,10 +23,13 @@ public struct ConnectionSource: Sendable {
         return libpqVariables.contains { environment[$0]?.isEmpty == false }
     }
 
-    /// Opens a new connection with the engine's session settings applied.
+    /// Opens a new connection with the engine's session settings applied: its application name,
+    /// and dates read and written in ISO order whatever `PGDATESTYLE` or the database say, so that
+    /// a value filed by one command reads as the same date in every later one.
     public func connect(applicationName: String = "retention") throws -> Connection {
         let connection = try Connection(conninfo: conninfo)
-        try connection.execute("SELECT set_config('application_name', $1, false)", [applicationName])
+        try connection.execute("SELECT set_config('application_name', $1, false), set_config('DateStyle', 'ISO, YMD', false), set_config('IntervalStyle', 'postgres', false)",
+                               [applicationName])
         return connection
     }
 }

@@ -27,6 +27,15 @@ enum ExtractCommand {
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connect(arguments)
         let extract = try RegisterExtract.make(policy: policy, subject: subject, connection: connection)
+        if !extract.findsSomebody {
+            Output.warning("the value finds nobody: no subject row and no target row holds it; check it for a typo or a stray space")
+        } else if extract.subjectRows > 1 {
+            Output.warning("the value names \(extract.subjectRows) subject rows, and the extract holds the rows of all of them as one person's")
+        }
+        let withheld = extract.sections.reduce(0) { $0 + $1.withheld }
+        if withheld > 0 {
+            Output.warning("\(withheld) rows found only through a value another person also holds are withheld (\"withheld\" per target)")
+        }
         let text = JSONWriter.write(extract.json)
         if let path = out {
             try ReportStore.atomicWrite(Array(text.utf8), to: path, mode: 0o600)

@@ -43,6 +43,9 @@ enum ReplayCommand {
         for entry in outcome.unknownRules {
             Output.warning("ledger entry for rule \"\(entry.rule)\" (\(entry.tenant.map { "tenant \($0)" } ?? "partition \(entry.partition ?? "?")"), run \(entry.runID)) not replayed: the policy has no such rule")
         }
+        for (request, target) in outcome.unknownTargets {
+            Output.warning("ledger entry of erasure request \(request) names target \"\(target)\", which the policy no longer has: its rows were not erased again; restore the target's definition (or its old name) and replay again")
+        }
         Output.out("\(options.dryRun ? "dry run of replay" : "replay") since \(since): \(outcome.entries) ledger entries, \(outcome.tenants.count) tenants")
         if !outcome.tenants.isEmpty {
             let shown = outcome.tenants.prefix(20).joined(separator: ", ")
@@ -57,7 +60,7 @@ enum ReplayCommand {
             let affected = report.requests.flatMap(\.targets).reduce(0) { $0 + $1.affected }
             if !report.requests.isEmpty { Output.out("  erasure requests: affected \(affected)") }
         }
-        let failed = outcome.run.map { $0.report.status != .ok } == true || !outcome.unknownRules.isEmpty
+        let failed = outcome.run.map { $0.report.status != .ok } == true || !outcome.unknownRules.isEmpty || !outcome.unknownTargets.isEmpty
         return failed ? .failure : .success
     }
 }

@@ -84,6 +84,9 @@ enum RequestCommand {
         let connection = try Commands.connectMigrated(arguments)
         let filed = try RequestBook(connection: connection).add(subject: subject, reference: arguments.value("reference"), receivedAt: receivedAt,
                                                                 categories: arguments.values("category"), by: ActingPerson.name(arguments), policy: policy)
+        if filed.subjectRows > 1 {
+            Output.warning("erasure request \(filed.id): the value names \(filed.subjectRows) subject rows, and all of them are erased as one person's; if they are different people (a shared phone or mailbox), cancel it and name the person by a value only they hold")
+        }
         if !filed.findsSomebody {
             Output.warning("erasure request \(filed.id) finds nobody: no subject row and no target row holds that value; check it for a typo or a stray space before the next run answers \"nothing found\"")
         }

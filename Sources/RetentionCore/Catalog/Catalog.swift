@@ -136,12 +136,15 @@ public struct Catalog {
         try connection.execute("""
             SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), b.typname, b.typcategory, a.attnotnull,
                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END, pg_catalog.format_type(a.atttypid, NULL),
-                   (WITH RECURSIVE chain(oid, typtype, typbasetype) AS (
-                        SELECT a.atttypid, t.typtype, t.typbasetype
+                   (WITH RECURSIVE chain(oid, typname, typtype, typbasetype) AS (
+                        SELECT a.atttypid, t.typname, t.typtype, t.typbasetype
                         UNION ALL
-                        SELECT d.oid, d.typtype, d.typbasetype FROM pg_catalog.pg_type d JOIN chain ON d.oid = chain.typbasetype
+                        SELECT d.oid, d.typname, d.typtype, d.typbasetype FROM pg_catalog.pg_type d JOIN chain ON d.oid = chain.typbasetype
                         WHERE chain.typtype = 'd')
-                    SELECT pg_catalog.format_type(chain.oid, NULL) FROM chain WHERE chain.typtype <> 'd')
+                    -- Without a modifier, character and bit mean length 1: their unbounded forms.
+                    SELECT CASE chain.typname WHEN 'bpchar' THEN 'bpchar' WHEN 'bit' THEN 'bit varying'
+                                ELSE pg_catalog.format_type(chain.oid, NULL) END
+                    FROM chain WHERE chain.typtype <> 'd')
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END

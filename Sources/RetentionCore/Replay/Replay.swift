@@ -28,6 +28,9 @@ public struct Replay {
         public var tenants: [String]
         /// The erasure requests whose erasures were replayed.
         public var requests: [Int64] = []
+        /// Targets of replayed requests that the policy no longer has: their rows were not
+        /// erased again (request id, target name).
+        public var unknownTargets: [(request: Int64, target: String)] = []
         /// Ledger lines that are not valid entries (skipped).
         public var damagedLines: [Int]
     }
@@ -68,6 +71,8 @@ public struct Replay {
         let subjects = policy.subjects == nil ? [] : try Replay.subjectEntries(base.state.ledger, since: horizon, key: base.options.pseudonymKey)
         var outcome = Outcome(run: nil, unknownRules: recorded.filter { policy.rule(named: $0.rule) == nil }, entries: known.count,
                               tenants: tenants, requests: subjects.map(\.requestID), damagedLines: ledger.damagedLines)
+        let targetNames = Set(policy.subjects?.targets.map(\.name) ?? [])
+        outcome.unknownTargets = subjects.flatMap { entry in entry.targets.filter { !targetNames.contains($0) }.map { (entry.requestID, $0) } }
         guard !known.isEmpty || !subjects.isEmpty else { return outcome }
         var runner = base
         runner.options.tenant = nil

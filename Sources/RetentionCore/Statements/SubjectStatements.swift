@@ -120,6 +120,27 @@ enum SubjectStatements {
         return (anchor, rule.due.after.intervalText)
     }
 
+    /// For requests resolved before an identifier was added to the subjects map: the values of
+    /// the person's subject rows (found by the keys stored) in the subject columns the request
+    /// has no value of yet. Columns it has values of are left: the person's own row may have been
+    /// pseudonymised since, and its pseudonyms are not values to find anybody by.
+    static func addNewColumns(_ people: SubjectPeople, requests: [Int64]) -> (sql: String, parameters: [String?])? {
+        guard let key = people.table.column(people.subjects.key), !people.subjects.identifiers.isEmpty else { return nil }
+        var builder = SQLBuilder()
+        let values = people.subjects.identifiers.map { "(\(builder.bind($0)), s.\(Identifier.quote($0))::text)" }.joined(separator: ", ")
+        let sql = """
+            INSERT INTO retention.erasure_request_values (request_id, subject_column, value) \
+            SELECT DISTINCT k.request_id, x.subject_column, x.value FROM retention.erasure_request_values k \
+            JOIN \(people.table.identifier.sql) s ON s.\(Identifier.quote(key.name)) = k.value::\(key.typeName) \
+            CROSS JOIN LATERAL (VALUES \(values)) x(subject_column, value) \
+            WHERE k.request_id = ANY(\(builder.bind(bigintArrayLiteral(requests)))::bigint[]) AND k.subject_column = \(builder.bind(key.name)) \
+            AND x.value IS NOT NULL AND x.value !~ '\(SubjectResolution.blank)' \
+            AND NOT EXISTS (SELECT 1 FROM retention.erasure_request_values h WHERE h.request_id = k.request_id AND h.subject_column = x.subject_column) \
+            ON CONFLICT DO NOTHING
+            """
+        return (sql, builder.parameters)
+    }
+
     /// Stores the values of the people of `resolution`'s requests and marks them resolved.
     static func resolve(_ resolution: SubjectResolution, requests: [Int64]) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()

@@ -8,16 +8,23 @@ public enum SubjectValues: Sendable {
     /// `retention.erasure_request_values`: a resumed request keeps finding its rows after its
     /// subject row was pseudonymised), and those `resolving` finds, resolved by the statement
     /// itself (read-only callers: dry run, `request plan`, `extract`).
-    case requests(stored: [Int64], resolving: SubjectResolution?)
+    /// `people`: the subject table, in which a value is judged ambiguous by every statement
+    /// anew (a value the person held alone when the request was filed may be shared since).
+    case requests(stored: [Int64], resolving: SubjectResolution?, people: SubjectPeople)
     /// Only the HMACs of the texts to match, from the erasure ledger (`replay` after a restore):
     /// a row matches when the HMAC of its column's text is one of them.
     case hashed([SubjectErasureEntry])
 
-    /// `SELECT request_id, subject_column, value, ambiguous` of `requests`.
-    private static func sql(stored: [Int64], resolving: SubjectResolution?, _ builder: inout SQLBuilder) -> String {
+    /// `SELECT request_id, subject_column, value, ambiguous` of `requests`; a stored value is
+    /// ambiguous when a subject row outside the person's (their stored keys) holds it now.
+    private static func sql(stored: [Int64], resolving: SubjectResolution?, people: SubjectPeople, _ builder: inout SQLBuilder) -> String {
         var parts: [String] = []
         if !stored.isEmpty || resolving == nil {
-            parts.append("SELECT v.request_id, v.subject_column, v.value, v.ambiguous FROM retention.erasure_request_values v WHERE v.request_id = ANY(\(builder.bind(bigintArrayLiteral(stored)))::bigint[])")
+            let values = "retention.erasure_request_values"
+            parts.append("""
+                SELECT v.request_id, v.subject_column, v.value, \(people.heldOutside("v", keys: values, &builder)) AS ambiguous \
+                FROM \(values) v WHERE v.request_id = ANY(\(builder.bind(bigintArrayLiteral(stored)))::bigint[])
+                """)
         }
         if let resolving { parts.append(resolving.sql(&builder)) }
         return parts.joined(separator: " UNION ALL ")
@@ -30,13 +37,20 @@ public enum SubjectValues: Sendable {
     /// HMACs of the subject column's values and of the texts the run found in that column.
     func typed(_ match: SubjectMatch, target: String, as column: ColumnInfo, from source: ColumnInfo?, _ builder: inout SQLBuilder) -> String {
         switch self {
-        case let .requests(stored, resolving):
+        case let .requests(stored, resolving, people):
             let name = builder.bind(match.subjectColumn)
+            let values = Self.sql(stored: stored, resolving: resolving, people: people, &builder)
             let value = LosslessRead.sql("w.value", as: column, from: source, &builder)
+            // Read as another type than the subject column's (citext, char(n)), a value may equal
+            // another person's that the subject column tells apart: judged in the target's type too.
+            var ambiguous = "t.ambiguous"
+            if let source, source.typeName != column.typeName {
+                ambiguous += " OR " + people.heldOutside(typed: "t.value", as: column, subjectColumn: source, request: "t.request_id", keys: "w", &builder)
+            }
             return """
-                SELECT t.* FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
-                FROM (\(Self.sql(stored: stored, resolving: resolving, &builder))) w WHERE w.subject_column = \(name) GROUP BY 1, 2) t \
-                WHERE t.value IS NOT NULL
+                WITH w AS MATERIALIZED (\(values)) \
+                SELECT t.request_id, t.value, \(ambiguous) AS ambiguous FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
+                FROM w WHERE w.subject_column = \(name) GROUP BY 1, 2) t WHERE t.value IS NOT NULL
                 """
         case let .hashed(entries):
             var requests: [Int64] = []
@@ -60,6 +74,43 @@ public enum SubjectValues: Sendable {
         case .requests: return "\(column) = m.value"
         case .hashed: return "\(HMACPads.sql(message: "convert_to(\(column)::text, 'UTF8')")) = m.value"
         }
+    }
+}
+
+/// The subject table of a policy's subjects map, where a person's values are judged ambiguous.
+public struct SubjectPeople: Sendable {
+    public let subjects: SubjectMap
+    public let table: TableInfo
+
+    public init(subjects: SubjectMap, table: TableInfo) {
+        self.subjects = subjects
+        self.table = table
+    }
+
+    /// Whether a subject row outside the person's holds the value of row `alias` (a row of
+    /// `(request_id, subject_column, value)`) in its own subject column, now. The person's rows
+    /// are those whose key is among the request's values of the key column in `keys`.
+    func heldOutside(_ alias: String, keys: String, _ builder: inout SQLBuilder) -> String {
+        let cases = subjects.identifiers.compactMap { name -> String? in
+            guard let column = table.column(name) else { return nil }
+            let held = "o.\(Identifier.quote(name)) = \(alias).value::\(column.typeName)"
+            return "WHEN \(builder.bind(name)) THEN EXISTS (SELECT 1 FROM \(table.identifier.sql) o WHERE \(held) AND \(notPersons("o", request: "\(alias).request_id", keys: keys, &builder)))"
+        }
+        return cases.isEmpty ? "false" : "CASE \(alias).subject_column \(cases.joined(separator: " ")) ELSE false END"
+    }
+
+    /// Whether a subject row outside the person's holds, in `subjectColumn`, a value that equals
+    /// `typed` (an expression of `column`'s type) when read as that type without loss.
+    func heldOutside(typed: String, as column: ColumnInfo, subjectColumn: ColumnInfo, request: String, keys: String, _ builder: inout SQLBuilder) -> String {
+        let value = LosslessRead.sql("o.\(Identifier.quote(subjectColumn.name))::text", as: column, &builder)
+        return "EXISTS (SELECT 1 FROM \(table.identifier.sql) o WHERE \(value) = \(typed) AND \(notPersons("o", request: request, keys: keys, &builder)))"
+    }
+
+    /// Subject row `alias` is not one of the request's person's rows: its key is not among the
+    /// request's values of the key column in `keys` (a relation of request values).
+    private func notPersons(_ alias: String, request: String, keys: String, _ builder: inout SQLBuilder) -> String {
+        let key = Identifier.quote(subjects.key)
+        return "NOT EXISTS (SELECT 1 FROM \(keys) k WHERE k.request_id = \(request) AND k.subject_column = \(builder.bind(subjects.key)) AND k.value = \(alias).\(key)::text)"
     }
 }
 
@@ -91,6 +142,8 @@ public struct SubjectResolution: Sendable {
         self.named = named
     }
 
+    var people: SubjectPeople { SubjectPeople(subjects: subjects, table: subjectTable) }
+
     /// `(request_id, subject_column, subject_value)` of whom to resolve.
     private func given(_ builder: inout SQLBuilder) -> String {
         switch named {
@@ -100,6 +153,11 @@ public struct SubjectResolution: Sendable {
             return "SELECT 0::bigint, \(builder.bind(column))::text, g.value FROM \(GivenValue.table) g"
         }
     }
+
+    /// A value that is empty or only whitespace (also no-break and other Unicode spaces, which
+    /// `\s` misses under some collations): a placeholder, nobody's. A regular expression, as
+    /// the server reads it.
+    static let blank = "^[[:space:]\\u00a0\\u1680\\u2000-\\u200b\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]*$"
 
     /// `c1`, `c2`, …: the names the statement gives the subject columns (the key first).
     private var aliases: [String] { subjects.columns.indices.map { "c\($0 + 1)" } }
@@ -136,7 +194,7 @@ public struct SubjectResolution: Sendable {
             UNION ALL SELECT p.request_id, x.subject_column, x.value, x.ambiguous FROM person p \
             CROSS JOIN LATERAL (VALUES \(values)) x(subject_column, value, ambiguous)\
             ) a(request_id, subject_column, value, ambiguous) \
-            WHERE a.value IS NOT NULL AND a.value !~ '^\\s*$' GROUP BY 1, 2, 3
+            WHERE a.value IS NOT NULL AND a.value !~ '\(SubjectResolution.blank)' GROUP BY 1, 2, 3
             """
     }
 }

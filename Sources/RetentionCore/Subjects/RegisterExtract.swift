@@ -9,12 +9,18 @@ public struct RegisterExtract: Sendable {
         public var table: String
         /// Each row as `to_jsonb` writes it.
         public var rows: [JSONValue]
+        /// Rows found only through a value another person also holds: withheld.
+        public var withheld: Int
     }
 
     public var policy: String
     public var subjectColumn: String
     public var generatedAt: String
     public var sections: [Section]
+    /// How many subject rows the value names (more than one are all treated as the person's).
+    public var subjectRows: Int64
+    /// Whether the value found any row: a subject row, or a row of a target.
+    public var findsSomebody: Bool
 
     public static func make(policy: Policy, subject: String, connection: Connection) throws -> RegisterExtract {
         guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
@@ -25,17 +31,20 @@ public struct RegisterExtract: Sendable {
         let schema = try Schema.load(for: policy, connection: connection)
         let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection)
         try RequestBook.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
+        let reach = try targets.reach(given, connection: connection)
         let column = given.column
-        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.given(column: column)))
+        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.given(column: column)), people: targets.people)
         return try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             let generatedAt = try connection.execute(RunStatements.now).requiredScalar()
             let sections = try targets.plans.map { plan in
                 let query = ExtractStatements.rows(plan, values: values)
-                let rows = try connection.execute(query.sql, query.parameters).rows.map { try JSONParser.parse(try $0.text(0)) }
-                return Section(target: plan.target, table: plan.table.identifier.description, rows: rows)
+                let found = try connection.execute(query.sql, query.parameters).rows
+                let rows = try found.compactMap { row in try row[0].map { try JSONParser.parse($0) } }
+                return Section(target: plan.target, table: plan.table.identifier.description, rows: rows, withheld: found.count - rows.count)
             }
-            return RegisterExtract(policy: policy.name, subjectColumn: column, generatedAt: generatedAt, sections: sections)
+            return RegisterExtract(policy: policy.name, subjectColumn: column, generatedAt: generatedAt, sections: sections,
+                                   subjectRows: reach.subjectRows, findsSomebody: reach.findsSomebody)
         }
     }
 
@@ -46,7 +55,7 @@ public struct RegisterExtract: Sendable {
             ("targets", .array(sections.map { section in
                 .members([("name", .string(section.target.name)), ("category", .string(section.target.category)),
                           ("basis", .optionalString(section.target.basis)), ("action", .string(section.target.action.kind.rawValue)),
-                          ("table", .string(section.table)), ("rows", .array(section.rows))])
+                          ("table", .string(section.table)), ("rows", .array(section.rows)), ("withheld", .int(Int64(section.withheld)))])
             })),
         ])
     }

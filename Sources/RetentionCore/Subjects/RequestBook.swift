@@ -52,19 +52,19 @@ public struct RequestBook {
         }
     }
 
-    /// Files a request and returns its id, and whether the value finds anybody: a subject row or
-    /// a target row (none suggests a typo or a stray space). The deadline is `receivedAt`
-    /// (default now) plus the policy's `deadline`, in the policy's time zone.
+    /// Files a request and returns its id, and what the value reaches (`SubjectTargets.reach`).
+    /// The deadline is `receivedAt` (default now) plus the policy's `deadline`, in the policy's
+    /// time zone.
     public func add(subject: String, reference: String?, receivedAt: String?, categories: [String], by person: String,
-                    policy: Policy) throws -> (id: Int64, findsSomebody: Bool) {
+                    policy: Policy) throws -> (id: Int64, subjectRows: Int64, findsSomebody: Bool) {
         guard let subjects = policy.subjects else { throw RequestError.noSubjects(policy: policy.name) }
         let given = try GivenValue(parsing: subject)
         for category in categories where !subjects.categories.contains(category) {
             throw RequestError.unknownCategory(category, categories: subjects.categories)
         }
-        let targets = try SubjectTargets(policy: policy, schema: Schema.load(for: policy, connection: connection))
+        let targets = try SubjectTargets.load(policy: policy, schema: Schema.load(for: policy, connection: connection), connection: connection)
         try Self.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
-        let finds = try targets.findsSomebody(given, connection: connection)
+        let reach = try targets.reach(given, connection: connection)
         let id = try connection.transaction {
             try PolicyTime.enter(policy.timeZone, connection)
             return try connection.execute(RequestStatements.add, [
@@ -72,7 +72,7 @@ public struct RequestBook {
                 policy.timeZone,
             ]).int64()
         }
-        return (id, finds)
+        return (id, reach.subjectRows, reach.findsSomebody)
     }
 
     /// Extends open request `id` by two months, once; returns the new deadline.

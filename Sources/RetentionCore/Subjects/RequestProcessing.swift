@@ -160,10 +160,14 @@ struct RequestProcessing {
             let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved)), requests: unresolved)
             try session.execute { try $0.execute(resolve.sql, resolve.parameters) }
         }
+        let resolved = group.filter(\.resolved).map(\.id)
+        if !resolved.isEmpty, let add = SubjectStatements.addNewColumns(targets.people, requests: resolved) {
+            try session.execute { try $0.execute(add.sql, add.parameters) }
+        }
         let ledgerFile = try recordInLedger(group, session)
         var stopped = false
         let outcomes = try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
-            try self.outcomes(of: plan, members, values: .requests(stored: members, resolving: nil), ledgerFile: ledgerFile, stopped: &stopped, session)
+            try self.outcomes(of: plan, members, values: targets.stored(members), ledgerFile: ledgerFile, stopped: &stopped, session)
         }.mapValues(TargetOutcome.keptUntilOfKeepers)
         if !stopped { try recordFollowUps(group, outcomes: outcomes, session) }
         let records = group.flatMap { request in (outcomes[request.id] ?? []).map { $0.record(requestID: request.id) } }
@@ -193,7 +197,7 @@ struct RequestProcessing {
     private func recordFollowUps(_ group: [ErasureRequest], outcomes: [Int64: [TargetOutcome]], _ session: Session) throws {
         for plan in targets.plans {
             let members = group.filter { request in outcomes[request.id]?.contains { $0.name == plan.target.name && $0.kept > 0 } ?? false }
-            guard !members.isEmpty, let record = SubjectStatements.recordFollowUps(plan, values: .requests(stored: members.map(\.id), resolving: nil)) else { continue }
+            guard !members.isEmpty, let record = SubjectStatements.recordFollowUps(plan, values: targets.stored(members.map(\.id))) else { continue }
             try session.execute { try $0.execute(record.sql, record.parameters) }
         }
     }
@@ -248,7 +252,7 @@ struct RequestProcessing {
             hashes[try row.int64(0), default: []].append(SubjectErasureEntry.ValueHash(subjectColumn: try row.text(1), hmac: try row.text(2)))
         }
         var matched: [Int64: [SubjectErasureEntry.MatchedHash]] = [:]
-        let values = SubjectValues.requests(stored: erasing.map(\.id), resolving: nil)
+        let values = targets.stored(erasing.map(\.id))
         for plan in targets.plans where plan.target.erases {
             let query = SubjectStatements.matchedHMACs(plan, values: values)
             for row in try session.execute({ try $0.execute(query.sql, query.parameters).rows }) {

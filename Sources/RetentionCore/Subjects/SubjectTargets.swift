@@ -44,8 +44,15 @@ public struct SubjectTargets: Sendable {
     /// resolved already, else resolved by the statement.
     public func values(for requests: [ErasureRequest]) -> SubjectValues {
         let unresolved = requests.filter { !$0.resolved }.map(\.id)
-        return .requests(stored: requests.filter(\.resolved).map(\.id), resolving: unresolved.isEmpty ? nil : resolution(.requests(unresolved)))
+        return .requests(stored: requests.filter(\.resolved).map(\.id), resolving: unresolved.isEmpty ? nil : resolution(.requests(unresolved)),
+                         people: people)
     }
+
+    /// The stored values of requests `ids` (all resolved).
+    func stored(_ ids: [Int64]) -> SubjectValues { .requests(stored: ids, resolving: nil, people: people) }
+
+    /// The subject table, where values are judged ambiguous.
+    var people: SubjectPeople { SubjectPeople(subjects: subjects, table: subjectTable) }
 
     /// Resolves the people `named`, as the subjects map says.
     public func resolution(_ named: SubjectResolution.Named) -> SubjectResolution {
@@ -66,24 +73,29 @@ public struct SubjectTargets: Sendable {
         return nil
     }
 
-    /// Whether the value in the session's `GivenValue.table` finds a subject row, or a row of a
-    /// target that matches on the value's column (compared without loss).
-    func findsSomebody(_ given: GivenValue, connection: Connection) throws -> Bool {
+    /// What the value in the session's `GivenValue.table` reaches: how many subject rows it names
+    /// (more than one are all treated as one person's), and whether it finds any row at all, a
+    /// subject row or a row of a target that matches on the value's column (compared without
+    /// loss). None suggests a typo or a stray space.
+    public func reach(_ given: GivenValue, connection: Connection) throws -> (subjectRows: Int64, findsSomebody: Bool) {
         var builder = SQLBuilder()
-        var found: [String] = []
+        var subjectRows = "0::bigint"
         if let column = subjectTable.column(given.column) {
             let value = LosslessRead.sql("g.value", as: column, &builder)
-            found.append("EXISTS (SELECT 1 FROM \(GivenValue.table) g JOIN \(subjectTable.identifier.sql) s ON s.\(Identifier.quote(column.name)) = \(value))")
+            subjectRows = "(SELECT count(*) FROM \(GivenValue.table) g JOIN \(subjectTable.identifier.sql) s ON s.\(Identifier.quote(column.name)) = \(value))"
         }
+        var targetRows: [String] = []
         for plan in plans {
             for match in plan.target.match where match.subjectColumn == given.column {
                 guard let column = plan.table.column(match.column) else { continue }
                 let value = LosslessRead.sql("g.value", as: column, &builder)
-                found.append("EXISTS (SELECT 1 FROM \(GivenValue.table) g JOIN \(plan.table.identifier.sql) r ON r.\(Identifier.quote(column.name)) = \(value))")
+                targetRows.append("EXISTS (SELECT 1 FROM \(GivenValue.table) g JOIN \(plan.rows) r ON r.\(Identifier.quote(column.name)) = \(value))")
             }
         }
-        guard !found.isEmpty else { return false }
-        return try connection.execute("SELECT " + found.joined(separator: " OR "), builder.parameters).requiredScalar() == "t"
+        let found = targetRows.isEmpty ? "false" : targetRows.joined(separator: " OR ")
+        let row = try connection.execute("SELECT \(subjectRows), \(found)", builder.parameters).onlyRow()
+        let count = try row.int64(0)
+        return (count, try count > 0 || row.bool(1))
     }
 
     /// Whether `request` works on `plan`'s target.

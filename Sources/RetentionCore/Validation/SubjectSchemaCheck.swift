@@ -23,6 +23,12 @@ public enum SubjectSchemaCheck {
             for column in subjects.columns where subjectTable.column(column) == nil {
                 top(column == subjects.key ? "key" : "identifiers", "table \(subjectTable.identifier) has no column \"\(column)\"")
             }
+            // The key tells one person's rows from another's: two subject rows with one key would
+            // be one person, and a row without one nobody's.
+            if let key = subjectTable.column(subjects.key),
+               !(subjectTable.primaryKey == [key.name] || (key.notNull && subjectTable.uniqueKeys.contains([key.name]))) {
+                top("key", "column \"\(key.name)\" of \(subjectTable.identifier) is neither its primary key nor unique and NOT NULL, so it does not tell one person from another; name such a column")
+            }
         } else {
             top("table", "table \(subjects.table) does not exist; check the name and the search_path")
         }
