@@ -47,10 +47,10 @@ enum RightPersonSchema {
 
     /// The policy: subjects named by id, e-mail or phone; `rules` as given.
     static func policy(name: String = "right", rules: String = "", targets: String = targets, deadline: String = "1 month",
-                       timeZone: String = "UTC") -> String {
+                       timeZone: String = "UTC", identifiers: String = #"["email", "phone"]"#, key: String = "id") -> String {
         """
         {"policy": "\(name)", "timeZone": "\(timeZone)", \(rules.isEmpty ? "" : "\"rules\": [\(rules)],")
-         "subjects": {"table": "users", "key": "id", "identifiers": ["email", "phone"], "deadline": "\(deadline)",
+         "subjects": {"table": "users", "key": "\(key)", "identifiers": \(identifiers), "deadline": "\(deadline)",
                       "targets": [\(targets)]}}
         """
     }

@@ -135,11 +135,17 @@ public struct SubjectResolution: Sendable {
     public let subjects: SubjectMap
     public let subjectTable: TableInfo
     public let named: Named
+    /// Subject columns that a rule or target of the policy replaces by their HMAC: a subject row
+    /// whose column holds the HMAC of the given value is the person's too (a rule hashed the
+    /// e-mail of an inactive account before the person asked). Only where the session has the
+    /// pseudonym pads (a run that changes data); empty elsewhere.
+    public let hashedColumns: [String]
 
-    public init(subjects: SubjectMap, subjectTable: TableInfo, named: Named) {
+    public init(subjects: SubjectMap, subjectTable: TableInfo, named: Named, hashedColumns: [String] = []) {
         self.subjects = subjects
         self.subjectTable = subjectTable
         self.named = named
+        self.hashedColumns = hashedColumns
     }
 
     var people: SubjectPeople { SubjectPeople(subjects: subjects, table: subjectTable) }
@@ -173,7 +179,12 @@ public struct SubjectResolution: Sendable {
         let person = columns.compactMap { name -> String? in
             guard let column = subjectTable.column(name) else { return nil }
             let value = LosslessRead.sql("CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END", as: column, &builder)
-            return "SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = \(value)"
+            var branch = "SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = \(value)"
+            if hashedColumns.contains(name) {
+                let hmac = HMACPads.sql(message: "convert_to(CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END, 'UTF8')")
+                branch += " UNION SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = (\(hmac))::\(column.typeName)"
+            }
+            return branch
         }.joined(separator: " UNION ")
         // The given value itself, when its column's type reads it without loss.
         let readable = columns.compactMap { name -> String? in

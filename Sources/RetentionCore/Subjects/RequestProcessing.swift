@@ -157,7 +157,7 @@ struct RequestProcessing {
     private func process(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
         let unresolved = group.filter { !$0.resolved }.map(\.id)
         if !unresolved.isEmpty {
-            let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved)), requests: unresolved)
+            let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved), hashed: true), requests: unresolved)
             try session.execute { try $0.execute(resolve.sql, resolve.parameters) }
         }
         let resolved = group.filter(\.resolved).map(\.id)

@@ -7,6 +7,8 @@ public struct SubjectTargets: Sendable {
     public let subjectTable: TableInfo
     /// Every target's plan, in the order a request works through them.
     public let plans: [SubjectTargetPlan]
+    /// The subject table's identifiers that a pseudonymise rule or target of the policy hashes.
+    let hashedColumns: [String]
 
     /// The targets with the archived leaves of their tables (`ArchivedLeaves`), as requests and
     /// extracts read them.
@@ -28,6 +30,15 @@ public struct SubjectTargets: Sendable {
         guard case let .success(ordered) = SubjectOrder.ordered(subjects.targets, schema: schema) else { throw PolicyError(problems: problems) }
         self.subjects = subjects
         self.subjectTable = subjectTable
+        var specs = policy.rules.compactMap { rule -> PseudonymiseSpec? in
+            guard schema.table(of: rule)?.identifier == subjectTable.identifier, case let .pseudonymise(spec) = rule.action else { return nil }
+            return spec
+        }
+        specs += subjects.targets.compactMap { target -> PseudonymiseSpec? in
+            guard schema.table(of: target)?.identifier == subjectTable.identifier, case let .pseudonymise(spec) = target.action else { return nil }
+            return spec
+        }
+        hashedColumns = subjects.identifiers.filter { name in specs.contains { $0.columns.contains { $0.column == name && $0.strategy == .hmac } } }
         plans = ordered.compactMap { target in
             schema.table(of: target).map {
                 SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema, archivedLeaves: archived[$0.identifier] ?? [])
@@ -55,9 +66,12 @@ public struct SubjectTargets: Sendable {
     var people: SubjectPeople { SubjectPeople(subjects: subjects, table: subjectTable) }
 
     /// Resolves the people `named`, as the subjects map says.
-    public func resolution(_ named: SubjectResolution.Named) -> SubjectResolution {
-        SubjectResolution(subjects: subjects, subjectTable: subjectTable, named: named)
+    /// `hashed`: the session has the pseudonym pads, so subject rows whose identifier a rule or
+    /// target replaced by its HMAC are found too.
+    public func resolution(_ named: SubjectResolution.Named, hashed: Bool = false) -> SubjectResolution {
+        SubjectResolution(subjects: subjects, subjectTable: subjectTable, named: named, hashedColumns: hashed ? hashedColumns : [])
     }
+
 
     /// Why the policy cannot answer `request` now, or nil: its subject column or one of its
     /// categories is no longer in the subjects map. Such a request stays open with the reason:
