@@ -263,6 +263,6 @@ extension SubjectStatements {
         return (sql, builder.parameters)
     }
 
-    /// Whether any follow-up is recorded.
-    static let anyFollowUp = "SELECT EXISTS (SELECT 1 FROM retention.erasure_followups)"
+    /// The targets follow-ups are recorded for, and how many each.
+    static let followUpTargets = "SELECT target, count(*) FROM retention.erasure_followups GROUP BY target ORDER BY target"
 }

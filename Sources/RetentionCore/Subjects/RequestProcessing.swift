@@ -208,7 +208,11 @@ struct RequestProcessing {
     func followUps() -> String? {
         let session = Session(context: context)
         do {
-            guard try session.execute({ try $0.execute(SubjectStatements.anyFollowUp).requiredScalar() }) == "t" else { return nil }
+            let byTarget = try session.execute { try $0.execute(SubjectStatements.followUpTargets).rows }
+            guard !byTarget.isEmpty else { return nil }
+            let known = Set(targets.plans.map(\.target.name))
+            let orphaned = try byTarget.filter { !known.contains(try $0.text(0)) }
+                .map { "\(try $0.text(1)) of target \"\(try $0.text(0))\"" }
             for plan in targets.plans where plan.target.erases {
                 guard context.stop.stopReason == nil else { return nil }
                 let settle = SubjectStatements.settleFollowUps(plan)
@@ -218,6 +222,9 @@ struct RequestProcessing {
                     try connection.execute(batch.sql, batch.parameters)
                     try connection.execute(settle.sql, settle.parameters)
                 }
+            }
+            guard orphaned.isEmpty else {
+                return "follow-ups of answered requests name targets the policy no longer has (\(orphaned.joined(separator: ", "))): their rows are not erased; give the target its old name back"
             }
             return nil
         } catch {
