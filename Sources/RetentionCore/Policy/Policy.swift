@@ -48,7 +48,7 @@ public struct Rule: Sendable {
     public var name: String
     public var category: String?
     public var basis: String?
-    /// The table the rule works on; nil only for `purge-files`.
+    /// The table the rule works on; nil only for the backup actions (`purge-files`, `expire-backups`).
     public var table: Identifier?
     public var tenantColumn: String?
     public var due: Due
@@ -60,7 +60,7 @@ public struct Rule: Sendable {
     public var removesRows: Bool {
         switch action {
         case .delete, .aggregate: return true
-        case .pseudonymise, .purgeFiles: return false
+        case .pseudonymise, .purgeFiles, .expireBackups: return false
         }
     }
 }
@@ -97,12 +97,15 @@ public enum Anchor: Sendable, Hashable, CustomStringConvertible {
     case tenantTerminatedAt
     /// A file's modification time (`file.modified`), for `purge-files`.
     case fileModified
+    /// A pgBackRest backup set's start (`backup.start`), for `expire-backups`.
+    case backupStart
 
     public var description: String {
         switch self {
         case let .column(name): return name
         case .tenantTerminatedAt: return "tenant.terminatedAt"
         case .fileModified: return "file.modified"
+        case .backupStart: return "backup.start"
         }
     }
 }
@@ -119,6 +122,7 @@ public enum Action: Sendable {
     case pseudonymise(PseudonymiseSpec)
     case aggregate(AggregateSpec)
     case purgeFiles(FileSpec)
+    case expireBackups(PgBackRestSpec)
 
     public var kind: ActionKind {
         switch self {
@@ -126,6 +130,7 @@ public enum Action: Sendable {
         case .pseudonymise: return .pseudonymise
         case .aggregate: return .aggregate
         case .purgeFiles: return .purgeFiles
+        case .expireBackups: return .expireBackups
         }
     }
 }
@@ -137,6 +142,7 @@ public enum ActionKind: String, Sendable, CaseIterable {
     case pseudonymise
     case aggregate
     case purgeFiles = "purge-files"
+    case expireBackups = "expire-backups"
 
     /// The rule's key that holds the action's settings, if it has any.
     public var settingsKey: String? {
@@ -144,6 +150,24 @@ public enum ActionKind: String, Sendable, CaseIterable {
         case .delete: return nil
         case .pseudonymise, .aggregate: return rawValue
         case .purgeFiles: return "files"
+        case .expireBackups: return "pgbackrest"
+        }
+    }
+
+    /// Whether the action works on the rows of a table; the backup actions work on backups.
+    public var actsOnTable: Bool {
+        switch self {
+        case .delete, .pseudonymise, .aggregate: return true
+        case .purgeFiles, .expireBackups: return false
+        }
+    }
+
+    /// The only anchor of a backup action, which counts from its backups' own time.
+    public var backupAnchor: Anchor? {
+        switch self {
+        case .delete, .pseudonymise, .aggregate: return nil
+        case .purgeFiles: return .fileModified
+        case .expireBackups: return .backupStart
         }
     }
 }
@@ -193,4 +217,16 @@ public enum BucketUnit: String, Sendable, CaseIterable {
 public struct FileSpec: Sendable, Equatable {
     public var directory: String
     public var glob: String
+}
+
+/// The pgBackRest repository that `expire-backups` keeps within the period.
+public struct PgBackRestSpec: Sendable, Equatable {
+    public static let defaultConfig = "/etc/pgbackrest/pgbackrest.conf"
+
+    /// The stanza (`--stanza`).
+    public var stanza: String
+    /// pgBackRest's configuration file (`--config`), an absolute path.
+    public var config: String
+    /// The repository's number (`--repo`, 1-256).
+    public var repo: Int
 }
