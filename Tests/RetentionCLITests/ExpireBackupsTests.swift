@@ -49,6 +49,13 @@ struct ExpireBackupsTests {
         let incr1 = try server.backup("incr")
         let full2 = try server.backup("full")
         let incr2 = try server.backup("incr")
+        // validate lists what would go today: with a period of 0 days every set is past the age,
+        // and the last full backup stays with its incremental.
+        let zeroPolicy = try fixture.writePolicy(backupPolicy(server, after: "0 days"), name: "zero.json")
+        let validate = try fixture.retention(["validate", "--policy", zeroPolicy])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout.contains("rule \"backups\": would expire 3 backups today: \(full1) (full"), "\(validate.stdout)")
+        #expect(validate.stdout.contains("take a full backup more often than the period"), "\(validate.stdout)")
         try fixture.writePolicy(backupPolicy(server))
 
         // The period ends at the differential backup's start: the first full is due, and its
@@ -82,6 +89,13 @@ struct ExpireBackupsTests {
         let oldestAge = Double(cutoff) + 90 * 86400 - Double(before.set(full2)!.start)
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(prom.contains("retention_backup_oldest_age_seconds{policy=\"backups\",rule=\"backups\"} \(Int64(oldestAge))"), "\(prom)")
+
+        // The Owner report says which backups were expired.
+        let owner = try fixture.retention(["report", "--tenant", "any", "--state-dir", fixture.stateDirectory, "--format", "md"])
+        #expect(owner.status == 0, "\(owner.stderr)")
+        #expect(owner.stdout.contains("## Backups expired"), "\(owner.stdout)")
+        #expect(owner.stdout.contains("full backup \(full1) (started"), "\(owner.stdout)")
+        #expect(owner.stdout.contains("incr backup \(incr1.replacingOccurrences(of: "_", with: "\\_"))"), "\(owner.stdout)")
 
         // Every backup is past the age now, and the last full cannot be expired: it stays with
         // its incremental, and the rule fails loudly.
