@@ -119,4 +119,54 @@ struct ExpireBackupsTests {
         #expect(try server.info().sets.map(\.label) == [full3])
         #expect(try server.info().oldestWAL == beforeLast.set(full3)!.archiveStart)
     }
+
+    @Test("kill -9 of the run and of pgbackrest during the expiry, then a run: the repository passes pgbackrest check and info, and the promise holds")
+    func killDuringExpiry() throws {
+        let server = try PgBackRestServer()
+        defer { server.stop() }
+        let fixture = try EngineFixture.make("backupkill", schemaSQL: "SELECT 1;")
+        defer { fixture.drop() }
+        try server.backup("full")
+        try server.backup("incr")
+        try server.backup("full")
+        try server.backup("incr")
+        let young = try server.backup("full")
+        try fixture.writePolicy(backupPolicy(server))
+        let before = try server.info()
+        let cutoff = before.set(young)!.start
+        let expected = allowedToRemain(before, cutoff: cutoff)
+        #expect(expected.left == [young])
+
+        // Kill the run, and the pgbackrest expire it started (and runuser) as soon as it is seen.
+        let running = try fixture.start(["run", "--as-of", asOf(cutoff: cutoff)])
+        var seen: [(pid: Int32, program: String)] = []
+        let deadline = Date().addingTimeInterval(60)
+        while !seen.contains(where: { $0.program.hasSuffix("pgbackrest") }), running.process.isRunning, Date() < deadline {
+            seen = expireProcesses(config: server.config)
+            if seen.isEmpty { usleep(1000) }
+        }
+        running.signal(SIGKILL)
+        for process in seen { kill(process.pid, SIGKILL) }
+        _ = running.wait()
+        #expect(seen.contains { $0.program.hasSuffix("pgbackrest") }, "the run ended before a pgbackrest expire was seen")
+
+        let next = try fixture.retention(["run", "--as-of", asOf(cutoff: cutoff)])
+        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+        #expect(throws: Never.self) { try server.pgbackrest("check") }
+        let after = try server.info()
+        #expect(after.sets.map(\.label) == expected.left)
+        #expect(after.oldestWAL == before.set(young)!.archiveStart)
+    }
+}
+
+/// The processes (runuser and pgbackrest) running `pgbackrest expire` on the repository of
+/// `config`, with their program.
+private func expireProcesses(config: String) -> [(pid: Int32, program: String)] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry in
+        guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        guard arguments.contains("--config=\(config)"), arguments.last == "expire", let program = arguments.first else { return nil }
+        return (pid, program)
+    }
 }

@@ -18,6 +18,8 @@ struct PgBackRestCommand {
 
     struct Failure: Error, Sendable, CustomStringConvertible {
         let description: String
+        /// pgbackrest's exit code, when it ran and exited.
+        var exitCode: Int32? = nil
     }
 
     init(spec: PgBackRestSpec) throws {
@@ -60,10 +62,26 @@ struct PgBackRestCommand {
         return owner
     }
 
+    /// pgBackRest's exit code when another of its processes holds the stanza's lock (a backup
+    /// under way, or an expire a killed run left running).
+    static let lockHeld: Int32 = 50
+
     /// Runs `pgbackrest --config --stanza --repo COMMAND OPTIONS` and returns what it printed on
-    /// stdout; a non-zero exit or the time limit is a `Failure` naming the command, the exit code
-    /// and stderr.
+    /// stdout; while another pgBackRest process holds the stanza's lock, tries again every 2
+    /// seconds within the time limit. A non-zero exit or the time limit is a `Failure` naming the
+    /// command, the exit code and stderr.
     func run(_ command: String, _ options: [String] = []) throws -> String {
+        let started = Date()
+        while true {
+            do {
+                return try runOnce(command, options, timeLimit: Self.timeLimit - Date().timeIntervalSince(started))
+            } catch let failure as Failure where failure.exitCode == Self.lockHeld && Date().timeIntervalSince(started) < Self.timeLimit - 2 {
+                Thread.sleep(forTimeInterval: 2)
+            }
+        }
+    }
+
+    private func runOnce(_ command: String, _ options: [String], timeLimit: Double) throws -> String {
         let arguments = ["--config=\(spec.config)", "--stanza=\(spec.stanza)", "--repo=\(spec.repo)",
                          "--log-level-console=off", "--log-level-stderr=warn"] + options + [command]
         let process = Process()
@@ -95,7 +113,7 @@ struct PgBackRestCommand {
         DispatchQueue.global().async(group: reading) { stdout = output.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: reading) { stderr = errors.fileHandleForReading.readDataToEndOfFile() }
         var timedOut = false
-        if ended.wait(timeout: .now() + Self.timeLimit) == .timedOut {
+        if ended.wait(timeout: .now() + max(timeLimit, 1)) == .timedOut {
             timedOut = true
             process.terminate()
             if ended.wait(timeout: .now() + 10) == .timedOut {
@@ -111,7 +129,8 @@ struct PgBackRestCommand {
         }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let how = process.terminationReason == .exit ? "exited \(process.terminationStatus)" : "was killed by signal \(process.terminationStatus)"
-            throw Failure(description: "\(described) \(how)\(shortMessage.isEmpty ? "" : ": " + shortMessage)")
+            throw Failure(description: "\(described) \(how)\(shortMessage.isEmpty ? "" : ": " + shortMessage)",
+                          exitCode: process.terminationReason == .exit ? process.terminationStatus : nil)
         }
         return String(decoding: stdout, as: UTF8.self)
     }
