@@ -88,7 +88,7 @@ struct ExpireBackupsTests {
         #expect(try fixture.ruleReport("backups").int("affected") == 3)
         let oldestAge = Double(cutoff) + 90 * 86400 - Double(before.set(full2)!.start)
         let prom = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(prom.contains("retention_backup_oldest_age_seconds{policy=\"backups\",rule=\"backups\"} \(Int64(oldestAge))"), "\(prom)")
+        #expect(prom.contains("retention_backup_oldest_age_seconds{policy=\"backups\",rule=\"backups\",action=\"expire-backups\"} \(Int64(oldestAge))"), "\(prom)")
 
         // The Owner report says which backups were expired.
         let owner = try fixture.retention(["report", "--tenant", "any", "--state-dir", fixture.stateDirectory, "--format", "md"])

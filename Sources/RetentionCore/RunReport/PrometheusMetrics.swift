@@ -42,7 +42,7 @@ public enum PrometheusMetrics {
         let backupRules = report.rules.filter { $0.oldestBackupAgeSeconds != nil }
         if !backupRules.isEmpty {
             metric("retention_backup_oldest_age_seconds", "The age of the oldest backup left by an expire-backups rule, at the run's as-of.",
-                   backupRules.map { ("\(identity),rule=\"\(escape($0.name))\"", String($0.oldestBackupAgeSeconds!)) })
+                   backupRules.map { ("\(identity),rule=\"\(escape($0.name))\",action=\"\($0.action.rawValue)\"", String($0.oldestBackupAgeSeconds!)) })
         }
         if let requests = report.openRequests {
             metric("retention_erasure_requests_open", "Erasure requests still open after the run.", [(identity, String(requests.open))])
