@@ -120,7 +120,7 @@ struct ExpireBackupsTests {
         #expect(try server.info().oldestWAL == beforeLast.set(full3)!.archiveStart)
     }
 
-    @Test("kill -9 of the run and of pgbackrest during the expiry, then a run: the repository passes pgbackrest check and info, and the promise holds")
+    @Test("a user neither owner nor root is refused; kill -9 of the run and of pgbackrest during the expiry, then a run: the repository passes pgbackrest check and info, and the promise holds")
     func killDuringExpiry() throws {
         let server = try PgBackRestServer()
         defer { server.stop() }
@@ -131,7 +131,14 @@ struct ExpireBackupsTests {
         try server.backup("full")
         try server.backup("incr")
         let young = try server.backup("full")
-        try fixture.writePolicy(backupPolicy(server))
+        let policy = try fixture.writePolicy(backupPolicy(server))
+
+        // A user that neither owns the repository nor is root is refused, naming the owner.
+        let stranger = try TestProcess.run("/usr/sbin/runuser", ["-u", "nobody", "--", Repository.binary, "validate", "--policy", policy,
+                                                                 "--database-url", fixture.database.url])
+        #expect(stranger.status == 2, "\(stranger.output)")
+        #expect(stranger.output.contains("belongs to postgres, but retention runs as nobody"), "\(stranger.output)")
+
         let before = try server.info()
         let cutoff = before.set(young)!.start
         let expected = allowedToRemain(before, cutoff: cutoff)
