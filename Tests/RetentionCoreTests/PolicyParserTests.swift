@@ -140,7 +140,7 @@ struct PolicyParserTests {
         #expect(rule.due.anchors == [.backupStart])
         #expect(rule.table == nil)
         guard case let .expireBackups(spec) = rule.action else { Issue.record("not expire-backups"); return }
-        #expect(spec == PgBackRestSpec(stanza: "main", config: "/etc/pgbackrest/pgbackrest.conf", repo: 1))
+        #expect(spec == PgBackRestSpec(stanza: "main", config: nil, repo: 1))
     }
 
     @Test("top-level mistakes name their key")

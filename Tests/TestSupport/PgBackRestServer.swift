@@ -16,6 +16,7 @@ public final class PgBackRestServer: Sendable {
         guard paths.contains(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return "pgbackrest is not installed (Deploy/test.sh installs Debian's package as root)"
         }
+        guard geteuid() == 0 else { return "the pgBackRest tests run pgbackrest as postgres (runuser), which needs root" }
         return getpwnam("postgres") == nil ? "the pgBackRest tests need the OS user postgres" : nil
     }()
 

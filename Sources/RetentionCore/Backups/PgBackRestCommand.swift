@@ -10,6 +10,8 @@ import Foundation
 /// break the owner's `archive-push` and backups.
 struct PgBackRestCommand {
     let spec: PgBackRestSpec
+    /// The configuration file, `--config` of every call.
+    let config: String
     /// The longest one `pgbackrest` call may take before it is stopped.
     static let timeLimit: Double = 600
     let executable: String
@@ -30,16 +32,17 @@ struct PgBackRestCommand {
             throw Failure(description: "pgbackrest is not installed (not found on PATH); install it (Debian: apt-get install pgbackrest)")
         }
         executable = found
-        guard access(spec.config, R_OK) == 0 else {
-            throw Failure(description: "cannot read pgBackRest's configuration \(spec.config): \(String(cString: strerror(errno)))")
+        config = spec.configFile
+        guard access(config, R_OK) == 0 else {
+            throw Failure(description: "cannot read pgBackRest's configuration \(config): \(String(cString: strerror(errno))); name it in the rule's pgbackrest.config")
         }
-        runAs = try Self.user(for: spec)
+        runAs = try Self.user(for: spec, config: config)
     }
 
     /// Whom `pgbackrest` runs as: the owner of the repository's path (`repoN-path`, default
     /// `/var/lib/pgbackrest`) when that is not the current user.
-    private static func user(for spec: PgBackRestSpec) throws -> String? {
-        let settings = PgBackRestConfig(path: spec.config, stanza: spec.stanza)
+    private static func user(for spec: PgBackRestSpec, config: String) throws -> String? {
+        let settings = PgBackRestConfig(path: config, stanza: spec.stanza)
         let type = settings.value("repo\(spec.repo)-type") ?? "posix"
         let current = geteuid()
         guard type == "posix" || type == "cifs" else {
@@ -51,7 +54,7 @@ struct PgBackRestCommand {
         let repository = settings.value("repo\(spec.repo)-path") ?? "/var/lib/pgbackrest"
         var status = stat()
         guard stat(repository, &status) == 0 else {
-            throw Failure(description: "cannot read repository \(spec.repo)'s path \(repository) (repo\(spec.repo)-path in \(spec.config)): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot read repository \(spec.repo)'s path \(repository) (repo\(spec.repo)-path in \(config)): \(String(cString: strerror(errno)))")
         }
         if status.st_uid == current { return nil }
         let owner = getpwuid(status.st_uid).map { String(cString: $0.pointee.pw_name) } ?? String(status.st_uid)
@@ -82,7 +85,7 @@ struct PgBackRestCommand {
     }
 
     private func runOnce(_ command: String, _ options: [String], timeLimit: Double) throws -> String {
-        let arguments = ["--config=\(spec.config)", "--stanza=\(spec.stanza)", "--repo=\(spec.repo)",
+        let arguments = ["--config=\(config)", "--stanza=\(spec.stanza)", "--repo=\(spec.repo)",
                          "--log-level-console=off", "--log-level-stderr=warn"] + options + [command]
         let process = Process()
         if let runAs {

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// A retention policy: the reviewed JSON file that says what is kept, for how long, and what
@@ -221,12 +222,19 @@ public struct FileSpec: Sendable, Equatable {
 
 /// The pgBackRest repository that `expire-backups` keeps within the period.
 public struct PgBackRestSpec: Sendable, Equatable {
-    public static let defaultConfig = "/etc/pgbackrest/pgbackrest.conf"
-
     /// The stanza (`--stanza`).
     public var stanza: String
-    /// pgBackRest's configuration file (`--config`), an absolute path.
-    public var config: String
+    /// pgBackRest's configuration file (`--config`), an absolute path; nil for pgBackRest's own
+    /// default (`configFile`).
+    public var config: String?
     /// The repository's number (`--repo`, 1-256).
     public var repo: Int
+
+    /// The configuration file pgBackRest reads: `config`, else its default
+    /// `/etc/pgbackrest/pgbackrest.conf`, or `/etc/pgbackrest.conf` (Debian's) when that does not exist.
+    public var configFile: String {
+        if let config { return config }
+        let current = "/etc/pgbackrest/pgbackrest.conf"
+        return access(current, F_OK) == 0 || access("/etc/pgbackrest.conf", F_OK) != 0 ? current : "/etc/pgbackrest.conf"
+    }
 }

@@ -24,7 +24,7 @@ extension Rule {
             members.append(("glob", .string(files.glob)))
         case let .expireBackups(spec):
             members.append(("stanza", .string(spec.stanza)))
-            members.append(("config", .string(spec.config)))
+            members.append(("config", .optionalString(spec.config)))
             members.append(("repo", .int(spec.repo)))
         }
         return .members(members)

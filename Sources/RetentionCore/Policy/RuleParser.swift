@@ -224,8 +224,8 @@ enum RuleParser {
         if let stanza, !PolicyParser.isPlainName(stanza) {
             reader.problem("stanza", "\"\(stanza)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
         }
-        let config = reader.string("config", required: false) ?? PgBackRestSpec.defaultConfig
-        if !config.hasPrefix("/") || config.split(separator: "/").contains("..") {
+        let config = reader.string("config", required: false)
+        if let config, !config.hasPrefix("/") || config.split(separator: "/").contains("..") {
             reader.problem("config", "\"\(config)\" is not an absolute path without \"..\"; write the configuration file's full path")
         }
         let repo = reader.has("repo") ? reader.integer("repo") : 1
