@@ -120,7 +120,7 @@ struct ExpireBackupsTests {
         #expect(try server.info().oldestWAL == beforeLast.set(full3)!.archiveStart)
     }
 
-    @Test("a user neither owner nor root is refused; kill -9 of the run and of pgbackrest during the expiry, then a run: the repository passes pgbackrest check and info, and the promise holds")
+    @Test("a user neither owner nor root is refused; pgBackRest's errors are the rule's; kill -9 of the run and of pgbackrest during the expiry, then a run: the repository passes pgbackrest check and info, and the promise holds")
     func killDuringExpiry() throws {
         let server = try PgBackRestServer()
         defer { server.stop() }
@@ -138,6 +138,17 @@ struct ExpireBackupsTests {
                                                                  "--database-url", fixture.database.url])
         #expect(stranger.status == 2, "\(stranger.output)")
         #expect(stranger.output.contains("belongs to postgres, but retention runs as nobody"), "\(stranger.output)")
+
+        // pgBackRest's own errors reach the rule's error: the stanza's status, or the exit code
+        // and stderr; the run fails (exit 1).
+        for (block, words) in [(#""stanza": "nosuch""#, "missing stanza path"), (#""stanza": "main", "repo": 2"#, "exited 32: ERROR: [032]")] {
+            let broken = try fixture.writePolicy(backupPolicy(server).replacingOccurrences(of: #""stanza": "main", "config""#, with: block + #", "config""#)
+                .replacingOccurrences(of: #", "repo": 1}"#, with: "}"), name: "broken.json")
+            let failed = try fixture.retention(["run", "--policy", broken])
+            #expect(failed.status == 1, "\(failed.stdout)\(failed.stderr)")
+            let error = try fixture.ruleReport("backups")["error"] as? String ?? ""
+            #expect(error.contains(words), "\(error)")
+        }
 
         let before = try server.info()
         let cutoff = before.set(young)!.start
