@@ -15,7 +15,7 @@ public struct BackupForecast: Sendable {
         for rule in policy.rules {
             guard case let .expireBackups(spec) = rule.action else { continue }
             let now = try RunStatements.nowText(connection)
-            let row = try connection.execute(RunStatements.backupCutoff, [now, rule.due.after.intervalText]).rows[0]
+            let row = try connection.execute(RunStatements.backupCutoff, [now, rule.due.after.intervalText]).onlyRow()
             let expiry = BackupExpiry(spec: spec, cutoff: Double(try row.text(1)) ?? 0, period: rule.due.after, dryRun: true)
             do {
                 let outcome = try expiry.run()

@@ -158,7 +158,7 @@ final class Worker {
     private func expireBackups(_ rule: Rule, _ spec: PgBackRestSpec) throws -> RuleResult {
         let started = Date()
         let row = try withRetry { connection in
-            try connection.execute(RunStatements.backupCutoff, [context.asOf, rule.due.after.intervalText]).rows[0]
+            try connection.execute(RunStatements.backupCutoff, [context.asOf, rule.due.after.intervalText]).onlyRow()
         }
         let asOf = Double(try row.text(2)) ?? Date().timeIntervalSince1970
         var result = RuleResult(rule: rule, status: .ok)
