@@ -144,7 +144,11 @@ public struct BackupExpiry: Sendable {
             outcome.failures.append("backups past the age appeared during the run and remain: \(pastAge.map(\.label).joined(separator: ", "))")
         }
         for archive in after.walOlderThanOldestBackup {
-            outcome.failures.append("WAL archive \(archive.id) still starts at \(archive.oldest ?? "?"), before the oldest backup left (\(after.sets.first?.label ?? "none")); check pgBackRest's log")
+            if let oldest = after.sets.first {
+                outcome.failures.append("WAL archive \(archive.id) still starts at \(archive.oldest ?? "?"), before the oldest backup left (\(oldest.label)); check pgBackRest's log")
+            } else {
+                outcome.failures.append("WAL archive \(archive.id) holds WAL but the repository holds no backup to need it; take a full backup")
+            }
         }
         if let kept = plan.keptLastFull { outcome.failures.append(lastFullMessage(kept.set, dependents: kept.dependents.count)) }
         return outcome

@@ -228,13 +228,13 @@ enum RuleParser {
         if let config, !config.hasPrefix("/") || config.split(separator: "/").contains("..") {
             reader.problem("config", "\"\(config)\" is not an absolute path without \"..\"; write the configuration file's full path")
         }
-        let repo = reader.has("repo") ? reader.integer("repo") : 1
-        if let repo, !(1...256).contains(repo) {
+        let repo = reader.integer("repo") ?? 1
+        if !(1...256).contains(repo) {
             reader.problem("repo", "\(repo) is not a pgBackRest repository number; use 1 to 256")
         }
         let problems = reader.finish()
         rule.absorb(problems)
-        guard problems.isEmpty, let stanza, let repo else { return nil }
+        guard problems.isEmpty, let stanza else { return nil }
         return PgBackRestSpec(stanza: stanza, config: config, repo: repo)
     }
 }
