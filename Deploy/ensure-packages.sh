@@ -84,6 +84,12 @@ ensure_chromium() {
     _ensure_optional_package chromium "the browser tests"
 }
 
+# pgBackRest for the tests of expire-backups and of replay after a pgBackRest restore.
+ensure_pgbackrest() {
+    command -v pgbackrest >/dev/null 2>&1 && return 0
+    _ensure_optional_package pgbackrest "the pgBackRest tests"
+}
+
 # Citus for the tests of distributed tables on Debian's PostgreSQL 15: built from the source kept
 # beside the repository (../shared/citus/build.sh, a few minutes once) when it is there and Citus
 # is not installed yet. Best effort: without it the Citus tests are skipped, with the reason.
@@ -105,6 +111,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     ensure_packages
     ensure_partman
     ensure_chromium
+    ensure_pgbackrest
     ensure_citus
     ensure_swift_path
 fi

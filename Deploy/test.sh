@@ -20,6 +20,7 @@ cd "$repo"
 ensure_packages
 ensure_partman
 ensure_chromium
+ensure_pgbackrest
 ensure_citus
 ensure_swift_path
 # systemd-analyze checks the units in Deploy/systemd.

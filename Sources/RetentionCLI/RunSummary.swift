@@ -33,6 +33,9 @@ enum RunSummary {
             for file in rule.files {
                 Output.out("    \(file.state.rawValue) \(file.name.escapingControlCharacters): \(file.bytes) bytes, \(Int(file.ageDays)) days old\(file.error.map { " (\($0))" } ?? "")")
             }
+            for backup in rule.backups {
+                Output.out("    \(backup.state.rawValue) \(backup.kind.rawValue) backup \(backup.label), started \(backup.startISO)\(backup.with.map { " (with \($0))" } ?? "")")
+            }
             for warning in rule.warnings { Output.warning("rule \"\(rule.name)\": \(warning)") }
         }
         for request in report.requests {

@@ -36,6 +36,15 @@ enum ValidateCommand {
             Output.out("rule \"\(forecast.rule)\": would remove \(forecast.partitions.count) partitions whole today (\(rows) rows)\(names.isEmpty ? "" : ": " + names)")
             for note in forecast.notes { Output.out("rule \"\(forecast.rule)\": \(note)") }
         }
+        let backups = try BackupForecast.today(policy, connection: connection)
+        let unreadable = backups.compactMap { forecast in forecast.problem.map { PolicyProblem(rule: forecast.rule, key: "pgbackrest", message: $0) } }
+        guard unreadable.isEmpty else { throw PolicyError(problems: unreadable) }
+        for forecast in backups {
+            let expired = forecast.sets.filter { $0.state == .due }
+            let names = expired.map { "\($0.label) (\($0.kind.rawValue), started \($0.startISO))" }.joined(separator: ", ")
+            Output.out("rule \"\(forecast.rule)\": would expire \(expired.count) backups today\(names.isEmpty ? "" : ": " + names)")
+            for warning in forecast.warnings { Output.out("rule \"\(forecast.rule)\": \(warning)") }
+        }
 
         for rule in policy.rules {
             guard let table = result.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table) else { continue }

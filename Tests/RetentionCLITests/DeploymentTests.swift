@@ -53,6 +53,24 @@ struct DeploymentTests {
         #expect(!text.contains("retention"), "systemd-analyze complained: \(text)")
     }
 
+    @Test("systemd-analyze verify accepts retention.service with the drop-in for expire-backups, which runs it as postgres",
+          .enabled(if: analyzer != nil, "systemd-analyze is not installed"))
+    func pgBackRestDropInVerifies() throws {
+        let directory = try DeploymentTests.temporaryDirectory("dropin")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let service = try DeploymentTests.unit("retention.service").replacingOccurrences(of: "/usr/local/bin/retention", with: Repository.binary)
+        try service.write(toFile: directory + "/retention.service", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: directory + "/retention.service.d", withIntermediateDirectories: true)
+        let dropIn = try DeploymentTests.unit("retention.service.d/pgbackrest.conf")
+        try dropIn.write(toFile: directory + "/retention.service.d/pgbackrest.conf", atomically: true, encoding: .utf8)
+        let settings = DeploymentTests.serviceSettings(dropIn)
+        #expect(settings.contains { $0 == ("User", "postgres") } && settings.contains { $0 == ("DynamicUser", "no") })
+        #expect(settings.contains { $0 == ("PrivateTmp", "no") }, "pgBackRest's locks in /tmp must be the backups' own")
+        let (status, text) = try TestProcess.run(DeploymentTests.analyzer!, ["verify", directory + "/retention.service"])
+        #expect(status == 0, "\(text)")
+        #expect(!text.contains("retention"), "systemd-analyze complained: \(text)")
+    }
+
     @Test("the services run the engine hardened, with their secrets as credentials", arguments: ["retention.service", "retention@.service"])
     func serviceHardening(name: String) throws {
         let unit = try DeploymentTests.unit(name)

@@ -12,8 +12,8 @@ struct SubjectFixture {
     let keyHex: String
 
     static func make(_ label: String, schemaSQL: String = SubjectSchema.sql, extraSQL: String = "",
-                     policy: String = SubjectSchema.policy()) throws -> SubjectFixture {
-        let engine = try EngineFixture.make(label, schemaSQL: schemaSQL + "\n" + extraSQL + "\n" + HMACOracle.sql)
+                     policy: String = SubjectSchema.policy(), port: String = TestDatabase.port) throws -> SubjectFixture {
+        let engine = try EngineFixture.make(label, schemaSQL: schemaSQL + "\n" + extraSQL + "\n" + HMACOracle.sql, port: port)
         let path = try engine.writePolicy(policy)
         let key = (0..<32).map { UInt8(($0 * 37 + 11) % 256) }
         let keyFile = engine.directory + "/pseudonym.key"

@@ -114,6 +114,16 @@ struct PolicyParserTests {
         (#""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "delete", "partitions": "truncate""#, "partitions", "not a partition mode"),
         (#""table": "t", "due": {"after": "1 day", "from": "c"}, "action": "pseudonymise", "partitions": "drop", "pseudonymise": {"columns": {"email": "hmac"}, "marker": "m"}"#, "partitions", "keeps its rows"),
         (#""due": {"after": "1 day", "from": "file.modified"}, "action": "purge-files", "partitions": "detach", "files": {"directory": "/b", "glob": "*"}"#, "partitions", "keeps its rows"),
+        (#""due": {"after": "90 days"}, "action": "expire-backups""#, "pgbackrest", "is missing"),
+        (#""due": {"after": "90 days", "from": "file.modified"}, "action": "expire-backups", "pgbackrest": {"stanza": "main"}"#, "due.from", "counts from \"backup.start\" only"),
+        (#""due": {"after": "90 days", "align": "calendar-year-end"}, "action": "expire-backups", "pgbackrest": {"stanza": "main"}"#, "due.align", "takes no alignment"),
+        (#""due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main; rm -rf /"}"#, "pgbackrest.stanza", "may contain only"),
+        (#""due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main", "config": "pgbackrest.conf"}"#, "pgbackrest.config", "absolute path"),
+        (#""due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main", "repo": 0}"#, "pgbackrest.repo", "1 to 256"),
+        (#""due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main", "path": "/x"}"#, "pgbackrest.path", "unknown key"),
+        (#""table": "t", "due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main"}"#, "table", "works on backups"),
+        (#""table": "t", "due": {"after": "1 day", "from": "backup.start"}, "action": "delete""#, "due.from", "expire-backups rules only"),
+        (#""due": {"after": "90 days", "from": "file.modified"}, "action": "purge-files", "pgbackrest": {"stanza": "main"}, "files": {"directory": "/b", "glob": "*"}"#, "pgbackrest", "belongs to action"),
     ])
     func oneProblem(_ rule: String, _ key: String, _ fragment: String) {
         let found = problems(policyText(rule: rule))
@@ -121,6 +131,16 @@ struct PolicyParserTests {
         #expect(found.first?.rule == "r1")
         #expect(found.first?.key == key, "\(found)")
         #expect(found.first?.message.contains(fragment) == true, "\(found)")
+    }
+
+    @Test("expire-backups counts from the sets' start without a due.from; config and repo default to pgBackRest's own")
+    func expireBackupsDefaults() throws {
+        let policy = try PolicyParser.parse(#"{"policy": "p", "rules": [{"name": "backups", "due": {"after": "90 days"}, "action": "expire-backups", "pgbackrest": {"stanza": "main"}}]}"#)
+        let rule = try #require(policy.rules.first)
+        #expect(rule.due.anchors == [.backupStart])
+        #expect(rule.table == nil)
+        guard case let .expireBackups(spec) = rule.action else { Issue.record("not expire-backups"); return }
+        #expect(spec == PgBackRestSpec(stanza: "main", config: nil, repo: 1))
     }
 
     @Test("top-level mistakes name their key")

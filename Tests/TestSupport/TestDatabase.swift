@@ -17,6 +17,12 @@ public struct TestDatabase: Sendable {
         return port
     }
 
+    /// A database that exists already, such as one a restore brought back on another server.
+    public init(name: String, port: String) {
+        self.name = name
+        self.port = port
+    }
+
     /// The URL of this database over TCP on 127.0.0.1.
     public var url: String { "postgresql://postgres@127.0.0.1:\(port)/\(name)" }
 

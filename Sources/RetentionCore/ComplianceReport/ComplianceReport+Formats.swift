@@ -23,6 +23,10 @@ extension ComplianceReport: Document {
                 ])
             })),
             ("holds", .array(holds.map(\.json))),
+            ("backupsExpired", .array(backupsExpired.map { run in
+                .members([("rule", .string(run.rule)), ("basis", .optionalString(run.basis)), ("date", .string(run.date)),
+                          ("sets", .array(run.sets.map(\.json)))])
+            })),
             ("scheduled", scheduled.map { timeline in
                 .array(timeline.map { day in
                     .members([("date", .string(day.date)), ("items", .array(day.items.map { item in
@@ -54,6 +58,14 @@ extension ComplianceReport: Document {
 
     private var generatedText: String {
         "Generated \(generatedAt), covering \(periodText) (\(runsText)). Counts only: this report contains no personal data."
+    }
+
+    private static let backupsExplained = "Backups hold every tenant's data; these backup sets were expired because they were older than the period."
+
+    /// "2026-12-07, rule backups: full backup 20261207-181853F (started 2026-09-01T02:00:00Z), ...; Basis: ..."
+    private func backupsText(_ run: BackupsExpired) -> String {
+        let sets = run.sets.map { "\($0.kind.rawValue) backup \($0.label) (started \($0.startISO))" }.joined(separator: ", ")
+        return "\(run.date), rule \(run.rule): \(sets)" + (run.basis.map { ". Basis: \($0)" } ?? "")
     }
 
     private static let nothingRemoved = "Nothing was removed in this period."
@@ -119,6 +131,14 @@ extension ComplianceReport: Document {
             lines.append("## Kept because other records need them")
             for entry in blockedText { lines.append("- \(md(entry.rule)): \(md(entry.text))") }
         }
+        if !backupsExpired.isEmpty {
+            lines.append("")
+            lines.append("## Backups expired")
+            lines.append("")
+            lines.append(md(Self.backupsExplained))
+            lines.append("")
+            for run in backupsExpired { lines.append("- " + md(backupsText(run))) }
+        }
         lines.append("")
         lines.append("## Legal holds")
         if holds.isEmpty { lines.append(""); lines.append(Self.noHolds) }
@@ -161,6 +181,11 @@ extension ComplianceReport: Document {
         if !blockedText.isEmpty {
             body += "<h2>Kept because other records need them</h2>\n<ul>\n"
             for entry in blockedText { body += "<li><strong>\(escape(entry.rule))</strong>: \(escape(entry.text))</li>\n" }
+            body += "</ul>\n"
+        }
+        if !backupsExpired.isEmpty {
+            body += "<h2>Backups expired</h2>\n<p>\(escape(Self.backupsExplained))</p>\n<ul>\n"
+            for run in backupsExpired { body += "<li>\(escape(backupsText(run)))</li>\n" }
             body += "</ul>\n"
         }
         body += "<h2>Legal holds</h2>\n"

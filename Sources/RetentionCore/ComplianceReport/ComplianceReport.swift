@@ -11,6 +11,8 @@ public struct ComplianceReport: Sendable {
     public var generatedAt: String
     public var rules: [RuleSection]
     public var holds: [LegalHold]
+    /// The backup sets `expire-backups` rules expired in the period: they held every tenant's data.
+    public var backupsExpired: [BackupsExpired]
     /// The next dates of the tenant's plan, when a policy was given.
     public var scheduled: [(date: String, items: [TimelineItem])]?
     public var integrity: ChainCheck
@@ -32,6 +34,15 @@ public struct ComplianceReport: Sendable {
         public var blockedBy: [String]
 
         public var total: Int64 { byDate.reduce(0) { $0 + $1.rows } }
+    }
+
+    /// What one run of an `expire-backups` rule expired.
+    public struct BackupsExpired: Sendable {
+        public var rule: String
+        public var basis: String?
+        /// The run's UTC date.
+        public var date: String
+        public var sets: [BackupExpiry.SetOutcome]
     }
 
     /// Rows changed per month over every rule, for the chart.
@@ -96,13 +107,25 @@ public struct ComplianceReport: Sendable {
                                                 columns: [], byDate: [], blocked: count, blockedBy: names))
                 }
             }
+            let backupsExpired = try connection.execute("""
+                SELECT r.rule, r.basis, to_char(ru.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), (r.details->'backups')::text
+                FROM retention.rule_results r JOIN retention.runs ru ON ru.run_id = r.run_id
+                WHERE r.action = $3 AND r.affected > 0
+                  AND ($1::timestamptz IS NULL OR ru.started_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR ru.started_at < $2::timestamptz)
+                ORDER BY ru.started_at, r.rule
+                """, [from, to, ActionKind.expireBackups.rawValue]).rows.map { row in
+                    let sets: [BackupExpiry.SetOutcome] = if let text = row[3], case let .array(entries)? = try? JSONParser.parse(text) {
+                        entries.compactMap(BackupExpiry.SetOutcome.init).filter { $0.state == .expired }
+                    } else { [] }
+                    return BackupsExpired(rule: try row.text(0), basis: row[1], date: try row.text(2), sets: sets)
+                }
             let recordedRuns = try connection.execute("""
                 SELECT run_id::text, status, report_sha256, \(SQLTime.isoUTC("started_at")) FROM retention.runs
                 WHERE ($1::timestamptz IS NULL OR started_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR started_at < $2::timestamptz)
                 ORDER BY started_at
                 """, [from, to]).rows.map { RecordedRun(id: try $0.text(0), status: try $0.text(1), reportSHA256: $0[2], startedAt: try $0.text(3)) }
             return ComplianceReport(tenant: tenant, from: from, to: to, generatedAt: generatedAt, rules: sections,
-                                    holds: try LegalHold.of(tenant: tenant, key: key, connection),
+                                    holds: try LegalHold.of(tenant: tenant, key: key, connection), backupsExpired: backupsExpired,
                                     scheduled: plan.map { Array($0.timeline.prefix(12)) },
                                     integrity: ChainCheck.verify(store: store, runs: recordedRuns), runs: recordedRuns.count)
         }

@@ -25,7 +25,7 @@ struct PolicyCoverage {
             case .delete, .aggregate: entries.append((table, nil, "rule \"\(rule.name)\"", false))
             case let .pseudonymise(spec):
                 for column in spec.columns { entries.append((table, column.column, "rule \"\(rule.name)\"", false)) }
-            case .purgeFiles: continue
+            case .purgeFiles, .expireBackups: continue
             }
         }
         for target in policy.subjects?.targets ?? [] {

@@ -71,7 +71,7 @@ public struct GrantScript {
             relations.forEach(useSchema)
             body.append("-- rule \"\(rule.name)\": \(rule.action.kind.rawValue) on \(comment(table.identifier.description))")
             switch rule.action {
-            case .delete, .aggregate, .purgeFiles:
+            case .delete, .aggregate, .purgeFiles, .expireBackups:
                 for relation in relations { body.append("GRANT SELECT, DELETE ON TABLE \(relation.sql) TO \(grantee);") }
             case let .pseudonymise(spec):
                 for relation in relations {

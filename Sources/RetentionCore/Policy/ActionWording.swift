@@ -6,6 +6,7 @@ extension ActionKind {
         switch self {
         case .delete, .pseudonymise, .aggregate: return rawValue
         case .purgeFiles: return "remove"
+        case .expireBackups: return "expire"
         }
     }
 
@@ -16,15 +17,16 @@ extension ActionKind {
         case .pseudonymise: return "pseudonymised"
         case .aggregate: return "aggregated into statistics and removed"
         case .purgeFiles: return "removed"
+        case .expireBackups: return "expired"
         }
     }
 
     /// Whether the action takes personal data out of the database (so a restore must redo it):
-    /// every action but the removal of backup files, which the ledger does not concern.
+    /// every action but the removal of backups, which the ledger does not concern.
     public var erasesPersonalData: Bool {
         switch self {
         case .delete, .pseudonymise, .aggregate: return true
-        case .purgeFiles: return false
+        case .purgeFiles, .expireBackups: return false
         }
     }
 

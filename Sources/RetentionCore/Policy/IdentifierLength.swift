@@ -13,7 +13,7 @@ enum IdentifierLength {
         if let tenantColumn = rule.tenantColumn { names.append(("tenantColumn", tenantColumn)) }
         for case let .column(column) in rule.due.anchors { names.append(("due.from", column)) }
         switch rule.action {
-        case .delete, .purgeFiles:
+        case .delete, .purgeFiles, .expireBackups:
             break
         case let .pseudonymise(spec):
             names += spec.columns.map { ("pseudonymise.columns.\($0.column)", $0.column) }

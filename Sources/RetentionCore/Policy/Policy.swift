@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// A retention policy: the reviewed JSON file that says what is kept, for how long, and what
@@ -48,7 +49,7 @@ public struct Rule: Sendable {
     public var name: String
     public var category: String?
     public var basis: String?
-    /// The table the rule works on; nil only for `purge-files`.
+    /// The table the rule works on; nil only for the backup actions (`purge-files`, `expire-backups`).
     public var table: Identifier?
     public var tenantColumn: String?
     public var due: Due
@@ -60,7 +61,7 @@ public struct Rule: Sendable {
     public var removesRows: Bool {
         switch action {
         case .delete, .aggregate: return true
-        case .pseudonymise, .purgeFiles: return false
+        case .pseudonymise, .purgeFiles, .expireBackups: return false
         }
     }
 }
@@ -97,12 +98,15 @@ public enum Anchor: Sendable, Hashable, CustomStringConvertible {
     case tenantTerminatedAt
     /// A file's modification time (`file.modified`), for `purge-files`.
     case fileModified
+    /// A pgBackRest backup set's start (`backup.start`), for `expire-backups`.
+    case backupStart
 
     public var description: String {
         switch self {
         case let .column(name): return name
         case .tenantTerminatedAt: return "tenant.terminatedAt"
         case .fileModified: return "file.modified"
+        case .backupStart: return "backup.start"
         }
     }
 }
@@ -119,6 +123,7 @@ public enum Action: Sendable {
     case pseudonymise(PseudonymiseSpec)
     case aggregate(AggregateSpec)
     case purgeFiles(FileSpec)
+    case expireBackups(PgBackRestSpec)
 
     public var kind: ActionKind {
         switch self {
@@ -126,6 +131,7 @@ public enum Action: Sendable {
         case .pseudonymise: return .pseudonymise
         case .aggregate: return .aggregate
         case .purgeFiles: return .purgeFiles
+        case .expireBackups: return .expireBackups
         }
     }
 }
@@ -137,6 +143,7 @@ public enum ActionKind: String, Sendable, CaseIterable {
     case pseudonymise
     case aggregate
     case purgeFiles = "purge-files"
+    case expireBackups = "expire-backups"
 
     /// The rule's key that holds the action's settings, if it has any.
     public var settingsKey: String? {
@@ -144,6 +151,24 @@ public enum ActionKind: String, Sendable, CaseIterable {
         case .delete: return nil
         case .pseudonymise, .aggregate: return rawValue
         case .purgeFiles: return "files"
+        case .expireBackups: return "pgbackrest"
+        }
+    }
+
+    /// Whether the action works on the rows of a table; the backup actions work on backups.
+    public var actsOnTable: Bool {
+        switch self {
+        case .delete, .pseudonymise, .aggregate: return true
+        case .purgeFiles, .expireBackups: return false
+        }
+    }
+
+    /// The only anchor of a backup action, which counts from its backups' own time.
+    public var backupAnchor: Anchor? {
+        switch self {
+        case .delete, .pseudonymise, .aggregate: return nil
+        case .purgeFiles: return .fileModified
+        case .expireBackups: return .backupStart
         }
     }
 }
@@ -193,4 +218,23 @@ public enum BucketUnit: String, Sendable, CaseIterable {
 public struct FileSpec: Sendable, Equatable {
     public var directory: String
     public var glob: String
+}
+
+/// The pgBackRest repository that `expire-backups` keeps within the period.
+public struct PgBackRestSpec: Sendable, Equatable {
+    /// The stanza (`--stanza`).
+    public var stanza: String
+    /// pgBackRest's configuration file (`--config`), an absolute path; nil for pgBackRest's own
+    /// default (`configFile`).
+    public var config: String?
+    /// The repository's number (`--repo`, 1-256).
+    public var repo: Int
+
+    /// The configuration file pgBackRest reads: `config`, else its default
+    /// `/etc/pgbackrest/pgbackrest.conf`, or `/etc/pgbackrest.conf` (Debian's) when that does not exist.
+    public var configFile: String {
+        if let config { return config }
+        let current = "/etc/pgbackrest/pgbackrest.conf"
+        return access(current, F_OK) == 0 || access("/etc/pgbackrest.conf", F_OK) != 0 ? current : "/etc/pgbackrest.conf"
+    }
 }

@@ -22,6 +22,10 @@ extension Rule {
         case let .purgeFiles(files):
             members.append(("directory", .string(files.directory)))
             members.append(("glob", .string(files.glob)))
+        case let .expireBackups(spec):
+            members.append(("stanza", .string(spec.stanza)))
+            members.append(("config", .optionalString(spec.config)))
+            members.append(("repo", .int(spec.repo)))
         }
         return .members(members)
     }

@@ -16,23 +16,24 @@ enum RuleParser {
         let category = reader.string("category", required: false)
         let basis = reader.string("basis", required: false)
         let actionName = reader.string("action", required: true)
-        let isFileRule = actionName.flatMap(ActionKind.init(rawValue:)) == .purgeFiles
+        // The backup actions (`purge-files`, `expire-backups`) work on backups, not on a table.
+        let backupKind = actionName.flatMap(ActionKind.init(rawValue:)).flatMap { $0.actsOnTable ? nil : $0 }
 
-        let tableText = reader.string("table", required: !isFileRule)
+        let tableText = reader.string("table", required: backupKind == nil)
         var table: Identifier?
         if let tableText {
             table = Identifier(qualified: tableText)
-            if isFileRule {
-                reader.problem("table", "purge-files works on files, not a table; remove \"table\"")
+            if let backupKind {
+                reader.problem("table", "\(backupKind.rawValue) works on backups, not a table; remove \"table\"")
             } else if table == nil {
                 reader.problem("table", "\"\(tableText)\" is not a table name; write \"table\" or \"schema.table\"")
             }
         }
         let tenantColumn = reader.string("tenantColumn", required: false)
-        if tenantColumn != nil, isFileRule {
-            reader.problem("tenantColumn", "purge-files has no rows and so no tenant column; remove it")
+        if tenantColumn != nil, let backupKind {
+            reader.problem("tenantColumn", "\(backupKind.rawValue) has no rows and so no tenant column; remove it")
         }
-        let due = parseDue(&reader, isFileRule: isFileRule, hasTenantColumn: tenantColumn != nil, policyHasTenants: policyHasTenants)
+        let due = parseDue(&reader, backupKind: backupKind, hasTenantColumn: tenantColumn != nil, policyHasTenants: policyHasTenants)
         let action = parseAction(actionName, &reader, due: due)
         let partitions = parsePartitions(&reader, action: action)
         let problems = reader.finish()
@@ -41,7 +42,7 @@ enum RuleParser {
                      due: due, action: action, partitions: partitions), [])
     }
 
-    private static func parseDue(_ rule: inout ObjectReader, isFileRule: Bool, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {
+    private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {
         guard var reader = rule.object("due", required: true) else { return nil }
         var period: Period?
         if let text = reader.string("after", required: true) {
@@ -51,36 +52,44 @@ enum RuleParser {
             }
         }
         var anchors: [Anchor] = []
-        let fromList = reader.strings("from", required: true, allowSingle: true)
+        // `expire-backups` counts from its backups' start, whether or not `from` says so.
+        let fromList = reader.strings("from", required: backupKind != .expireBackups, allowSingle: true)
         for text in fromList ?? [] {
-            switch text {
-            case "tenant.terminatedAt":
-                if isFileRule {
-                    reader.problem("from", "purge-files counts from \"file.modified\" only")
-                } else if !hasTenantColumn {
+            let anchor: Anchor = switch text {
+            case "tenant.terminatedAt": .tenantTerminatedAt
+            case "file.modified": .fileModified
+            case "backup.start": .backupStart
+            default: .column(text)
+            }
+            anchors.append(anchor)
+            if let backupKind, let only = backupKind.backupAnchor {
+                if anchor != only { reader.problem("from", "\(backupKind.rawValue) counts from \"\(only)\" only") }
+                continue
+            }
+            switch anchor {
+            case .tenantTerminatedAt:
+                if !hasTenantColumn {
                     reader.problem("from", "\"tenant.terminatedAt\" needs the rule's \"tenantColumn\"; add it")
                 } else if !policyHasTenants {
                     reader.problem("from", "\"tenant.terminatedAt\" needs the policy's \"tenants\" section; add it")
                 }
-                anchors.append(.tenantTerminatedAt)
-            case "file.modified":
-                if !isFileRule { reader.problem("from", "\"file.modified\" is for purge-files rules only") }
-                anchors.append(.fileModified)
-            default:
-                if isFileRule {
-                    reader.problem("from", "purge-files counts from \"file.modified\" only")
-                } else if text.contains(".") {
+            case .fileModified:
+                reader.problem("from", "\"file.modified\" is for purge-files rules only")
+            case .backupStart:
+                reader.problem("from", "\"backup.start\" is for expire-backups rules only")
+            case .column:
+                if text.contains(".") {
                     reader.problem("from", "\"\(text)\" is neither a column of the rule's table nor \"tenant.terminatedAt\"")
                 }
-                anchors.append(.column(text))
             }
         }
         if fromList?.isEmpty == true { reader.problem("from", "must name at least one anchor") }
+        if fromList == nil, let anchor = backupKind?.backupAnchor { anchors = [anchor] }
         var align: YearAlignment?
         if let text = reader.string("align", required: false) {
             align = YearAlignment(rawValue: text)
             if align == nil { reader.problem("align", "\"\(text)\" is not an alignment; use \"financial-year-end\" or \"calendar-year-end\"") }
-            if isFileRule { reader.problem("align", "purge-files takes no alignment; remove it") }
+            if let backupKind { reader.problem("align", "\(backupKind.rawValue) takes no alignment; remove it") }
         }
         rule.absorb(reader.finish())
         guard let period, !anchors.isEmpty else { return nil }
@@ -112,6 +121,8 @@ enum RuleParser {
             return parseAggregate(&rule).map(Action.aggregate)
         case .purgeFiles:
             return parseFiles(&rule).map(Action.purgeFiles)
+        case .expireBackups:
+            return parsePgBackRest(&rule).map(Action.expireBackups)
         }
     }
 
@@ -127,7 +138,7 @@ enum RuleParser {
         switch action {
         case .delete, .aggregate:
             return mode
-        case .pseudonymise, .purgeFiles:
+        case .pseudonymise, .purgeFiles, .expireBackups:
             rule.problem("partitions", "\"\(text)\" removes whole partitions, but action \"\(action.kind.rawValue)\" keeps its rows; remove \"partitions\" or use \"rows\"")
             return nil
         }
@@ -203,5 +214,27 @@ enum RuleParser {
         rule.absorb(reader.finish())
         guard let directory, let glob else { return nil }
         return FileSpec(directory: directory, glob: glob)
+    }
+
+    /// `pgbackrest`: the stanza, the configuration file (default pgBackRest's own) and the
+    /// repository's number (default 1). They become arguments of `pgbackrest`, never of a shell.
+    private static func parsePgBackRest(_ rule: inout ObjectReader) -> PgBackRestSpec? {
+        guard var reader = rule.object(ActionKind.expireBackups.settingsKey!, required: true) else { return nil }
+        let stanza = reader.string("stanza", required: true)
+        if let stanza, !PolicyParser.isPlainName(stanza) {
+            reader.problem("stanza", "\"\(stanza)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
+        }
+        let config = reader.string("config", required: false)
+        if let config, !config.hasPrefix("/") || config.split(separator: "/").contains("..") {
+            reader.problem("config", "\"\(config)\" is not an absolute path without \"..\"; write the configuration file's full path")
+        }
+        let repo = reader.integer("repo") ?? 1
+        if !(1...256).contains(repo) {
+            reader.problem("repo", "\(repo) is not a pgBackRest repository number; use 1 to 256")
+        }
+        let problems = reader.finish()
+        rule.absorb(problems)
+        guard problems.isEmpty, let stanza else { return nil }
+        return PgBackRestSpec(stanza: stanza, config: config, repo: repo)
     }
 }

@@ -27,6 +27,7 @@ enum RunLedger {
             ("blockedBy", .array(result.blockedBy.map { .members([("constraint", .string($0.constraint)), ("rows", .int($0.rows))]) })),
             ("longestBatchMs", .number(String(format: "%.1f", result.longestBatchMs))),
             ("partitions", .array(result.partitions.map(\.json))),
+            ("backups", .array(result.backups.map(\.json))),
         ]), pretty: false)
         try connection.transaction {
             try connection.execute("""

@@ -221,12 +221,11 @@ public struct Runner {
         guard problems.isEmpty else { throw RunError.usage(problems.joined(separator: "\n")) }
     }
 
-    /// Ledger entries older than the longest backup period (`purge-files`) plus 30 days cannot be
+    /// Ledger entries older than the longest backup period (`purge-files`, `expire-backups`) plus 30 days cannot be
     /// needed by any restore; without a backup rule, entries are kept 400 days.
     var ledgerHorizon: Date {
         let periods = policy.rules.compactMap { rule -> Period? in
-            if case .purgeFiles = rule.action { return rule.due.after }
-            return nil
+            rule.action.kind.actsOnTable ? nil : rule.due.after
         }
         let days = periods.map { $0.months * 31 + $0.days + 30 }.max() ?? 400
         return Date().addingTimeInterval(-Double(days) * 86400)

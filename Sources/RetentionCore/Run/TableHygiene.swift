@@ -16,7 +16,7 @@ public enum TableHygiene: String, Sendable {
     /// The tables a rule changes: its own, and an aggregate's roll-up table.
     static func tables(of plan: RulePlan) -> [Identifier] {
         switch plan.rule.action {
-        case .delete, .pseudonymise, .purgeFiles: return [plan.table.identifier]
+        case .delete, .pseudonymise, .purgeFiles, .expireBackups: return [plan.table.identifier]
         case let .aggregate(spec): return [plan.table.identifier, spec.into]
         }
     }

@@ -47,6 +47,14 @@ final class Worker {
                 }
                 return
             }
+            if case let .expireBackups(spec) = execution.rule.action {
+                let result = try expireBackups(execution.rule, spec)
+                scheduler.update(execution) {
+                    $0.result = result
+                    $0.state = .done
+                }
+                return
+            }
             guard let plan = execution.plan else {
                 throw EngineError.noTable(rule: execution.rule.name)
             }
@@ -121,7 +129,7 @@ final class Worker {
     private func purgeFiles(_ rule: Rule, _ spec: FileSpec) throws -> RuleResult {
         let started = Date()
         let row = try withRetry { connection in
-            try connection.execute(RunStatements.fileCutoff, [context.asOf, rule.due.after.intervalText]).onlyRow()
+            try connection.execute(RunStatements.backupCutoff, [context.asOf, rule.due.after.intervalText]).onlyRow()
         }
         let cutoff = try row.text(0)
         let purge = FilePurge(spec: spec, cutoff: Double(try row.text(1)) ?? 0, dryRun: context.options.dryRun)
@@ -137,6 +145,39 @@ final class Worker {
         if !problems.isEmpty {
             result.status = .failed
             result.error = "\(problems.count) files or directories could not be handled: " + problems.joined(separator: ", ")
+        }
+        result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
+        result.lockWaitMs = Int64(takeLockWaited() * 1000)
+        if !context.options.dryRun {
+            try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+        }
+        return result
+    }
+
+    /// Runs an `expire-backups` rule, with the cutoff from the database like every other rule's.
+    private func expireBackups(_ rule: Rule, _ spec: PgBackRestSpec) throws -> RuleResult {
+        let started = Date()
+        let row = try withRetry { connection in
+            try connection.execute(RunStatements.backupCutoff, [context.asOf, rule.due.after.intervalText]).onlyRow()
+        }
+        let asOf = Double(try row.text(2)) ?? Date().timeIntervalSince1970
+        var result = RuleResult(rule: rule, status: .ok)
+        result.cutoff = try row.text(0)
+        do {
+            let expiry = BackupExpiry(spec: spec, cutoff: Double(try row.text(1)) ?? 0, period: rule.due.after, dryRun: context.options.dryRun)
+            let outcome = try expiry.run()
+            result.matched = outcome.matched
+            result.affected = outcome.affected
+            result.backups = outcome.sets
+            result.oldestBackupAgeSeconds = outcome.oldestRemaining.map { Int64(asOf) - $0.start }
+            result.warnings = outcome.warnings
+            if !outcome.failures.isEmpty {
+                result.status = .failed
+                result.error = outcome.failures.joined(separator: "; ")
+            }
+        } catch {
+            result.status = .failed
+            result.error = "\(error)"
         }
         result.durationMs = Int64(Date().timeIntervalSince(started) * 1000)
         result.lockWaitMs = Int64(takeLockWaited() * 1000)

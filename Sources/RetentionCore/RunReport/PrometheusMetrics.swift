@@ -39,6 +39,11 @@ public enum PrometheusMetrics {
         metric("retention_rule_table_hygiene_seconds", "How long ANALYZE or VACUUM took after the rule (--analyze, --vacuum).",
                perRule { String(format: "%.3f", Double($0.tableHygieneMs) / 1000) })
         metric("retention_rule_success", "Whether the rule ended ok (1) or not (0).", perRule { $0.status == .ok ? "1" : "0" })
+        let backupRules = report.rules.filter { $0.oldestBackupAgeSeconds != nil }
+        if !backupRules.isEmpty {
+            metric("retention_backup_oldest_age_seconds", "The age of the oldest backup left by an expire-backups rule, at the run's as-of.",
+                   backupRules.map { ("\(identity),rule=\"\(escape($0.name))\",action=\"\($0.action.rawValue)\"", String($0.oldestBackupAgeSeconds!)) })
+        }
         if let requests = report.openRequests {
             metric("retention_erasure_requests_open", "Erasure requests still open after the run.", [(identity, String(requests.open))])
             metric("retention_erasure_requests_overdue", "Open erasure requests past their deadline.", [(identity, String(requests.overdue))])

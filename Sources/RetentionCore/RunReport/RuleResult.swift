@@ -43,6 +43,10 @@ public struct RuleResult: Sendable {
     /// For `purge-files`: each file due, with its size and age (names only, never content).
     public var files: [FilePurge.FileOutcome] = []
     public var bytesFreed: Int64 = 0
+    /// For `expire-backups`: each backup set that was due, or went or stayed with one that was.
+    public var backups: [BackupExpiry.SetOutcome] = []
+    /// For `expire-backups`: the age at the run's as-of of the oldest backup left, nil when none is.
+    public var oldestBackupAgeSeconds: Int64?
     /// Partitions removed whole (`partitions: drop|detach`); their rows are part of `affected`.
     public var partitions: [PartitionOutcome] = []
     /// Things the operator must hear of although the rule succeeded.

@@ -80,6 +80,8 @@ public struct RunReport: Sendable {
                           ("state", .string(file.state.rawValue)), ("error", .optionalString(file.error))])
             })),
             ("bytesFreed", .int(rule.bytesFreed)),
+            ("backups", .array(rule.backups.map(\.json))),
+            ("oldestBackupAgeSeconds", rule.oldestBackupAgeSeconds.map(JSONValue.int) ?? .null),
             ("warnings", .array(rule.warnings.map(JSONValue.string))),
             ("durationMs", .int(rule.durationMs)),
             ("longestBatchMs", .number(String(format: "%.1f", rule.longestBatchMs))),

@@ -16,8 +16,8 @@ struct ActionStatement {
         switch plan.rule.action {
         case .delete:
             return ActionStatement(sql: DeleteStatement.sql(target: target, whereClause: whereClause) + returned, extraCTEs: "")
-        case .purgeFiles:
-            preconditionFailure("purge-files rules name no table, so they have no batch statement")
+        case .purgeFiles, .expireBackups:
+            preconditionFailure("backup rules name no table, so they have no batch statement")
         case let .pseudonymise(spec):
             return ActionStatement(sql: PseudonymiseStatement.sql(spec, table: plan.table, target: target, whereClause: whereClause) + returned,
                                    extraCTEs: "")

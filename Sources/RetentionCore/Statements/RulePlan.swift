@@ -96,7 +96,7 @@ public struct RulePlan: Sendable {
             switch anchor {
             case .column: true
             case .tenantTerminatedAt: rule.tenantColumn != nil && !(bounds.terminatedTenants ?? []).isEmpty
-            case .fileModified: false
+            case .fileModified, .backupStart: false
             }
         }
     }
@@ -116,7 +116,7 @@ public struct RulePlan: Sendable {
                 if let tenantColumn = rule.tenantColumn, let tenants = bounds.terminatedTenants, !tenants.isEmpty {
                     anchors.append("\(column(tenantColumn, alias)) = ANY(\(tenantArray(tenants, &builder)))")
                 }
-            case .fileModified:
+            case .fileModified, .backupStart:
                 break
             }
         }

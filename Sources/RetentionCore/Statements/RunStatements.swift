@@ -37,9 +37,9 @@ enum RunStatements {
         try connection.execute("SELECT \(SQLTime.isoUTC("now()"))").requiredScalar()
     }
 
-    /// A `purge-files` rule's cutoff `$1 - $2`, in ISO 8601 and as epoch seconds.
-    static let fileCutoff = """
-        SELECT \(SQLTime.isoUTC("q.cutoff")), extract(epoch FROM q.cutoff)::float8
+    /// A backup rule's cutoff `$1 - $2`, in ISO 8601 and as epoch seconds, and `$1` as epoch seconds.
+    static let backupCutoff = """
+        SELECT \(SQLTime.isoUTC("q.cutoff")), extract(epoch FROM q.cutoff)::float8, extract(epoch FROM $1::timestamptz)::float8
         FROM (\(CutoffQuery.sql(align: nil, financialYearStartMonth: 1))) AS q(cutoff, anchor_cutoff)
         """
 

@@ -26,7 +26,7 @@ enum YearAlignmentSQL {
             switch anchor {
             case let .column(name): value = column(name)
             case .tenantTerminatedAt: value = terminatedAt
-            case .fileModified: value = nil
+            case .fileModified, .backupStart: value = nil
             }
             guard let value else { return nil }
             guard let align = rule.due.align else { return value }

@@ -120,7 +120,7 @@ struct RuleSchemaCheck {
         case let .aggregate(spec):
             checkAggregate(spec, table)
             checkBlockingKeys(table)
-        case .purgeFiles:
+        case .purgeFiles, .expireBackups:
             break
         }
     }
