@@ -10,9 +10,7 @@ struct DemoSubjectsTests {
         defer { fixture.drop() }
         let db = fixture.database
         let asOf = "2026-11-25T00:00:00Z"
-        #expect(try PostgresTools.psqlFile(db.url, Repository.root + "/Deploy/demo-schema.sql") == 0)
-        #expect(try PostgresTools.psqlFile(db.url, Repository.root + "/Deploy/demo-data.sql", variables: ["asof": asOf, "scale": "0.02"]) == 0)
-        let policy = try fixture.writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
+        let policy = try fixture.loadDemo(asOf: asOf, scale: "0.02")
         let validate = try fixture.retention(["validate", "--policy", policy])
         #expect(validate.status == 0, "\(validate.stderr)")
         let owner = try db.connect().execute("""

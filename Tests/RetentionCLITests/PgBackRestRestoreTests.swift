@@ -11,10 +11,7 @@ struct PgBackRestRestoreTests {
         let fixture = try EngineFixture.make("pgbrestore", schemaSQL: "SELECT 1;", port: server.port)
         defer { fixture.drop() }
         let asOf = "2026-11-25T00:00:00Z"
-        #expect(try PostgresTools.run("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-f", Repository.root + "/Deploy/demo-schema.sql"]) == 0)
-        #expect(try PostgresTools.run("psql", [fixture.database.url, "-q", "-v", "ON_ERROR_STOP=1", "-v", "asof=\(asOf)", "-v", "scale=0.05",
-                                          "-f", Repository.root + "/Deploy/demo-data.sql"]) == 0)
-        try fixture.writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
+        try fixture.loadDemo(asOf: asOf, scale: "0.05")
         let key = fixture.directory + "/key"
         try Data(repeating: 42, count: 32).write(to: URL(fileURLWithPath: key))
         let run = ["run", "--as-of", asOf, "--pseudonym-key-file", key]

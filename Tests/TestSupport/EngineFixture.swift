@@ -87,3 +87,16 @@ extension Dictionary where Key == String, Value == Any {
     /// An integer field of a parsed report.
     public func int(_ key: String) -> Int64 { (self[key] as? NSNumber)?.int64Value ?? -1 }
 }
+
+extension EngineFixture {
+    /// Loads the demo's schema and data (`Deploy/demo-*.sql`, `asOf` and `scale` as the demo
+    /// takes them) and writes the demo policy as the fixture's policy; returns its path.
+    @discardableResult
+    public func loadDemo(asOf: String, scale: String) throws -> String {
+        guard try PostgresTools.psqlFile(database.url, Repository.root + "/Deploy/demo-schema.sql") == 0,
+              try PostgresTools.psqlFile(database.url, Repository.root + "/Deploy/demo-data.sql", variables: ["asof": asOf, "scale": scale]) == 0 else {
+            throw FixtureError(message: "the demo schema or data did not load")
+        }
+        return try writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
+    }
+}

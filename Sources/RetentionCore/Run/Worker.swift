@@ -36,19 +36,20 @@ final class Worker {
 
     // MARK: Starting a rule
 
+    /// The result of a rule on backups (files, a pgBackRest repository), which has no table
+    /// and no batches; nil for a rule on a table.
+    private func backupResult(_ rule: Rule) throws -> RuleResult? {
+        switch rule.action {
+        case let .purgeFiles(spec): return try purgeFiles(rule, spec)
+        case let .expireBackups(spec): return try expireBackups(rule, spec)
+        case .delete, .pseudonymise, .aggregate: return nil
+        }
+    }
+
     private func start(_ execution: RuleExecution) {
         lockWaited = 0
         do {
-            if case let .purgeFiles(spec) = execution.rule.action {
-                let result = try purgeFiles(execution.rule, spec)
-                scheduler.update(execution) {
-                    $0.result = result
-                    $0.state = .done
-                }
-                return
-            }
-            if case let .expireBackups(spec) = execution.rule.action {
-                let result = try expireBackups(execution.rule, spec)
+            if let result = try backupResult(execution.rule) {
                 scheduler.update(execution) {
                     $0.result = result
                     $0.state = .done
