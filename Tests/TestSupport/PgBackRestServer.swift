@@ -17,6 +17,11 @@ public final class PgBackRestServer: Sendable {
             return "pgbackrest is not installed (Deploy/test.sh installs Debian's package as root)"
         }
         guard geteuid() == 0 else { return "the pgBackRest tests run pgbackrest as postgres (runuser), which needs root" }
+        // Debian's pgBackRest (2.45) knows Debian's PostgreSQL, not the PostgreSQL 18 of the second pass.
+        let serverDirectory = ProcessInfo.processInfo.environment["PGTHROWAWAY_BINDIR"] ?? ""
+        if !serverDirectory.isEmpty, !serverDirectory.hasPrefix("/usr/lib/postgresql/") {
+            return "the pgBackRest tests run in the pass on Debian's PostgreSQL, which Debian's pgBackRest 2.45 supports"
+        }
         return getpwnam("postgres") == nil ? "the pgBackRest tests need the OS user postgres" : nil
     }()
 
