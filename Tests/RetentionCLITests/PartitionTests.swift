@@ -253,10 +253,7 @@ struct PartitionTests {
     @Test("SIGKILL between detach and drop: the next run finishes the partition; nothing lost or counted twice")
     func killBetweenDetachAndDrop() throws {
         // An event trigger makes every DROP TABLE sleep, so the kill lands after the detach committed.
-        let fixture = try EngineFixture.make("partkill", schemaSQL: monthlySchema + """
-            CREATE FUNCTION slow_drop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(5); END $$;
-            CREATE EVENT TRIGGER slow_drop ON ddl_command_start WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION slow_drop();
-            """)
+        let fixture = try EngineFixture.make("partkill", schemaSQL: monthlySchema + slowDDL("DROP TABLE"))
         defer { fixture.drop() }
         try fixture.writePolicy(monthlyPolicy())
         let database = fixture.database
@@ -264,19 +261,8 @@ struct PartitionTests {
         let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
         let rowsByPartition = Dictionary(uniqueKeysWithValues: try database.connect().execute(
             "SELECT 'public.' || tableoid::regclass::text, count(*) FROM events GROUP BY 1").rows.map { (try $0.text(0), try $0.int64(1)) })
-        let running = try fixture.start(["run", "--as-of", asOf])
-        let deadline = Date().addingTimeInterval(20)
-        while try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'") == 0, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        Thread.sleep(forTimeInterval: 0.3)
-        running.signal(SIGKILL)
-        _ = running.wait()
         // The killed worker's DROP rolls back once its backend sees the client gone.
-        while try database.count("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'retention%'") > 0, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        try database.connect().execute("DROP EVENT TRIGGER slow_drop")
+        try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'")
         let detached = try database.connect().execute("SELECT partition_name, rows FROM retention.partition_removals WHERE state = 'detached'").rows
         #expect(detached.count == 1)
         let name = try detached.first?.text(0) ?? "?"
