@@ -167,4 +167,17 @@ struct RightPersonHostileTests {
         #expect(try db.count("SELECT count(*) FROM users WHERE id = 20 AND name IS NULL AND phone = '[redacted]'") == 1)
         #expect(try db.checksum("(SELECT t::text AS r FROM comments t WHERE user_id IS DISTINCT FROM 20)") == others)
     }
+
+    @Test("a request received in the future is refused; a deadline cannot be extended past three months after receipt")
+    func datesWithinTheLaw() throws {
+        let fixture = try RightPersonFixture.make("rhdates", policy: RightPersonSchema.policy(deadline: "2 months"))
+        defer { fixture.drop() }
+        let future = try fixture.retention(["request", "add", "--policy", fixture.policy, "--subject", "email=p1@example.com", "--received-at", "2999-01-01T00:00:00Z"])
+        #expect(future.status == 2 && future.stderr.contains("in the future"), "\(future.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests") == 0)
+        let (id, _) = try fixture.add("email=p1@example.com")
+        let extended = try fixture.retention(["request", "extend", id, "--reason", "complex"])
+        #expect(extended.status == 2 && extended.stderr.contains("more than three months after receipt"), "\(extended.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE NOT extended") == 1)
+    }
 }

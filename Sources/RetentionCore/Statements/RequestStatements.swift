@@ -25,6 +25,15 @@ enum RequestStatements {
         SELECT request_id FROM added
         """
 
+    /// Whether request `$1`'s deadline, extended by two months, stays within three months of its
+    /// receipt (GDPR Art. 12(3): one month, extended once by two), in the transaction's zone.
+    static let mayExtend = """
+        SELECT q.deadline + interval '2 months' <= q.received_at + interval '3 months' FROM retention.erasure_requests q WHERE q.request_id = $1::bigint
+        """
+
+    /// Whether instant `$1` is later than now (a minute's leeway for clocks).
+    static let inFuture = "SELECT $1::timestamptz > now() + interval '1 minute'"
+
     /// Puts the transaction in the time zone of request `$1`'s policy when it was filed.
     static let enterTimeZone = "SELECT set_config('TimeZone', q.time_zone, true) FROM retention.erasure_requests q WHERE q.request_id = $1::bigint"
 

@@ -20,6 +20,8 @@ public struct RequestBook {
         case noSuchRequest(Int64)
         case notOpen(Int64, RequestStatus)
         case alreadyExtended(Int64)
+        case extendedTooFar(Int64)
+        case receivedInFuture(String)
 
         public var description: String {
             switch self {
@@ -34,6 +36,8 @@ public struct RequestBook {
             case let .noSuchRequest(id): return "there is no erasure request \(id); see \"retention request list --all\""
             case let .notOpen(id, status): return "erasure request \(id) is \(status.rawValue), not open"
             case let .alreadyExtended(id): return "erasure request \(id) was already extended; a deadline is extended once (GDPR Art. 12(3))"
+            case let .extendedTooFar(id): return "erasure request \(id) cannot be extended: its deadline would be more than three months after receipt, which GDPR Art. 12(3) does not allow (the policy's deadline is already longer than one month)"
+            case let .receivedInFuture(text): return "--received-at \"\(text)\" is in the future; give when the request was received"
             }
         }
     }
@@ -64,6 +68,9 @@ public struct RequestBook {
         }
         let targets = try SubjectTargets.load(policy: policy, schema: Schema.load(for: policy, connection: connection), connection: connection)
         try Self.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
+        if let receivedAt, try connection.execute(RequestStatements.inFuture, [receivedAt]).requiredScalar() == "t" {
+            throw RequestError.receivedInFuture(receivedAt)
+        }
         let reach = try targets.reach(given, connection: connection)
         let id = try connection.transaction {
             try PolicyTime.enter(policy.timeZone, connection)
@@ -82,6 +89,9 @@ public struct RequestBook {
         guard !request.extended else { throw RequestError.alreadyExtended(id) }
         return try connection.transaction {
             try connection.execute(RequestStatements.enterTimeZone, [String(id)])
+            guard try connection.execute(RequestStatements.mayExtend, [String(id)]).requiredScalar() == "t" else {
+                throw RequestError.extendedTooFar(id)
+            }
             return try connection.execute(RequestStatements.extend, [String(id), reason, person]).requiredScalar()
         }
     }
