@@ -210,10 +210,7 @@ struct CoverageTests {
             INSERT INTO closed_box SELECT g, 'q' || g || '@example.org', 'x' FROM generate_series(1, 20) g;
             """)
         let role = "cov_" + fixture.database.name
-        defer {
-            fixture.drop()
-            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
-        }
+        defer { fixture.drop(role: role) }
         try fixture.database.connect().executeScript("CREATE ROLE \(Identifier.quote(role)) LOGIN; GRANT SELECT ON open_box TO \(Identifier.quote(role));")
         let policy = try fixture.writePolicy(#"{"policy": "p", "rules": [{"name": "a", "table": "elsewhere", "due": {"after": "1 year", "from": "c"}, "action": "delete"}]}"#)
         let url = "postgresql://\(role)@127.0.0.1:\(TestDatabase.port)/\(fixture.database.name)"

@@ -71,10 +71,7 @@ struct GrantsTests {
             CREATE TABLE expected AS SELECT id FROM notes WHERE created_at >= timestamptz '2020-02-01 00:00+00';
             """)
         let role = "rls_" + fixture.database.name
-        defer {
-            fixture.drop()
-            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
-        }
+        defer { fixture.drop(role: role) }
         let policy = try fixture.writePolicy("""
             {"policy": "rls", "rules": [{"name": "notes", "table": "notes", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
             """)

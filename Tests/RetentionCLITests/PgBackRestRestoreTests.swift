@@ -10,18 +10,9 @@ struct PgBackRestRestoreTests {
         defer { server.stop() }
         let fixture = try EngineFixture.make("pgbrestore", schemaSQL: "SELECT 1;", port: server.port)
         defer { fixture.drop() }
-        let asOf = "2026-11-25T00:00:00Z"
-        try fixture.loadDemo(asOf: asOf, scale: "0.05")
-        let key = fixture.directory + "/key"
-        try Data(repeating: 42, count: 32).write(to: URL(fileURLWithPath: key))
-        let run = ["run", "--as-of", asOf, "--pseudonym-key-file", key]
         // The nightly state before the backup: everything due so far is erased.
-        #expect(try fixture.retention(run).status == 0)
-
-        let tenantTables = ["users", "objectives", "key_results", "check_ins", "comments"]
-        let tenant = try fixture.database.connect().execute("""
-            SELECT id::text FROM organizations WHERE terminated_at IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.organization_id = organizations.id) ORDER BY id LIMIT 1
-            """).requiredScalar()
+        let night = try DemoNight(fixture)
+        let (asOf, key, run, tenant, tenantTables) = (night.asOf, night.key, night.run, night.tenant, DemoNight.tenantTables)
         let backup = try server.backup("full")
         let since = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(try server.info().set(backup)!.start)))
 

@@ -8,18 +8,9 @@ struct RestoreReplayTests {
     func restoreAndReplay() throws {
         let fixture = try EngineFixture.make("restore", schemaSQL: "SELECT 1;")
         defer { fixture.drop() }
-        let asOf = "2026-11-25T00:00:00Z"
-        try fixture.loadDemo(asOf: asOf, scale: "0.05")
-        let key = fixture.directory + "/key"
-        try Data(repeating: 42, count: 32).write(to: URL(fileURLWithPath: key))
-        let run = ["run", "--as-of", asOf, "--pseudonym-key-file", key]
         // The nightly state before the backup: everything due so far is erased.
-        #expect(try fixture.retention(run).status == 0)
-
-        let tenantTables = ["users", "objectives", "key_results", "check_ins", "comments"]
-        let tenant = try fixture.database.connect().execute("""
-            SELECT id::text FROM organizations WHERE terminated_at IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.organization_id = organizations.id) ORDER BY id LIMIT 1
-            """).requiredScalar()
+        let night = try DemoNight(fixture)
+        let (asOf, key, run, tenant, tenantTables) = (night.asOf, night.key, night.run, night.tenant, DemoNight.tenantTables)
         let since = try fixture.database.connect().execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')").requiredScalar()
         let dump = fixture.directory + "/backup.dump"
         #expect(try PostgresTools.run("pg_dump", ["--format=custom", "--file=" + dump, fixture.database.url]) == 0)

@@ -99,10 +99,7 @@ struct TableHygieneTests {
     func lagViewsNeedMonitor() throws {
         let fixture = try EngineFixture.make("monitor", schemaSQL: hygieneSchema)
         let role = "mon_" + fixture.database.name
-        defer {
-            fixture.drop()
-            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
-        }
+        defer { fixture.drop(role: role) }
         let policy = try fixture.writePolicy(hygienePolicy)
         let plainGrants = try fixture.retention(["grants", "--policy", policy, "--role", role])
         #expect(plainGrants.status == 0, "\(plainGrants.stderr)")

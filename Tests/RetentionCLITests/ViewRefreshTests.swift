@@ -82,10 +82,7 @@ struct ViewRefreshTests {
     func roleMayNotRefresh() throws {
         let fixture = try EngineFixture.make("viewsrole", schemaSQL: viewSchema)
         let role = "views_" + fixture.database.name
-        defer {
-            fixture.drop()
-            _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(TestDatabase.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
-        }
+        defer { fixture.drop(role: role) }
         let policy = try fixture.writePolicy(viewPolicy)
         let grants = try fixture.retention(["grants", "--policy", policy, "--role", role])
         #expect(grants.status == 0, "\(grants.stderr)")

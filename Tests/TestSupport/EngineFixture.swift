@@ -100,3 +100,41 @@ extension EngineFixture {
         return try writePolicy(try String(contentsOfFile: Repository.root + "/Jobs/demo-policy.json", encoding: .utf8))
     }
 }
+
+extension EngineFixture {
+    /// Drops the fixture's database and `role` (a role a test created; roles belong to the server,
+    /// not to the database, so they outlive it otherwise).
+    public func drop(role: String) {
+        drop()
+        _ = try? Connection(conninfo: "postgresql://postgres@127.0.0.1:\(database.port)/postgres").execute("DROP ROLE IF EXISTS \(Identifier.quote(role))")
+    }
+}
+
+/// The demo at the night before a backup: its data loaded, everything due so far erased by a
+/// run, and a tenant chosen that is not terminated and has users; the restore tests terminate
+/// and erase it after the backup.
+public struct DemoNight {
+    public let fixture: EngineFixture
+    public let asOf = "2026-11-25T00:00:00Z"
+    /// The pseudonym key file the runs use.
+    public let key: String
+    public let tenant: String
+    /// The tables that hold the tenant's rows.
+    public static let tenantTables = ["users", "objectives", "key_results", "check_ins", "comments"]
+
+    /// `run` with the night's options.
+    public var run: [String] { ["run", "--as-of", asOf, "--pseudonym-key-file", key] }
+
+    public init(_ fixture: EngineFixture) throws {
+        self.fixture = fixture
+        try fixture.loadDemo(asOf: asOf, scale: "0.05")
+        key = fixture.directory + "/key"
+        try Data(repeating: 42, count: 32).write(to: URL(fileURLWithPath: key))
+        guard try fixture.retention(["run", "--as-of", asOf, "--pseudonym-key-file", key]).status == 0 else {
+            throw FixtureError(message: "the demo's nightly run failed")
+        }
+        tenant = try fixture.database.connect().execute("""
+            SELECT id::text FROM organizations WHERE terminated_at IS NULL AND EXISTS (SELECT 1 FROM users u WHERE u.organization_id = organizations.id) ORDER BY id LIMIT 1
+            """).requiredScalar()
+    }
+}
