@@ -64,7 +64,7 @@ public struct SubjectResolution: Sendable {
         // The person's subject rows: the named column equals the given value, read without loss.
         let person = columns.compactMap { name -> String? in
             guard let column = subjectTable.column(name) else { return nil }
-            let value = LosslessRead.sql("CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END", as: column, &builder)
+            let value = "CASE WHEN g.subject_column = \(builder.bind(name)) THEN \(LosslessRead.sql("g.subject_value", as: column, &builder)) END"
             var branch = "SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = \(value)"
             if hashedColumns.contains(name) {
                 let hmac = HMACPads.sql(message: "convert_to(CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END, 'UTF8')")

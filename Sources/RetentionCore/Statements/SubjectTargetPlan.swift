@@ -75,6 +75,18 @@ public struct SubjectTargetPlan: Sendable {
             """
     }
 
+    /// Whether every row the target matches holds, in each match column, exactly the text of
+    /// the person's value it matched: the column has the subject column's own type, and that
+    /// type's equal values print alike (integers, `uuid`; not text, which a collation may
+    /// compare loosely, nor `citext`). The ledger's value HMACs then cover the target's rows,
+    /// and the texts found there need not be hashed again.
+    var matchesOnlyValueTexts: Bool {
+        target.match.allSatisfy { match in
+            guard let column = table.column(match.column), let source = subjectColumns[match.subjectColumn] else { return false }
+            return column.typeName == source.typeName && ["smallint", "integer", "bigint", "uuid"].contains(column.typeName)
+        }
+    }
+
     /// The relations that hold the target's rows: the table, then its archived leaves.
     var relations: [Identifier] { [table.identifier] + archivedLeaves }
 

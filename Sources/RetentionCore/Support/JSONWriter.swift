@@ -46,6 +46,12 @@ public enum JSONWriter {
 
     private static func appendString(_ text: String, to output: inout String) {
         output.append("\"")
+        defer { output.append("\"") }
+        // Most texts (names, hashes, times) need no escape: appended whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(text)
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output.append("\\\"")
@@ -58,6 +64,5 @@ public enum JSONWriter {
             default: output.unicodeScalars.append(scalar)
             }
         }
-        output.append("\"")
     }
 }
