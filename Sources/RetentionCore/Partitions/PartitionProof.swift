@@ -43,7 +43,7 @@ enum PartitionProof {
         }
         guard !checked.isEmpty else { return ([], []) }
         var builder = SQLBuilder()
-        let query = PartitionStatements.boundsDue(upperBounds, &builder, anchorCutoff: bounds.anchorCutoff)
+        let query = PartitionStatements.boundsDue(upperBounds, &builder, anchorCutoff: bounds.wholeLeafAnchorCutoff)
         let row = try connection.execute(query, builder.parameters).onlyRow()
         var leaves: [PartitionLeaf] = []
         var warnings: [String] = []

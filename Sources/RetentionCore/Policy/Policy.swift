@@ -88,6 +88,8 @@ public struct Due: Sendable, Equatable {
     /// The anchors; the earliest non-null one counts. A row whose anchors are all NULL is never due.
     public var anchors: [Anchor]
     public var align: YearAlignment?
+    /// Each tenant's own period, read from the tenants table (`perTenant`); nil: `after` for all.
+    public var perTenant: TenantTerm? = nil
 }
 
 /// What a period counts from.

@@ -46,7 +46,7 @@ public enum PolicyParser {
         if let value = root.value("rules") {
             if case let .array(elements) = value, !elements.isEmpty {
                 for (index, element) in elements.enumerated() {
-                    let (rule, problems) = RuleParser.parse(element, index: index, policyHasTenants: tenants != nil)
+                    let (rule, problems) = RuleParser.parse(element, index: index, tenants: tenants)
                     root.absorb(problems)
                     if let rule {
                         root.absorb(IdentifierLength.problems(rule))

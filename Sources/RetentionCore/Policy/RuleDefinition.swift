@@ -9,6 +9,10 @@ extension Rule {
             ("tenantColumn", .optionalString(tenantColumn)),
             ("partitions", .string(partitions.rawValue)),
         ]
+        if let term = due.perTenant {
+            members.append(("perTenant", .members([("column", .string(term.column)), ("unit", .string(term.unit.rawValue)),
+                                                   ("min", .string(term.min.description)), ("max", .string(term.max.description))])))
+        }
         switch action {
         case .delete:
             break

@@ -2,7 +2,7 @@ import Postgres
 
 /// Parses one rule of a policy; see `PolicyParser`.
 enum RuleParser {
-    static func parse(_ value: JSONValue, index: Int, policyHasTenants: Bool) -> (Rule?, [PolicyProblem]) {
+    static func parse(_ value: JSONValue, index: Int, tenants: TenantSource?) -> (Rule?, [PolicyProblem]) {
         let placeholder = "#\(index + 1)"
         guard case .object = value else {
             return (nil, [PolicyProblem(rule: placeholder, key: "(rule)", message: "must be an object, not \(value.typeName)")])
@@ -33,7 +33,7 @@ enum RuleParser {
         if tenantColumn != nil, let backupKind {
             reader.problem("tenantColumn", "\(backupKind.rawValue) has no rows and so no tenant column; remove it")
         }
-        let due = parseDue(&reader, backupKind: backupKind, hasTenantColumn: tenantColumn != nil, policyHasTenants: policyHasTenants)
+        let due = parseDue(&reader, backupKind: backupKind, hasTenantColumn: tenantColumn != nil, tenants: tenants)
         let action = parseAction(actionName, &reader, due: due)
         let partitions = parsePartitions(&reader, action: action)
         let problems = reader.finish()
@@ -42,7 +42,8 @@ enum RuleParser {
                      due: due, action: action, partitions: partitions), [])
     }
 
-    private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {
+    private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, tenants: TenantSource?) -> Due? {
+        let policyHasTenants = tenants != nil
         guard var reader = rule.object("due", required: true) else { return nil }
         var period: Period?
         if let text = reader.string("after", required: true) {
@@ -91,9 +92,50 @@ enum RuleParser {
             if align == nil { reader.problem("align", "\"\(text)\" is not an alignment; use \"financial-year-end\" or \"calendar-year-end\"") }
             if let backupKind { reader.problem("align", "\(backupKind.rawValue) takes no alignment; remove it") }
         }
+        let (perTenant, perTenantValid) = parsePerTenant(&reader, backupKind: backupKind, hasTenantColumn: hasTenantColumn, tenants: tenants)
         rule.absorb(reader.finish())
-        guard let period, !anchors.isEmpty else { return nil }
-        return Due(after: period, anchors: anchors, align: align)
+        guard let period, !anchors.isEmpty, perTenantValid else { return nil }
+        return Due(after: period, anchors: anchors, align: align, perTenant: perTenant)
+    }
+
+    /// `due.perTenant`: `column` of the tenants table, `unit` (`days` for an integer column),
+    /// `min` and `max`. Returns the term (nil when absent) and whether the key is valid.
+    private static func parsePerTenant(_ due: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool,
+                                       tenants: TenantSource?) -> (TenantTerm?, Bool) {
+        let present = due.has("perTenant")
+        guard var reader = due.object("perTenant", required: false) else { return (nil, !present) }
+        let column = reader.string("column", required: true)
+        var unit = TermUnit.interval
+        if let text = reader.string("unit", required: false) {
+            if text == "days" {
+                unit = .days
+            } else {
+                reader.problem("unit", "\"\(text)\" is not a unit; use \"days\" for an integer column of days, or leave \"unit\" out for an interval column")
+            }
+        }
+        var bounds: [Period?] = []
+        for key in ["min", "max"] {
+            guard let text = reader.string(key, required: true) else { bounds.append(nil); continue }
+            let period = Period(parsing: text)
+            if period == nil {
+                reader.problem(key, "\"\(text)\" is not a period; write \"N days\", \"N months\", \"N years\" or ISO 8601 such as \"P30D\"")
+            }
+            bounds.append(period)
+        }
+        if let min = bounds[0], let max = bounds[1], min.approximateDays > max.approximateDays {
+            reader.problem("min", "\(min) is longer than max \(max); the shortest term a tenant may have must not exceed the longest")
+        }
+        if let backupKind {
+            reader.problem("column", "\(backupKind.rawValue) has no tenants; remove \"perTenant\"")
+        } else if !hasTenantColumn {
+            reader.problem("column", "a per-tenant term needs the rule's \"tenantColumn\"; add it")
+        } else if tenants == nil {
+            reader.problem("column", "a per-tenant term is read from the policy's \"tenants\" table; add the \"tenants\" section")
+        }
+        let problems = reader.finish()
+        due.absorb(problems)
+        guard problems.isEmpty, let column, let min = bounds[0], let max = bounds[1], let tenants else { return (nil, false) }
+        return (TenantTerm(tenants: tenants, column: column, unit: unit, min: min, max: max), true)
     }
 
     private static func parseAction(_ name: String?, _ rule: inout ObjectReader, due: Due?) -> Action? {

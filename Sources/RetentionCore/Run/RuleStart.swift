@@ -11,17 +11,22 @@ enum RuleStart {
     /// The bounds of `rule` at `asOf` (nil: the database's now), in the session's time zone.
     static func bounds(for rule: Rule, policy: Policy, asOf: String?, replay: [ErasureEntry], onlyTenant: String?,
                        connection: Connection) throws -> RuleBounds {
+        let asOf = try asOf ?? RunStatements.nowText(connection)
         let cutoffs = RuleStartStatements.cutoffs(align: rule.due.align, financialYearStartMonth: policy.financialYearStartMonth)
-        let row = try connection.execute(cutoffs, [asOf ?? RunStatements.nowText(connection), rule.due.after.intervalText]).onlyRow()
-        let cutoff = try row.text(0)
-        let anchorCutoff = try row.text(1)
+        let row = try connection.execute(cutoffs, [asOf, rule.due.after.intervalText]).onlyRow()
+        var cutoff = try row.text(0)
+        var anchorCutoff = try row.text(1)
+        var perTenant: TenantTermBounds?
+        if let term = rule.due.perTenant {
+            (cutoff, anchorCutoff, perTenant) = try TenantTermBounds.read(term, due: rule.due, policy: policy, asOf: asOf, connection: connection)
+        }
         var terminated: [String]?
         if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = policy.tenants {
             let recorded = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
             let replayed = replay.filter { $0.rule == rule.name && $0.isTermination }.compactMap(\.tenant)
             terminated = Array(Set(recorded + replayed)).sorted()
         }
-        return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant)
+        return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant, perTenant: perTenant)
     }
 
     /// The cursors of the rule's walk along `path`. On one server: one per heap relation (the

@@ -11,8 +11,14 @@ public enum CutoffQuery {
     /// Columns: cutoff, anchor cutoff.
     public static func sql(align: YearAlignment?, financialYearStartMonth: Int) -> String {
         let cutoff = "($1::timestamptz - $2::interval)"
-        guard let align else { return "SELECT \(cutoff), \(cutoff)" }
+        return "SELECT \(cutoff), \(anchorCutoff(of: cutoff, align: align, financialYearStartMonth: financialYearStartMonth))"
+    }
+
+    /// What a raw anchor is compared with for the cutoff `cutoff` (a timestamptz expression): the
+    /// cutoff itself, or with `align` the start of the year holding the instant just before it.
+    static func anchorCutoff(of cutoff: String, align: YearAlignment?, financialYearStartMonth: Int) -> String {
+        guard let align else { return cutoff }
         let shift = YearAlignmentSQL.shift(align, financialYearStartMonth: financialYearStartMonth)
-        return "SELECT \(cutoff), \(YearAlignmentSQL.yearStart(of: "(\(cutoff) - interval '1 microsecond')", shift: shift))"
+        return YearAlignmentSQL.yearStart(of: "(\(cutoff) - interval '1 microsecond')", shift: shift)
     }
 }

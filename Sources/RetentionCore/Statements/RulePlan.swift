@@ -121,6 +121,9 @@ public struct RulePlan: Sendable {
             }
         }
         var conditions = [anchors.isEmpty ? "false" : anchors.count == 1 ? anchors[0] : "(" + anchors.joined(separator: " OR ") + ")"]
+        if let ownTerm = tenantTermPredicate(alias, bounds, &builder) {
+            conditions.append(ownTerm)
+        }
         if case let .pseudonymise(spec) = rule.action {
             conditions.append("\(column(spec.marker, alias)) IS NULL")
         }
@@ -129,6 +132,37 @@ public struct RulePlan: Sendable {
             conditions.append("\(column(tenantColumn, alias)) = \(builder.bind(only))::text::\(tenantKey.name)")
         }
         return conditions.joined(separator: " AND ")
+    }
+
+    /// With a per-tenant term: the row's earliest anchor is before its own tenant's anchor cutoff,
+    /// read from the tenants table by the statement itself (a tenant the table does not have
+    /// counts with `after`). The anchors alone, before the latest cutoff any tenant can have, are
+    /// `duePredicate`'s other condition, which an index on the anchor serves. Never NULL.
+    func tenantTermPredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String? {
+        guard let term = rule.due.perTenant, let termBounds = bounds.perTenant, let tenantColumn = rule.tenantColumn else { return nil }
+        let sql = TenantTermSQL(term, due: rule.due, financialYearStartMonth: termBounds.financialYearStartMonth, asOf: termBounds.asOf, &builder)
+        var rowAnchors: [String] = []
+        var withTermination: [String] = []
+        for anchor in rule.due.anchors {
+            switch anchor {
+            case let .column(name):
+                rowAnchors.append("\(column(name, alias))::timestamptz")
+                withTermination.append("\(column(name, alias))::timestamptz")
+            case .tenantTerminatedAt:
+                withTermination.append("t.\(Identifier.quote(term.tenants.terminatedAt))::timestamptz")
+            case .fileModified, .backupStart:
+                break
+            }
+        }
+        guard !withTermination.isEmpty else { return nil }
+        let earliest = withTermination.count == 1 ? withTermination[0] : "least(\(withTermination.joined(separator: ", ")))"
+        let own = "(SELECT \(earliest) < \(sql.anchorCutoff(term: sql.termColumn)) FROM \(sql.tenantsTable) WHERE t.\(Identifier.quote(term.tenants.key)) = \(column(tenantColumn, alias)))"
+        var fallback = "false"
+        if !rowAnchors.isEmpty {
+            let rowEarliest = rowAnchors.count == 1 ? rowAnchors[0] : "least(\(rowAnchors.joined(separator: ", ")))"
+            fallback = "\(rowEarliest) < \(builder.bind(termBounds.defaultAnchorCutoff))::timestamptz"
+        }
+        return "coalesce(\(own), \(fallback), false)"
     }
 
     /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant

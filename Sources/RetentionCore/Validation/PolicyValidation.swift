@@ -23,6 +23,7 @@ public enum PolicyValidation {
         if checkRowSecurity { problems += RowSecurityCheck.problems(policy, schema: schema) }
         warnings += try PartitionForecast.partmanWarnings(policy, schema: schema, connection: connection)
         warnings += try UnfinishedRemovals.warnings(policy, schema: schema, connection: connection)
+        if problems.isEmpty { warnings += try BoundedTenants.warnings(policy, schema: schema, connection: connection) }
         return Result(schema: schema, problems: problems, warnings: warnings)
     }
 

@@ -109,6 +109,9 @@ struct RuleSchemaCheck {
                 problem("tenantColumn", "table \(table.identifier) has no column \"\(tenantColumn)\"")
             }
         }
+        if let term = rule.due.perTenant {
+            checkTenantTerm(term)
+        }
         if rule.partitions.removesPartitions {
             checkPartitioning(table)
         }
@@ -121,6 +124,25 @@ struct RuleSchemaCheck {
             checkAggregate(spec, table)
             checkBlockingKeys(table)
         case .purgeFiles, .expireBackups:
+            break
+        }
+    }
+
+    /// `due.perTenant.column`: a column of the tenants table, `interval`, or an integer of days
+    /// with `"unit": "days"`.
+    private mutating func checkTenantTerm(_ term: TenantTerm) {
+        guard let tenants = schema.tables[term.tenants.table] else { return }
+        guard let column = tenants.column(term.column) else {
+            problem("due.perTenant.column", "table \(tenants.identifier) has no column \"\(term.column)\"")
+            return
+        }
+        switch term.unit {
+        case .interval where column.baseType != "interval":
+            let hint = ["int2", "int4", "int8"].contains(column.baseType) ? "; for a number of days add \"unit\": \"days\"" : ""
+            problem("due.perTenant.column", "column \"\(term.column)\" of \(tenants.identifier) is \(column.typeName); a term must be interval\(hint)")
+        case .days where !["int2", "int4", "int8"].contains(column.baseType):
+            problem("due.perTenant.column", "column \"\(term.column)\" of \(tenants.identifier) is \(column.typeName); with \"unit\": \"days\" a term must be smallint, integer or bigint")
+        default:
             break
         }
     }
