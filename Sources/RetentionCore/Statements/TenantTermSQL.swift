@@ -77,8 +77,8 @@ public struct TenantTermSQL: Sendable {
     public var boundedTenants: String {
         """
         SELECT t.\(Identifier.quote(term.tenants.key))::text, \(termColumn)::text,
-               CASE WHEN \(asOf)::timestamptz - \(termColumn) < \(asOf)::timestamptz - \(max)::interval THEN 'max' ELSE 'min' END
-        FROM \(tenantsTable) WHERE \(outOfBounds) ORDER BY 1
+               CASE WHEN \(cutoff(term: termColumn)) = \(asOf)::timestamptz - \(max)::interval THEN 'max' ELSE 'min' END
+        FROM \(tenantsTable) WHERE \(outOfBounds) ORDER BY t.\(Identifier.quote(term.tenants.key))
         """
     }
 }
