@@ -204,6 +204,40 @@ struct PerTenantTermsTests {
         #expect(try fixture.ruleReport("events").int("heldBack") > 0)
     }
 
+    @Test("plan --tenant gives the tenant's own dates and term; the Owner report names the term and where it comes from")
+    func planAndReport() throws {
+        let fixture = try EngineFixture.make("termplan", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE organizations (id int PRIMARY KEY, terminated_at timestamptz, term interval);
+            INSERT INTO organizations VALUES (1, NULL, interval '2 years'), (2, NULL, NULL), (3, NULL, interval '700 years');
+            CREATE TABLE events (id bigint PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO events SELECT g, g, date_trunc('second', now()) - interval '1 month' FROM generate_series(1, 3) g;
+            CREATE TABLE expected AS SELECT e.org_id,
+                to_char((e.created_at + CASE e.org_id WHEN 1 THEN interval '2 years' WHEN 2 THEN interval '12 months' ELSE interval '7 years' END
+                         + interval '1 microsecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due_at
+              FROM events e;
+            """)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(Self.policy(Self.due))
+        for (tenant, applied, source) in [("1", "2 years", "column"), ("2", "1 year", "after"), ("3", "7 years", "max")] {
+            let result = try fixture.retention(["plan", "--policy", path, "--tenant", tenant, "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let plan = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            let rule = (plan["rules"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "events" }
+            let term = rule?["term"] as? [String: Any]
+            #expect(term?["applied"] as? String == applied && term?["source"] as? String == source, "\(String(describing: term))")
+            let dueAt = (rule?["scheduled"] as? [[String: Any]])?.first?["dueAt"] as? String
+            let expected = try fixture.database.connect().execute("SELECT due_at FROM expected WHERE org_id = $1::int", [tenant]).scalar()
+            #expect(dueAt != nil && dueAt == expected, "tenant \(tenant): \(String(describing: dueAt)) vs \(String(describing: expected))")
+        }
+        let text = try fixture.retention(["plan", "--policy", path, "--tenant", "3"])
+        #expect(text.stdout.contains("term: 7 years, from the rule's max (organizations.term is 700 years, longer)"), "\(text.stdout)")
+        #expect(try fixture.retention(["run", "--as-of", "2026-01-01T00:00:00Z"]).status == 0)
+        let report = try fixture.retention(["report", "--tenant", "3", "--state-dir", fixture.stateDirectory, "--policy", path, "--format", "md"])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("## Retention terms of this tenant") && report.stdout.contains("Rule events: kept 7 years, from the rule's max"), "\(report.stdout)")
+    }
+
     @Test("mistakes in perTenant are one line each naming the rule and the key, exit 2, nothing changed", arguments: [
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days"}}"#, "", "due.perTenant.max", "is missing"),
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days", "max": "7 years", "default": "1 year"}}"#, "", "due.perTenant.default", "unknown key"),

@@ -27,6 +27,9 @@ extension ComplianceReport: Document {
                 .members([("rule", .string(run.rule)), ("basis", .optionalString(run.basis)), ("date", .string(run.date)),
                           ("sets", .array(run.sets.map(\.json)))])
             })),
+            ("terms", .array(terms.map { entry in
+                .members([("rule", .string(entry.rule)), ("term", entry.term.json)])
+            })),
             ("scheduled", scheduled.map { timeline in
                 .array(timeline.map { day in
                     .members([("date", .string(day.date)), ("items", .array(day.items.map { item in
@@ -70,6 +73,11 @@ extension ComplianceReport: Document {
 
     private static let nothingRemoved = "Nothing was removed in this period."
     private static let noHolds = "No legal hold was ever placed on this tenant."
+    /// `Rule events: 24 months, from organizations.log_retention`.
+    private func termText(_ entry: (rule: String, term: TenantTermOf)) -> String {
+        "Rule \(entry.rule): kept \(entry.term.applied), from \(entry.term.origin)"
+    }
+
     private static let nothingScheduled = "Nothing of this tenant is scheduled."
 
     /// What a rule did, after its name: "1,200 rows of public.events deleted."
@@ -143,6 +151,12 @@ extension ComplianceReport: Document {
         lines.append("## Legal holds")
         if holds.isEmpty { lines.append(""); lines.append(Self.noHolds) }
         for hold in holds { lines.append("- " + md(holdText(hold))) }
+        if !terms.isEmpty {
+            lines.append("")
+            lines.append("## Retention terms of this tenant")
+            lines.append("")
+            for entry in terms { lines.append("- " + md(termText(entry))) }
+        }
         if let scheduled {
             lines.append("")
             lines.append("## Scheduled next")
@@ -192,6 +206,11 @@ extension ComplianceReport: Document {
         if holds.isEmpty { body += "<p>\(Self.noHolds)</p>\n" } else { body += "<ul>\n" }
         for hold in holds { body += "<li>\(escape(holdText(hold)))</li>\n" }
         if !holds.isEmpty { body += "</ul>\n" }
+        if !terms.isEmpty {
+            body += "<h2>Retention terms of this tenant</h2>\n<ul>\n"
+            for entry in terms { body += "<li>\(escape(termText(entry)))</li>\n" }
+            body += "</ul>\n"
+        }
         if let scheduled {
             body += "<h2>Scheduled next</h2>\n"
             if scheduled.isEmpty { body += "<p>\(Self.nothingScheduled)</p>\n" } else { body += "<ul>\n" }

@@ -15,6 +15,8 @@ public struct ComplianceReport: Sendable {
     public var backupsExpired: [BackupsExpired]
     /// The next dates of the tenant's plan, when a policy was given.
     public var scheduled: [(date: String, items: [TimelineItem])]?
+    /// The tenant's own term under each rule with `due.perTenant`, when a policy was given.
+    public var terms: [(rule: String, term: TenantTermOf)] = []
     public var integrity: ChainCheck
     public var runs: Int
 
@@ -127,6 +129,7 @@ public struct ComplianceReport: Sendable {
             return ComplianceReport(tenant: tenant, from: from, to: to, generatedAt: generatedAt, rules: sections,
                                     holds: try LegalHold.of(tenant: tenant, key: key, connection), backupsExpired: backupsExpired,
                                     scheduled: plan.map { Array($0.timeline.prefix(12)) },
+                                    terms: plan?.rules.compactMap { rule in rule.term.map { (rule.rule, $0) } } ?? [],
                                     integrity: ChainCheck.verify(store: store, runs: recordedRuns), runs: recordedRuns.count)
         }
     }

@@ -40,10 +40,17 @@ public struct TenantTermSQL: Sendable {
         }
     }
 
+    /// The term applied for `term` (an interval expression, NULL for `after`): the term, or the
+    /// bound it passes, judged by the cutoffs at `asOf`.
+    public func appliedTerm(term: String) -> String {
+        let asOf = "\(self.asOf)::timestamptz"
+        let own = "coalesce(\(term), \(after)::interval)"
+        return "(CASE WHEN \(asOf) - \(own) < \(asOf) - \(max)::interval THEN \(max)::interval WHEN \(asOf) - \(own) > \(asOf) - \(min)::interval THEN \(min)::interval ELSE \(own) END)"
+    }
+
     /// `term` (an interval expression, NULL for `after`) as the tenant's cutoff, bounded.
     public func cutoff(term: String) -> String {
-        let asOf = "\(self.asOf)::timestamptz"
-        return "least(greatest(\(asOf) - coalesce(\(term), \(after)::interval), \(asOf) - \(max)::interval), \(asOf) - \(min)::interval)"
+        "(\(asOf)::timestamptz - \(appliedTerm(term: term)))"
     }
 
     /// What a raw anchor of tenant `t`'s rows is compared with.
@@ -70,6 +77,21 @@ public struct TenantTermSQL: Sendable {
             SELECT \(SQLTime.isoUTC(cutoff(term: "NULL::interval"))), \(SQLTime.isoUTC(anchorCutoff(term: "NULL::interval"))),
                    \(SQLTime.isoUTC(latest)),
                    \(SQLTime.isoUTC("least(\(anchorCutoff(term: "NULL::interval")), (SELECT min(\(anchorCutoff(term: termColumn))) FROM \(tenantsTable)))"))
+            """
+    }
+
+    /// One tenant's term (`$n` the tenant's key as text, read by `key`'s type): the column's value as
+    /// text (NULL when not set), the term applied as interval text, and which of `column`, `after`,
+    /// `min` or `max` it is. No row for a tenant the table does not have.
+    public func termOf(tenant: String, key: TenantKey) -> String {
+        let asOf = "\(self.asOf)::timestamptz"
+        let own = "coalesce(\(termColumn), \(after)::interval)"
+        return """
+            SELECT \(termColumn)::text, \(appliedTerm(term: termColumn))::text,
+                   CASE WHEN \(asOf) - \(own) < \(asOf) - \(max)::interval THEN 'max'
+                        WHEN \(asOf) - \(own) > \(asOf) - \(min)::interval THEN 'min'
+                        WHEN \(termColumn) IS NULL THEN 'after' ELSE 'column' END
+            FROM \(tenantsTable) WHERE \(key.matches("t.\(Identifier.quote(term.tenants.key))", tenant)) LIMIT 1
             """
     }
 

@@ -24,6 +24,7 @@ extension TerminationPlan {
         for rule in rules {
             lines.append("  \(rule.rule)\(rule.category.map { " (\($0))" } ?? ""): \(rule.action.rawValue) on \(rule.table), \(grouped(rule.total)) rows scheduled")
             if let basis = rule.basis { lines.append("    basis: \(basis)") }
+            if let term = rule.term { lines.append("    term: \(term.applied), from \(term.origin)") }
             if rule.neverDue > 0 { lines.append("    kept: \(grouped(rule.neverDue)) rows that this rule never makes due (no anchor set)") }
             if rule.held { lines.append("    kept while held: a legal hold covers this rule") }
             if !rule.partitions.isEmpty {
@@ -71,6 +72,7 @@ extension TerminationPlan {
                                   ("rows", .int(entry.rows)), ("overdue", .bool(entry.overdue))])
                     })),
                     ("keptNeverDue", .int(rule.neverDue)),
+                    ("term", rule.term?.json ?? .null),
                     ("partitionsNextRun", .array(rule.partitions.map(\.json))),
                 ])
             })),

@@ -32,6 +32,8 @@ public struct RuleSchedule: Sendable {
     /// Partitions the next run removes whole (`partitions: drop|detach`), with every tenant's
     /// rows in them: the tenant's rows there go on the same dates, by a drop instead of batches.
     public var partitions: [PartitionOutcome] = []
+    /// The tenant's own term, for a rule with `due.perTenant`.
+    public var term: TenantTermOf?
 
     public var total: Int64 { entries.reduce(0) { $0 + $1.rows } }
 }
@@ -84,7 +86,11 @@ extension TerminationPlan {
                     continue
                 }
                 let plan = RulePlan(rule: rule, table: table, schema: validation.schema)
-                var scheduled = try schedule(plan, policy: policy, tenant: tenant, terminatedAt: terminatedAt, asOf: asOf,
+                let term = try rule.due.perTenant.map {
+                    try TenantTermOf.read($0, due: rule.due, tenant: tenant, key: key, financialYearStartMonth: policy.financialYearStartMonth,
+                                          asOf: asOf, connection: connection)
+                }
+                var scheduled = try schedule(plan, policy: policy, tenant: tenant, terminatedAt: terminatedAt, asOf: asOf, term: term,
                                              held: holds.contains { $0.rule == nil || $0.rule == rule.name }, connection: connection)
                 scheduled.partitions = forecasts.first { $0.rule == rule.name }?.partitions ?? []
                 schedules.append(scheduled)
@@ -99,11 +105,12 @@ extension TerminationPlan {
     /// A row is due at `t` when `anchor < t - after`. With `t0 = anchor + after`, the first such
     /// instant is `t0` plus a microsecond, unless adding the period was cut short at a month's end
     /// (31 January + 1 month = 28 February): then nothing is due before the next month begins.
-    static func schedule(_ plan: RulePlan, policy: Policy, tenant: String, terminatedAt: String, asOf: String, held: Bool,
-                         connection: Connection) throws -> RuleSchedule {
+    /// `term`: the tenant's own term, which then replaces `after`.
+    static func schedule(_ plan: RulePlan, policy: Policy, tenant: String, terminatedAt: String, asOf: String, term: TenantTermOf?,
+                         held: Bool, connection: Connection) throws -> RuleSchedule {
         let rule = plan.rule
         var builder = SQLBuilder()
-        let after = "\(builder.bind(rule.due.after.intervalText))::interval"
+        let after = "\(builder.bind(term?.applied ?? rule.due.after.intervalText))::interval"
         let readsTermination = rule.due.anchors.contains { if case .tenantTerminatedAt = $0 { true } else { false } }
         let terminated = readsTermination ? "\(builder.bind(terminatedAt))::timestamptz" : nil
         let anchor = YearAlignmentSQL.anchor(rule, financialYearStartMonth: policy.financialYearStartMonth,
@@ -142,6 +149,6 @@ extension TerminationPlan {
             entries.append(ScheduledRows(dueAt: dueAt, date: try row.text(1), year: year, rows: rows, overdue: try row.bool(4)))
         }
         return RuleSchedule(rule: rule.name, category: rule.category, basis: rule.basis, action: rule.action.kind,
-                            table: plan.table.identifier.description, entries: entries, neverDue: neverDue, held: held)
+                            table: plan.table.identifier.description, entries: entries, neverDue: neverDue, held: held, term: term)
     }
 }
