@@ -6,12 +6,14 @@ enum BenchAction: String, CaseIterable {
     case terminate
     /// Rows removed (`removed_at`) or of terminated tenants: the earliest anchor counts.
     case earliestOf = "earliest-of"
+    /// Rows older than their tenant's own term (`due.perTenant`), not held, not referenced by a note.
+    case perTenant = "per-tenant"
 
     /// Whether the action runs on the tenants' table.
     var onTenantTable: Bool {
         switch self {
         case .delete, .pseudonymise, .aggregate: return false
-        case .terminate, .earliestOf: return true
+        case .terminate, .earliestOf, .perTenant: return true
         }
     }
 }

@@ -54,6 +54,8 @@ struct BenchMethods {
                 """
         case .terminate, .earliestOf:
             statement = "DELETE FROM events e WHERE \(BenchTenantData.condition(action))"
+        case .perTenant:
+            statement = BenchTenantData.perTenantStatement
         }
         try connection.execute("SET TimeZone = 'UTC'")
         let started = Date()
@@ -114,7 +116,7 @@ struct BenchMethods {
             rule = #""action": "aggregate", "aggregate": {"into": "events_daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["org_id", "kind"], "count": "events", "sums": {"user_id": "user_total"}}"#
         case .delete:
             rule = #""action": "delete""#
-        case .terminate, .earliestOf:
+        case .terminate, .earliestOf, .perTenant:
             return #"{"policy": "bench", \#(BenchTenantData.tenantsJSON), "rules": [\#(BenchTenantData.rules(action))]}"#
         }
         return """

@@ -44,7 +44,7 @@ struct BenchOptions {
             case "--citus-workers": options.citusWorkers = value().split(separator: ",").map(String.init)
             case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
             case "--help":
-                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of] [--row-sample N] [--whole-process] [--citus-workers PORT,PORT] [--database-url URL]")
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of,per-tenant] [--row-sample N] [--whole-process] [--citus-workers PORT,PORT] [--database-url URL]")
                 exit(0)
             default: fail("unrecognized option \"\(arguments[index])\"")
             }

@@ -3,6 +3,8 @@ import Postgres
 /// The table of the rules real policies have: `events` of 10,000 tenants (`orgs`), 1,000 of them
 /// terminated, 20 of those under a legal hold, 5 % of the rows removed (`removed_at`), and a
 /// child table `event_notes` that references 1 % of the events through an indexed foreign key.
+/// Each tenant has its own term (`orgs.term`, 54 to 72 months; NULL, the default of 5 years, for
+/// every tenth), within the per-tenant rule's bounds.
 enum BenchTenantData {
     static let tenants = 10_000
     /// Terminated before every `asOf` the benchmark uses.
@@ -11,8 +13,9 @@ enum BenchTenantData {
 
     static func create(_ connection: Connection, rows: Int, shuffled: Bool) throws {
         try connection.executeScript("""
-            CREATE TABLE orgs (id int PRIMARY KEY, name text NOT NULL, terminated_at timestamptz);
-            INSERT INTO orgs SELECT g, 'org ' || g, CASE WHEN g % 10 = 0 THEN timestamptz '\(terminatedAt)' END
+            CREATE TABLE orgs (id int PRIMARY KEY, name text NOT NULL, terminated_at timestamptz, term interval);
+            INSERT INTO orgs SELECT g, 'org ' || g, CASE WHEN g % 10 = 0 THEN timestamptz '\(terminatedAt)' END,
+                                    CASE WHEN g % 10 <> 3 THEN (54 + (g * 7919) % 19) * interval '1 month' END
             FROM generate_series(0, \(tenants - 1)) AS g;
             CREATE TABLE events (
                 id bigserial PRIMARY KEY, org_id int NOT NULL, user_id bigint, email text, ip inet, kind text,
@@ -50,6 +53,7 @@ enum BenchTenantData {
         let due: String
         switch action {
         case .earliestOf: due = "(e.removed_at < $1::timestamptz OR \(terminated))"
+        case .perTenant: due = "e.created_at < $1::timestamptz - coalesce((SELECT o.term FROM orgs o WHERE o.id = e.org_id), \(defaultTerm))"
         case .terminate, .delete, .pseudonymise, .aggregate: due = terminated
         }
         return """
@@ -58,12 +62,27 @@ enum BenchTenantData {
             """
     }
 
+    /// The per-tenant rule's `after`, for tenants without a term.
+    static let defaultTerm = "interval '5 years'"
+
+    /// What a plain SQL user writes for the per-tenant rule: one `DELETE … USING` the tenants.
+    static let perTenantStatement = """
+        DELETE FROM events e USING orgs o
+        WHERE o.id = e.org_id AND e.created_at < $1::timestamptz - coalesce(o.term, \(defaultTerm))
+          AND e.org_id NOT IN (SELECT h.tenant::int FROM retention.legal_holds h WHERE h.released_at IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM event_notes n WHERE n.event_id = e.id)
+        """
+
     /// The engine's rules for an action on this table: the action's, and the notes' own rule (a
     /// policy must have one for a table that references rows it deletes), which has nothing due.
     static func rules(_ action: BenchAction) -> String {
+        let notes = #"{"name": "notes", "table": "event_notes", "due": {"after": "100 years", "from": "created_at"}, "action": "delete"}"#
+        if action == .perTenant {
+            return #"{"name": "events-per-tenant", "table": "events", "tenantColumn": "org_id", "action": "delete", "due": {"after": "5 years", "from": "created_at", "#
+                + #""perTenant": {"column": "term", "min": "30 days", "max": "7 years"}}}, "# + notes
+        }
         let from = action == .earliestOf ? #"["removed_at", "tenant.terminatedAt"]"# : #""tenant.terminatedAt""#
-        return #"{"name": "events-\#(action.rawValue)", "table": "events", "tenantColumn": "org_id", "due": {"after": "0 days", "from": \#(from)}, "action": "delete"}, "#
-            + #"{"name": "notes", "table": "event_notes", "due": {"after": "100 years", "from": "created_at"}, "action": "delete"}"#
+        return #"{"name": "events-\#(action.rawValue)", "table": "events", "tenantColumn": "org_id", "due": {"after": "0 days", "from": \#(from)}, "action": "delete"}, "# + notes
     }
 
     static let tenantsJSON = #""tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}"#
