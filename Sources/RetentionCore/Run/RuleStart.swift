@@ -18,7 +18,8 @@ enum RuleStart {
         var anchorCutoff = try row.text(1)
         var perTenant: TenantTermBounds?
         if let term = rule.due.perTenant {
-            (cutoff, anchorCutoff, perTenant) = try TenantTermBounds.read(term, due: rule.due, policy: policy, asOf: asOf, connection: connection)
+            (cutoff, anchorCutoff, perTenant) = try TenantTermBounds.read(term, due: rule.due, financialYearStartMonth: policy.financialYearStartMonth,
+                                                                      asOf: asOf, connection: connection)
         }
         var terminated: [String]?
         if rule.due.anchors.contains(.tenantTerminatedAt), let tenants = policy.tenants {

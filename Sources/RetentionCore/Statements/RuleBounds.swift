@@ -38,14 +38,21 @@ public struct TenantTermBounds: Sendable, Equatable {
     /// The run's `asOf`, ISO 8601.
     public var asOf: String
     public var financialYearStartMonth: Int
+    /// `asOf - max`: no tenant's cutoff is earlier.
+    public var longestTermCutoff: String
+    /// `asOf - min`: no tenant's cutoff is later.
+    public var shortestTermCutoff: String
     /// The anchor cutoff of a tenant without a term, or one the tenants table does not have.
     public var defaultAnchorCutoff: String
     /// The earliest anchor cutoff of any tenant when the rule started (the longest term, bounded).
     public var earliestAnchorCutoff: String
 
-    public init(asOf: String, financialYearStartMonth: Int, defaultAnchorCutoff: String, earliestAnchorCutoff: String) {
+    public init(asOf: String, financialYearStartMonth: Int, longestTermCutoff: String, shortestTermCutoff: String,
+                defaultAnchorCutoff: String, earliestAnchorCutoff: String) {
         self.asOf = asOf
         self.financialYearStartMonth = financialYearStartMonth
+        self.longestTermCutoff = longestTermCutoff
+        self.shortestTermCutoff = shortestTermCutoff
         self.defaultAnchorCutoff = defaultAnchorCutoff
         self.earliestAnchorCutoff = earliestAnchorCutoff
     }

@@ -137,10 +137,10 @@ public struct RulePlan: Sendable {
     /// With a per-tenant term: the row's earliest anchor is before its own tenant's anchor cutoff,
     /// read from the tenants table by the statement itself (a tenant the table does not have
     /// counts with `after`). The anchors alone, before the latest cutoff any tenant can have, are
-    /// `duePredicate`'s other condition, which an index on the anchor serves. Never NULL.
+    /// `duePredicate`'s other condition, which an index on the anchor serves.
     func tenantTermPredicate(_ alias: String, _ bounds: RuleBounds, _ builder: inout SQLBuilder) -> String? {
         guard let term = rule.due.perTenant, let termBounds = bounds.perTenant, let tenantColumn = rule.tenantColumn else { return nil }
-        let sql = TenantTermSQL(term, due: rule.due, financialYearStartMonth: termBounds.financialYearStartMonth, asOf: termBounds.asOf, &builder)
+        let sql = TenantTermSQL(term, due: rule.due, bounds: termBounds, &builder)
         var rowAnchors: [String] = []
         var withTermination: [String] = []
         for anchor in rule.due.anchors {
@@ -154,15 +154,10 @@ public struct RulePlan: Sendable {
                 break
             }
         }
+        func earliest(_ anchors: [String]) -> String { anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))" }
         guard !withTermination.isEmpty else { return nil }
-        let earliest = withTermination.count == 1 ? withTermination[0] : "least(\(withTermination.joined(separator: ", ")))"
-        let own = "(SELECT \(earliest) < \(sql.anchorCutoff(term: sql.termColumn)) FROM \(sql.tenantsTable) WHERE t.\(Identifier.quote(term.tenants.key)) = \(column(tenantColumn, alias)))"
-        var fallback = "false"
-        if !rowAnchors.isEmpty {
-            let rowEarliest = rowAnchors.count == 1 ? rowAnchors[0] : "least(\(rowAnchors.joined(separator: ", ")))"
-            fallback = "\(rowEarliest) < \(builder.bind(termBounds.defaultAnchorCutoff))::timestamptz"
-        }
-        return "coalesce(\(own), \(fallback), false)"
+        let byDefault = rowAnchors.isEmpty ? nil : "\(earliest(rowAnchors)) < \(builder.bind(termBounds.defaultAnchorCutoff))::timestamptz"
+        return sql.duePredicate(tenantColumn: column(tenantColumn, alias), earliest: earliest(withTermination), byDefault: byDefault)
     }
 
     /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant

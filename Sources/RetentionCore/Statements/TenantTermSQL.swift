@@ -6,30 +6,32 @@ import Postgres
 /// `cutoff = asOf - term`, where `term` is the tenant's column (NULL: the rule's `after`) and a
 /// term outside `[min, max]` counts as the nearest bound. The bounds are applied to the cutoffs,
 /// not to the intervals (which PostgreSQL compares with 30-day months): the cutoff is at least
-/// `asOf - max` and at most `asOf - min`, in the session's (the policy's) time zone. With
-/// `align`, the anchor cutoff follows from the tenant's cutoff as the rule's does (`CutoffQuery`).
-/// Pure: builds SQL text.
+/// `asOf - max` and at most `asOf - min`, both computed once when the rule starts
+/// (`TenantTermBounds`), so that a row costs one subtraction. With `align`, the anchor cutoff
+/// follows from the tenant's cutoff as the rule's does (`CutoffQuery`). Pure: builds SQL text.
 public struct TenantTermSQL: Sendable {
     public let term: TenantTerm
     public let due: Due
-    public let financialYearStartMonth: Int
-    /// Placeholders of the run's `asOf` (timestamptz text) and of the rule's `after`, `min` and
-    /// `max` (interval text).
-    let asOf: String, after: String, min: String, max: String
+    let financialYearStartMonth: Int
+    /// Placeholders of `asOf`, `after`, `asOf - max` and `asOf - min`.
+    let asOf: String, after: String, longestCutoff: String, shortestCutoff: String
 
-    /// Binds `asOf` and the rule's periods to `builder`.
-    public init(_ term: TenantTerm, due: Due, financialYearStartMonth: Int, asOf: String, _ builder: inout SQLBuilder) {
+    /// Binds the values of `bounds` and the rule's `after` to `builder`.
+    public init(_ term: TenantTerm, due: Due, bounds: TenantTermBounds, _ builder: inout SQLBuilder) {
         self.term = term
         self.due = due
-        self.financialYearStartMonth = financialYearStartMonth
-        self.asOf = builder.bind(asOf)
-        after = builder.bind(due.after.intervalText)
-        min = builder.bind(term.min.intervalText)
-        max = builder.bind(term.max.intervalText)
+        financialYearStartMonth = bounds.financialYearStartMonth
+        asOf = "\(builder.bind(bounds.asOf))::timestamptz"
+        after = "\(builder.bind(due.after.intervalText))::interval"
+        longestCutoff = "\(builder.bind(bounds.longestTermCutoff))::timestamptz"
+        shortestCutoff = "\(builder.bind(bounds.shortestTermCutoff))::timestamptz"
     }
 
     /// The tenants table under alias `t`.
     public var tenantsTable: String { "\(term.tenants.table.sql) t" }
+
+    /// The tenant key of alias `t`.
+    public var tenantKey: String { "t.\(Identifier.quote(term.tenants.key))" }
 
     /// The term column of tenant alias `t` as an interval (NULL when not set).
     public var termColumn: String {
@@ -40,17 +42,12 @@ public struct TenantTermSQL: Sendable {
         }
     }
 
-    /// The term applied for `term` (an interval expression, NULL for `after`): the term, or the
-    /// bound it passes, judged by the cutoffs at `asOf`.
-    public func appliedTerm(term: String) -> String {
-        let asOf = "\(self.asOf)::timestamptz"
-        let own = "coalesce(\(term), \(after)::interval)"
-        return "(CASE WHEN \(asOf) - \(own) < \(asOf) - \(max)::interval THEN \(max)::interval WHEN \(asOf) - \(own) > \(asOf) - \(min)::interval THEN \(min)::interval ELSE \(own) END)"
-    }
+    /// `asOf` minus `term` (an interval expression, NULL for `after`), unbounded.
+    private func ownCutoff(_ term: String) -> String { "(\(asOf) - coalesce(\(term), \(after)))" }
 
     /// `term` (an interval expression, NULL for `after`) as the tenant's cutoff, bounded.
     public func cutoff(term: String) -> String {
-        "(\(asOf)::timestamptz - \(appliedTerm(term: term)))"
+        "least(greatest(\(ownCutoff(term)), \(longestCutoff)), \(shortestCutoff))"
     }
 
     /// What a raw anchor of tenant `t`'s rows is compared with.
@@ -58,11 +55,13 @@ public struct TenantTermSQL: Sendable {
         CutoffQuery.anchorCutoff(of: cutoff(term: term), align: due.align, financialYearStartMonth: financialYearStartMonth)
     }
 
-    /// Whether the term in the column is outside `[min, max]` (so applied as the nearest bound);
-    /// false for NULL.
-    public var outOfBounds: String {
-        let asOf = "\(self.asOf)::timestamptz"
-        return "coalesce(\(asOf) - \(termColumn) < \(asOf) - \(max)::interval OR \(asOf) - \(termColumn) > \(asOf) - \(min)::interval, false)"
+    /// Which term applies for `term`, as `TenantTermOf.Source`'s raw value: `max`, `min`,
+    /// `after` (NULL) or `column`.
+    public func source(term: String) -> String {
+        """
+        CASE WHEN \(ownCutoff(term)) < \(longestCutoff) THEN 'max' WHEN \(ownCutoff(term)) > \(shortestCutoff) THEN 'min'
+             WHEN \(term) IS NULL THEN 'after' ELSE 'column' END
+        """
     }
 
     /// The cutoffs a rule with this term starts from, in ISO 8601: the default cutoff (a tenant
@@ -71,36 +70,42 @@ public struct TenantTermSQL: Sendable {
     /// anchor cutoff of any tenant now or of the default (the longest term: a partition wholly
     /// before it is due for every tenant).
     public var startCutoffs: String {
-        let latest = CutoffQuery.anchorCutoff(of: "(\(asOf)::timestamptz - \(min)::interval)", align: due.align,
-                                              financialYearStartMonth: financialYearStartMonth)
+        let latest = CutoffQuery.anchorCutoff(of: shortestCutoff, align: due.align, financialYearStartMonth: financialYearStartMonth)
+        let byDefault = anchorCutoff(term: "NULL::interval")
         return """
-            SELECT \(SQLTime.isoUTC(cutoff(term: "NULL::interval"))), \(SQLTime.isoUTC(anchorCutoff(term: "NULL::interval"))),
-                   \(SQLTime.isoUTC(latest)),
-                   \(SQLTime.isoUTC("least(\(anchorCutoff(term: "NULL::interval")), (SELECT min(\(anchorCutoff(term: termColumn))) FROM \(tenantsTable)))"))
+            SELECT \(SQLTime.isoUTC(cutoff(term: "NULL::interval"))), \(SQLTime.isoUTC(byDefault)), \(SQLTime.isoUTC(latest)),
+                   \(SQLTime.isoUTC("least(\(byDefault), (SELECT min(\(anchorCutoff(term: termColumn))) FROM \(tenantsTable)))"))
             """
     }
 
-    /// One tenant's term (`$n` the tenant's key as text, read by `key`'s type): the column's value as
-    /// text (NULL when not set), the term applied as interval text, and which of `column`, `after`,
-    /// `min` or `max` it is. No row for a tenant the table does not have.
+    /// One tenant's term (`tenant`: a placeholder of the key as text, read by `key`'s type): the
+    /// column's value as text (NULL when not set), the term unbounded as text, and its source.
+    /// No row for a tenant the table does not have.
     public func termOf(tenant: String, key: TenantKey) -> String {
-        let asOf = "\(self.asOf)::timestamptz"
-        let own = "coalesce(\(termColumn), \(after)::interval)"
-        return """
-            SELECT \(termColumn)::text, \(appliedTerm(term: termColumn))::text,
-                   CASE WHEN \(asOf) - \(own) < \(asOf) - \(max)::interval THEN 'max'
-                        WHEN \(asOf) - \(own) > \(asOf) - \(min)::interval THEN 'min'
-                        WHEN \(termColumn) IS NULL THEN 'after' ELSE 'column' END
-            FROM \(tenantsTable) WHERE \(key.matches("t.\(Identifier.quote(term.tenants.key))", tenant)) LIMIT 1
-            """
+        """
+        SELECT \(termColumn)::text, coalesce(\(termColumn), \(after))::text, \(source(term: termColumn))
+        FROM \(tenantsTable) WHERE \(key.matches(tenantKey, tenant)) LIMIT 1
+        """
     }
 
-    /// The tenants whose term is outside `[min, max]`: key (text), term (text), and the bound applied.
+    /// The tenants whose own term is outside `[min, max]`: key (text), term (text), `min` or `max`.
     public var boundedTenants: String {
         """
-        SELECT t.\(Identifier.quote(term.tenants.key))::text, \(termColumn)::text,
-               CASE WHEN \(cutoff(term: termColumn)) = \(asOf)::timestamptz - \(max)::interval THEN 'max' ELSE 'min' END
-        FROM \(tenantsTable) WHERE \(outOfBounds) ORDER BY t.\(Identifier.quote(term.tenants.key))
+        SELECT * FROM (SELECT \(tenantKey)::text, \(termColumn)::text, \(source(term: termColumn)) AS source
+                       FROM \(tenantsTable) WHERE \(termColumn) IS NOT NULL ORDER BY \(tenantKey)) AS terms
+        WHERE source IN ('min', 'max')
         """
+    }
+
+    /// The rows of `alias` that are due by their own tenant's term: no row of the tenants table
+    /// with their key has a cutoff at or before their earliest anchor (`earliest`, given the
+    /// tenant's termination as `t`'s column), and a key the table does not have counts with the
+    /// default anchor cutoff (`byDefault`, over the row's own anchors; nil when it has none).
+    /// Written as an anti-join and an uncorrelated `IN`, so that PostgreSQL hashes the tenants
+    /// (or probes their key) once per row, as a plain join does. Never NULL.
+    func duePredicate(tenantColumn: String, earliest: String, byDefault: String?) -> String {
+        let notDue = "NOT coalesce(\(earliest) < \(anchorCutoff(term: termColumn)), false)"
+        let known = "coalesce(\(tenantColumn) IN (SELECT \(tenantKey) FROM \(tenantsTable)), false)"
+        return "NOT EXISTS (SELECT FROM \(tenantsTable) WHERE \(tenantKey) = \(tenantColumn) AND \(notDue)) AND (\(byDefault.map { "coalesce(\($0), false) OR " } ?? "")\(known))"
     }
 }

@@ -9,9 +9,10 @@ enum BoundedTenants {
         var warnings: [PolicyProblem] = []
         for rule in policy.rules {
             guard let term = rule.due.perTenant, schema.tables[term.tenants.table]?.column(term.column) != nil else { continue }
+            let bounds = try TenantTermBounds.read(term, due: rule.due, financialYearStartMonth: policy.financialYearStartMonth,
+                                                   asOf: try RunStatements.nowText(connection), connection: connection).bounds
             var builder = SQLBuilder()
-            let sql = TenantTermSQL(term, due: rule.due, financialYearStartMonth: policy.financialYearStartMonth,
-                                    asOf: try RunStatements.nowText(connection), &builder)
+            let sql = TenantTermSQL(term, due: rule.due, bounds: bounds, &builder)
             for row in try connection.execute(sql.boundedTenants, builder.parameters).rows {
                 let bound = row[2] == "max" ? "max \(term.max)" : "min \(term.min)"
                 warnings.append(PolicyProblem(rule: rule.name, key: "due.perTenant",

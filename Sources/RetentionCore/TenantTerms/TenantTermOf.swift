@@ -23,22 +23,21 @@ public struct TenantTermOf: Sendable, Equatable {
     public var applied: String
     public var source: Source
 
-    /// The tenant's term at `asOf` (ISO 8601), in the session's time zone.
+    /// The tenant's term at `asOf` (ISO 8601), in the session's time zone. A tenant the table
+    /// does not have (deleted since it was looked up) counts with `after`.
     static func read(_ term: TenantTerm, due: Due, tenant: String, key: TenantKey, financialYearStartMonth: Int, asOf: String,
                      connection: Connection) throws -> TenantTermOf {
+        let bounds = try TenantTermBounds.read(term, due: due, financialYearStartMonth: financialYearStartMonth, asOf: asOf, connection: connection).bounds
         var builder = SQLBuilder()
-        let sql = TenantTermSQL(term, due: due, financialYearStartMonth: financialYearStartMonth, asOf: asOf, &builder)
-        let query = sql.termOf(tenant: builder.bind(tenant), key: key)
-        let column = "\(term.tenants.table).\(term.column)"
-        guard let row = try connection.execute(query, builder.parameters).rows.first else {
-            // A tenant the table does not have (deleted since it was looked up) counts with `after`.
-            var defaultBuilder = SQLBuilder()
-            let defaultSQL = TenantTermSQL(term, due: due, financialYearStartMonth: financialYearStartMonth, asOf: asOf, &defaultBuilder)
-            let applied = try connection.execute("SELECT \(defaultSQL.appliedTerm(term: "NULL::interval"))::text", defaultBuilder.parameters).requiredScalar()
-            return TenantTermOf(column: column, value: nil, applied: applied, source: .after)
+        let sql = TenantTermSQL(term, due: due, bounds: bounds, &builder)
+        let row = try connection.execute(sql.termOf(tenant: builder.bind(tenant), key: key), builder.parameters).rows.first
+        let source = try row.map { Source(rawValue: try $0.text(2)) ?? .column } ?? .after
+        let applied: String = switch source {
+        case .min: term.min.description
+        case .max: term.max.description
+        case .column, .after: try row.map { try $0.text(1) } ?? due.after.description
         }
-        return TenantTermOf(column: column, value: row[0], applied: try row.text(1),
-                            source: Source(rawValue: try row.text(2)) ?? .column)
+        return TenantTermOf(column: "\(term.tenants.table).\(term.column)", value: row?[0], applied: applied, source: source)
     }
 
     /// Where the term comes from, in a sentence's words: `column organizations.log_retention`,
