@@ -49,6 +49,9 @@ enum ValidateCommand {
         for rule in policy.rules {
             guard let table = result.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table) else { continue }
             Output.out("rule \"\(rule.name)\": \(table.identifier) is a \(table.distribution.description); batches by \(path)")
+            if let term = rule.due.perTenant {
+                Output.out("rule \"\(rule.name)\": kept \(rule.due.periodDescription), each tenant's term read from \(term.tenants.table).\(term.column)")
+            }
         }
         let access = try ThrottleAccess.problems(throttle, connection: connection)
         guard access.isEmpty else { throw RunError.usage(access.joined(separator: "\n")) }

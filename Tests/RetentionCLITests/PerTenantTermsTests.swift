@@ -72,6 +72,7 @@ struct PerTenantTermsTests {
             #expect(output.contains("tenant \(tenant) has term"), "tenant \(tenant) not named: \(output)")
         }
         #expect(!output.contains("tenant 5 has term") && !output.contains("tenant 954 has term"))
+        #expect(output.contains("kept 1 year by default; by contract between 30 days and 7 years, each tenant's term read from organizations.term"), "\(output)")
 
         let dry = try fixture.retention(["run", "--dry-run", "--as-of", asOf])
         #expect(dry.status == 0, "\(dry.stderr)")
@@ -238,6 +239,39 @@ struct PerTenantTermsTests {
         #expect(report.stdout.contains("## Retention terms of this tenant") && report.stdout.contains("Rule events: kept 7 years, from the rule's max"), "\(report.stdout)")
     }
 
+    @Test("on Citus: the terms are read from a reference table by each batch on the nodes; a local tenants table is refused",
+          .enabled(if: CitusCluster.unavailableReason == nil, "\(CitusCluster.unavailableReason ?? "")"))
+    func citusReferenceTable() throws {
+        let asOf = "2026-11-15T12:00:00Z"
+        let cluster = try CitusCluster.shared.get()
+        let database = try cluster.database("termcitus", sql: """
+            SET citus.shard_count = 8;
+            SET TimeZone = 'UTC';
+            CREATE TABLE organizations (id bigint PRIMARY KEY, terminated_at timestamptz, term interval);
+            SELECT create_reference_table('organizations');
+            INSERT INTO organizations SELECT g, NULL, CASE WHEN g % 4 = 0 THEN NULL WHEN g % 9 = 0 THEN interval '700 years' ELSE g * interval '11 days' END
+              FROM generate_series(1, 100) g;
+            CREATE TABLE events (organization_id bigint NOT NULL, id bigint NOT NULL, created_at timestamptz NOT NULL, PRIMARY KEY (organization_id, id));
+            SELECT create_distributed_table('events', 'organization_id');
+            INSERT INTO events SELECT 1 + g % 100, g, timestamptz '2026-11-01' - g * interval '3 hours' FROM generate_series(1, 20000) g;
+            CREATE TABLE expected AS SELECT e.organization_id, e.id FROM events e JOIN organizations o ON o.id = e.organization_id
+              WHERE NOT e.created_at < timestamptz '\(asOf)' - \(Self.clampedTerm);
+            CREATE TABLE local_tenants (id bigint PRIMARY KEY, terminated_at timestamptz, term interval);
+            """)
+        let fixture = try EngineFixture.make(on: database)
+        defer { fixture.drop() }
+        let policy = Self.policy(Self.due).replacingOccurrences(of: #""tenantColumn": "org_id""#, with: #""tenantColumn": "organization_id""#)
+        let kept = try database.count("SELECT count(*) FROM expected")
+        #expect(kept > 1000 && kept < 19000)
+        let local = try fixture.writePolicy(policy.replacingOccurrences(of: #""table": "organizations""#, with: #""table": "local_tenants""#), name: "local.json")
+        let refused = try fixture.retention(["validate", "--policy", local])
+        #expect(refused.status == 2 && refused.stderr.contains("make it a reference table"), "\(refused.stderr)")
+        try fixture.writePolicy(policy)
+        let run = try fixture.retention(["run", "--as-of", asOf])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try database.keyDifferences(expected: "expected", actual: "events", key: "organization_id, id") == 0)
+    }
+
     @Test("mistakes in perTenant are one line each naming the rule and the key, exit 2, nothing changed", arguments: [
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days"}}"#, "", "due.perTenant.max", "is missing"),
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days", "max": "7 years", "default": "1 year"}}"#, "", "due.perTenant.default", "unknown key"),
@@ -247,6 +281,8 @@ struct PerTenantTermsTests {
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "days", "min": "30 days", "max": "7 years"}}"#, "", "due.perTenant.column", "add \"unit\": \"days\""),
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "unit": "days", "min": "30 days", "max": "7 years"}}"#, "", "due.perTenant.column", "smallint, integer or bigint"),
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days", "max": "7 years"}}"#, "notenant", "due.perTenant.column", "needs the rule's \"tenantColumn\""),
+        (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days", "max": "7 years"}}"#, "notenants", "due.perTenant.column", "add the \"tenants\" section"),
+        (#"{"after": "12 months", "from": "created_at", "perTenant": "term"}"#, "", "due.perTenant", "must be an object"),
     ])
     func mistakes(_ due: String, _ variant: String, _ key: String, _ fragment: String) throws {
         let fixture = try EngineFixture.make("termbad", schemaSQL: """
@@ -258,6 +294,7 @@ struct PerTenantTermsTests {
         defer { fixture.drop() }
         var policy = Self.policy(due)
         if variant == "notenant" { policy = policy.replacingOccurrences(of: #""tenantColumn": "org_id", "#, with: "") }
+        if variant == "notenants" { policy = policy.replacingOccurrences(of: #""tenants": {"table": "organizations", "key": "id", "terminatedAt": "terminated_at"},"#, with: "") }
         let path = try fixture.writePolicy(policy)
         let result = try fixture.retention(["validate", "--policy", path])
         #expect(result.status == 2)

@@ -20,3 +20,12 @@ public enum TermUnit: String, Sendable, Equatable {
     /// An integer column of days (`"unit": "days"`).
     case days
 }
+
+extension Due {
+    /// The period in a person's words: `12 months`, or with per-tenant terms `12 months by
+    /// default; by contract between 30 days and 7 years`.
+    public var periodDescription: String {
+        guard let perTenant else { return after.description }
+        return "\(after) by default; by contract between \(perTenant.min) and \(perTenant.max)"
+    }
+}

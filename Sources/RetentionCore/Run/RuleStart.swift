@@ -26,6 +26,7 @@ enum RuleStart {
             let recorded = try connection.execute(RuleStartStatements.terminatedTenants(tenants), [anchorCutoff]).rows.map { try $0.text(0) }
             let replayed = replay.filter { $0.rule == rule.name && $0.isTermination }.compactMap(\.tenant)
             terminated = Array(Set(recorded + replayed)).sorted()
+            perTenant?.replayedTerminations = Array(Set(replayed)).sorted()
         }
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant, perTenant: perTenant)
     }

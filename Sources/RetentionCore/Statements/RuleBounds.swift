@@ -46,6 +46,9 @@ public struct TenantTermBounds: Sendable, Equatable {
     public var defaultAnchorCutoff: String
     /// The earliest anchor cutoff of any tenant when the rule started (the longest term, bounded).
     public var earliestAnchorCutoff: String
+    /// Tenants whose erasure on termination the ledger replays after a restore: their rows are
+    /// due whatever their term, as the replayed run found them.
+    public var replayedTerminations: [String] = []
 
     public init(asOf: String, financialYearStartMonth: Int, longestTermCutoff: String, shortestTermCutoff: String,
                 defaultAnchorCutoff: String, earliestAnchorCutoff: String) {

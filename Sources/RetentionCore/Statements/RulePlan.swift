@@ -157,7 +157,9 @@ public struct RulePlan: Sendable {
         func earliest(_ anchors: [String]) -> String { anchors.count == 1 ? anchors[0] : "least(\(anchors.joined(separator: ", ")))" }
         guard !withTermination.isEmpty else { return nil }
         let byDefault = rowAnchors.isEmpty ? nil : "\(earliest(rowAnchors)) < \(builder.bind(termBounds.defaultAnchorCutoff))::timestamptz"
-        return sql.duePredicate(tenantColumn: column(tenantColumn, alias), earliest: earliest(withTermination), byDefault: byDefault)
+        let own = sql.duePredicate(tenantColumn: column(tenantColumn, alias), earliest: earliest(withTermination), byDefault: byDefault)
+        guard !termBounds.replayedTerminations.isEmpty else { return own }
+        return "(\(own) OR coalesce(\(column(tenantColumn, alias)) = ANY(\(tenantArray(termBounds.replayedTerminations, &builder))), false))"
     }
 
     /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant

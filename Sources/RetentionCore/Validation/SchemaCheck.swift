@@ -110,7 +110,7 @@ struct RuleSchemaCheck {
             }
         }
         if let term = rule.due.perTenant {
-            checkTenantTerm(term)
+            checkTenantTerm(term, table)
         }
         if rule.partitions.removesPartitions {
             checkPartitioning(table)
@@ -130,8 +130,13 @@ struct RuleSchemaCheck {
 
     /// `due.perTenant.column`: a column of the tenants table, `interval`, or an integer of days
     /// with `"unit": "days"`.
-    private mutating func checkTenantTerm(_ term: TenantTerm) {
+    /// On Citus each batch reads the terms on the nodes that hold the rows: the tenants table of a
+    /// rule on a Citus table must be a reference table.
+    private mutating func checkTenantTerm(_ term: TenantTerm, _ table: TableInfo) {
         guard let tenants = schema.tables[term.tenants.table] else { return }
+        if table.distribution.isCitus, tenants.distribution != .reference {
+            problem("due.perTenant.column", "\(table.identifier) is a \(table.distribution.description), whose batches read the terms on the nodes that hold its rows, but \(tenants.identifier) is a \(tenants.distribution.description); make it a reference table: SELECT create_reference_table('\(tenants.identifier)')")
+        }
         guard let column = tenants.column(term.column) else {
             problem("due.perTenant.column", "table \(tenants.identifier) has no column \"\(term.column)\"")
             return
