@@ -12,6 +12,7 @@ enum IdentifierLength {
         if let table = rule.table { names += table.parts.map { ("table", $0) } }
         if let tenantColumn = rule.tenantColumn { names.append(("tenantColumn", tenantColumn)) }
         for case let .column(column) in rule.due.anchors { names.append(("due.from", column)) }
+        if let term = rule.due.perTenant { names.append(("due.perTenant.column", term.column)) }
         switch rule.action {
         case .delete, .purgeFiles, .expireBackups:
             break
