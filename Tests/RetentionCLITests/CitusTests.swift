@@ -111,7 +111,9 @@ struct CitusTests {
 
         let validate = try fixture.retention(["validate", "--policy", policy])
         #expect(validate.status == 0, "\(validate.stderr)")
-        #expect(validate.stdout.contains("rule \"old-events\": public.events is a Citus distributed table (by \"organization_id\", 32 shards); batches by pages of each of the 32 shards"), "\(validate.stdout)")
+        // Validate names the walk the run takes (and reports), by the statistics as they are.
+        let oldEventsPath = analyzed ? "windows of \"created_at\" on each of the 32 shards at once" : "pages of each of the 32 shards at once"
+        #expect(validate.stdout.contains("rule \"old-events\": public.events is a Citus distributed table (by \"organization_id\", 32 shards); batches by \(oldEventsPath)"), "\(validate.stdout)")
         #expect(validate.stdout.contains("rule \"tenants\": public.organizations is a Citus reference table; batches by ranges of \"id\""), "\(validate.stdout)")
 
         let before = try CitusTests.keys(fixture.database, "events")
@@ -136,7 +138,7 @@ struct CitusTests {
         let oldEvents = try fixture.ruleReport("old-events")
         let terminated = try fixture.ruleReport("terminated")
         #expect(oldEvents.int("affected") + terminated.int("affected") == expectedDeleted)
-        #expect((oldEvents["batchPath"] as? String)?.contains("32 shards") == true)
+        #expect((oldEvents["batchPath"] as? String)?.hasPrefix(oldEventsPath) == true, "\(oldEvents)")
         // Per tenant too, as counted on the shards in each batch's snapshot: the two rules together deleted each tenant's rows.
         var reportedPerTenant: [String: Int64] = [:]
         for rule in [oldEvents, terminated] {
@@ -317,7 +319,7 @@ struct CitusTests {
         for (rule, tasks) in [(oldEvents, "32"), (withoutTenant, "32"), (terminated, "2")] {
             let table = try #require(schema.table(of: rule))
             let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: schema.tablesEmptied(by: policy.rules))
-            #expect(try plan.batchPath.get() == .shardPages(shards: 32))
+            #expect(try BatchPath.placement(rule: plan.rule, table: plan.table).get() == .shardPages(shards: 32))
             let statement = BatchStatement.make(plan, slice: BatchSlice(relation: table.identifier, span: .pages(first: 0, end: 10)),
                                                 bounds: bounds, runID: UUID().uuidString, mode: .range, prior: plan.readsHoldsFirst ? holds : nil)
             let text = try connection.execute("EXPLAIN " + statement.sql, statement.parameters).rows.map { try $0.text(0) }.joined(separator: "\n")

@@ -59,9 +59,9 @@ final class Worker {
             guard let plan = execution.plan else {
                 throw EngineError.noTable(rule: execution.rule.name)
             }
-            let path = try plan.batchPath.get()
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
             if context.options.dryRun {
+                let path = try withRetry { connection in try BatchPath.choose(rule: plan.rule, table: plan.table, connection: connection).get() }
                 let referencing = referencingRules(of: plan)
                 let counts = try withRetry { connection in
                     try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
@@ -95,9 +95,16 @@ final class Worker {
                 partitions = failed.outcome
                 failure = Worker.describe(failed.error)
             }
-            let cursors = failure != nil ? [] : try withRetry { connection in
-                try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+            // The path is chosen once the partitions removed whole are gone (none when that failed).
+            let walking = plan.table.leaves.filter { !partitions.removedLeaves.contains($0) }
+            let path = failure != nil ? nil : try withRetry { connection in
+                try BatchPath.choose(rule: plan.rule, table: plan.table, walking: walking, connection: connection).get()
             }
+            let cursors = try path.map { path in
+                try withRetry { connection in
+                    try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+                }
+            } ?? []
             let waited = takeLockWaited()
             scheduler.update(execution) {
                 $0.lockWaitSeconds += waited
