@@ -70,9 +70,16 @@ public enum BatchPath: Sendable, Equatable, CustomStringConvertible {
             let relations = walking ?? table.leaves
             let column = anchorOrderColumn(rule) ?? deleteAnchorColumn(rule)
             guard let column, !relations.isEmpty else { return placed }
+            let needsCorrelation = anchorOrderColumn(rule) == nil
+            let rows = try connection.execute(anchorOrder, [textArrayLiteral(relations.map(\.sql)), column]).rows
+            guard rows.count == relations.count else {
+                throw PostgresError(kind: .unexpectedResult, message: "expected \(relations.count) rows, got \(rows.count)")
+            }
             var pagesOf: [Identifier] = []
-            for relation in relations where try !walksByAnchor(rule, relation, column: column, connection) {
-                pagesOf.append(relation)
+            for (relation, row) in zip(relations, rows) {
+                let indexed = try row.bool(0)
+                let follows = row[1].flatMap(Double.init) ?? 0 >= 0.9
+                if !indexed || (needsCorrelation && !follows) { pagesOf.append(relation) }
             }
             return .success(pagesOf.count == relations.count ? .heapPages : .anchorIndex(column: column, pagesOf: pagesOf))
         case let .success(.shardPages(shards)):
@@ -145,25 +152,19 @@ public enum BatchPath: Sendable, Equatable, CustomStringConvertible {
         return name
     }
 
-    /// Whether `relation` is walked by `column`'s index: it has a valid, non-partial index that
-    /// leads with the column and, for a delete, its heap follows the column.
-    private static func walksByAnchor(_ rule: Rule, _ relation: Identifier, column: String, _ connection: Connection) throws -> Bool {
-        guard try connection.execute(hasLeadingIndex, [relation.sql, column]).requiredScalar() == "t" else { return false }
-        if anchorOrderColumn(rule) != nil { return true }
-        let row = try connection.execute(correlation, [relation.schema ?? "public", relation.name, column]).rows.first
-        return row?[0].flatMap(Double.init) ?? 0 >= 0.9
-    }
-
-    /// Whether relation `$1` has a valid, non-partial index whose first column is `$2`.
-    private static let hasLeadingIndex = """
-        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-          WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
-        """
-
-    /// How closely the heap of table `$2` in schema `$1` follows column `$3` (0 to 1; no row
+    /// For each relation of `$1` (names, in order): whether it has a valid, non-partial index
+    /// whose first column is `$2`, and how closely its heap follows that column (0 to 1; NULL
     /// without statistics).
-    private static let correlation = "SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3"
+    private static let anchorOrder = """
+        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                 WHERE i.indrelid = r.relation AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL),
+               (SELECT abs(st.correlation) FROM pg_catalog.pg_class c
+                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                 JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname AND st.attname = $2
+                 WHERE c.oid = r.relation)
+        FROM unnest($1::text[]::regclass[]) WITH ORDINALITY AS r(relation, position) ORDER BY r.position
+        """
 
     /// How closely the heaps of the shards of Citus table `$1` follow column `$2`: the least over
     /// the shards with statistics, asked of each worker (0 to 1; NULL when no shard has any).
