@@ -62,20 +62,6 @@ public struct RulePlan: Sendable {
         return merged
     }
 
-    /// The column an aggregate walks its rows in order of (its only anchor), so that each batch
-    /// touches few roll-up rows; nil for other actions.
-    public var anchorOrderColumn: String? {
-        guard case .aggregate = rule.action, case let .column(name)? = rule.due.anchors.first else { return nil }
-        return name
-    }
-
-    /// The single column a delete rule's rows become due by, when there is one: on a table whose
-    /// heap follows that column, walking it in anchor order reads only the due part of the heap.
-    public var deleteAnchorColumn: String? {
-        guard case .delete = rule.action, rule.due.anchors.count == 1, case let .column(name)? = rule.due.anchors.first else { return nil }
-        return name
-    }
-
     /// `alias.column`, quoted.
     func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
 
@@ -144,9 +130,6 @@ public struct RulePlan: Sendable {
         }
         return tenantKey.held(column(tenantColumn, alias), holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
     }
-
-    /// How the rule's batches find their rows, or why the engine cannot slice its table.
-    public var batchPath: Result<BatchPath, BatchPath.Unsliceable> { BatchPath.choose(rule: rule, table: table) }
 
     /// Whether each batch and count reads the holds in force first and passes their keys to its
     /// statement: on Citus, where a statement that read `retention.legal_holds` (a table of the
