@@ -153,7 +153,7 @@ public struct GrantScript {
             }
         }
         if rule.removesRows {
-            for key in RulePlan.mergedByRoot(table.referencedBy.filter(\.blocksDelete)) where key.referencingRoot != table.identifier {
+            for key in table.referencedBy.filter(\.blocksDelete).mergedByRoot where key.referencingRoot != table.identifier {
                 grants.use(key.referencing)
                 grants.use(key.referencingRoot)
                 grants.append("GRANT SELECT \(grants.columns(key.referencingColumns)) ON TABLE \(key.referencing.sql) TO \(grantee); -- \(comment(key.name))")
