@@ -24,6 +24,8 @@ public struct Receipt: Sendable {
     public var deadline: String
     public var extended: Bool
     public var completedAt: String?
+    /// How the person's identity was verified, as filed.
+    public var verification: Verification
     public var generatedAt: String
     /// Category name and its lines, in the order the targets ran.
     public var categories: [(name: String, lines: [Line])]
@@ -43,7 +45,7 @@ public struct Receipt: Sendable {
             }
         }
         return Receipt(requestID: request.id, reference: request.reference, status: request.status, receivedAt: request.receivedAt,
-                       deadline: request.deadline, extended: request.extended, completedAt: request.completedAt,
+                       deadline: request.deadline, extended: request.extended, completedAt: request.completedAt, verification: request.verification,
                        generatedAt: try connection.execute(RunStatements.now).requiredScalar(), categories: categories)
     }
 }
