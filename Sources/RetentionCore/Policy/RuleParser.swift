@@ -15,6 +15,8 @@ enum RuleParser {
         }
         let category = reader.string("category", required: false)
         let basis = reader.string("basis", required: false)
+        let purpose = reader.string("purpose", required: false)
+        let recipients = reader.strings("recipients", required: false) ?? []
         let actionName = reader.string("action", required: true)
         // The backup actions (`purge-files`, `expire-backups`) work on backups, not on a table.
         let backupKind = actionName.flatMap(ActionKind.init(rawValue:)).flatMap { $0.actsOnTable ? nil : $0 }
@@ -39,7 +41,7 @@ enum RuleParser {
         let problems = reader.finish()
         guard problems.isEmpty, let name, let due, let action, let partitions else { return (nil, problems) }
         return (Rule(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
-                     due: due, action: action, partitions: partitions), [])
+                     due: due, action: action, partitions: partitions, purpose: purpose, recipients: recipients), [])
     }
 
     private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {

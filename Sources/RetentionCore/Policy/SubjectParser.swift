@@ -59,6 +59,8 @@ enum SubjectParser {
         }
         let category = reader.string("category", required: true)
         let basis = reader.string("basis", required: false)
+        let purpose = reader.string("purpose", required: false)
+        let recipients = reader.strings("recipients", required: false) ?? []
         let tableText = reader.string("table", required: true)
         let table = tableText.flatMap { Identifier(qualified: $0) }
         if let tableText, table == nil { reader.problem("table", "\"\(tableText)\" is not a table name; write \"table\" or \"schema.table\"") }
@@ -77,7 +79,7 @@ enum SubjectParser {
         let problems = reader.finish()
         guard problems.isEmpty, let name, let category, let table, let action else { return (nil, problems) }
         return (SubjectTarget(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
-                              match: match, action: action), [])
+                              match: match, action: action, purpose: purpose, recipients: recipients), [])
     }
 
     private static func parseAction(_ reader: inout ObjectReader, basis: String?) -> SubjectAction? {
