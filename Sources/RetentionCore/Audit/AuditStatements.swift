@@ -1,0 +1,31 @@
+/// The SQL `audit` reads besides the rules' counts: the audit's instants, the requests past
+/// their deadline, and when an overdue anchor became due.
+enum AuditStatements {
+    /// `$1` asOf (NULL: now), `$2` the grace: asOf, and the instant the rules are judged at
+    /// (asOf minus the grace), in ISO 8601 UTC.
+    static let instants = """
+        SELECT \(SQLTime.isoUTC("a.as_of")), \(SQLTime.isoUTC("a.as_of - $2::interval")), extract(epoch FROM a.as_of)::float8
+        FROM (SELECT coalesce($1::timestamptz, now()) AS as_of) a
+        """
+
+    /// The open requests at `$1`: how many are past their deadline, the earliest such deadline and
+    /// its age in whole days, how many fall due within 7 days, and the ids past it.
+    static let requests = """
+        SELECT count(*) FILTER (WHERE deadline < $1::timestamptz),
+               \(SQLTime.isoUTC("min(deadline) FILTER (WHERE deadline < $1::timestamptz)")),
+               floor(extract(epoch FROM ($1::timestamptz - min(deadline) FILTER (WHERE deadline < $1::timestamptz))) / 86400)::bigint,
+               count(*) FILTER (WHERE deadline >= $1::timestamptz AND deadline < $1::timestamptz + interval '7 days'),
+               coalesce(string_agg(request_id::text, ', ' ORDER BY request_id) FILTER (WHERE deadline < $1::timestamptz), '')
+        FROM retention.erasure_requests WHERE status = 'open'
+        """
+
+    /// When an anchor became due: `anchor` (a timestamptz expression) plus `after`, in ISO 8601
+    /// UTC, and whole days from then to `asOf`; no row when the anchor is NULL.
+    static func dueSince(anchor: String, after: Period, asOf: String, _ builder: inout SQLBuilder) -> String {
+        let asOfParameter = builder.bind(asOf)
+        return """
+            SELECT \(SQLTime.isoUTC("s.since")), floor(extract(epoch FROM (\(asOfParameter)::timestamptz - s.since)) / 86400)::bigint
+            FROM (SELECT (\(anchor)) + \(builder.bind(after.intervalText))::interval AS since) s WHERE s.since IS NOT NULL
+            """
+    }
+}

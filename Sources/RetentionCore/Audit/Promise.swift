@@ -1,0 +1,61 @@
+/// One promise of a policy as `retention audit` finds it: a rule's period, the erasure
+/// requests' deadline, a backup rule's period; whether anything is kept past it, since when,
+/// and why.
+public struct Promise: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case rule, requests, files, backups
+    }
+
+    /// `kept`: nothing is overdue; `held`: only rows a legal hold keeps are; `broken`: anything else is.
+    public enum Verdict: String, Sendable {
+        case kept, held, broken
+    }
+
+    /// What is overdue, by reason: rows (or files, backup sets, requests).
+    public struct Overdue: Sendable, Equatable {
+        /// Kept by a legal hold in force: lawful.
+        public var held: Int64 = 0
+        /// Referenced by rows that are not due, through a foreign key.
+        public var blocked: Int64 = 0
+        /// Neither: the engine should have removed them (a failed, skipped or never-run rule).
+        public var pending: Int64 = 0
+
+        public init(held: Int64 = 0, blocked: Int64 = 0, pending: Int64 = 0) {
+            self.held = held
+            self.blocked = blocked
+            self.pending = pending
+        }
+
+        public var total: Int64 { held + blocked + pending }
+    }
+
+    public var kind: Kind
+    /// The rule's name; `erasure-requests` for the requests.
+    public var name: String
+    public var overdue: Overdue
+    /// The earliest instant at which an overdue row became due (ISO 8601 UTC), nil when none is.
+    public var overdueSince: String?
+    /// Whole days from `overdueSince` to the audit's `asOf`.
+    public var overdueDays: Int64?
+    /// The foreign keys that block rows, by constraint.
+    public var blockedBy: [String] = []
+    /// Requests only: open requests whose deadline falls within the next 7 days.
+    public var dueSoon: Int64?
+    /// Why the promise could not be checked (a backup repository that could not be listed).
+    public var error: String?
+
+    public var verdict: Verdict {
+        if error != nil || overdue.blocked > 0 || overdue.pending > 0 { return .broken }
+        return overdue.held > 0 ? .held : .kept
+    }
+
+    /// The unit of what is overdue: rows, requests, files or backup sets.
+    public var unit: String {
+        switch kind {
+        case .rule: return "rows"
+        case .requests: return "requests"
+        case .files: return "files"
+        case .backups: return "backup sets"
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import TestSupport
+
+private let auditSchema = """
+    SET TimeZone = 'UTC';
+    CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+    INSERT INTO orgs SELECT g, NULL FROM generate_series(1, 4) g;
+    -- "events": its table is locked for the run, so the rule fails and its due rows stay.
+    CREATE TABLE events (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+    INSERT INTO events SELECT g, timestamptz '2025-09-01' + (g || ' hours')::interval FROM generate_series(1, 2400) g;
+    -- "customers": closed customers whose orders (not due) still reference them.
+    CREATE TABLE customers (id int PRIMARY KEY, closed_at timestamptz);
+    INSERT INTO customers SELECT g, timestamptz '2025-06-01' + (g || ' days')::interval FROM generate_series(1, 10) g;
+    CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers, created_at timestamptz NOT NULL);
+    INSERT INTO orders SELECT g, 1 + g % 4, timestamptz '2025-11-01' FROM generate_series(1, 8) g;
+    -- "notes": tenant 2 is under a legal hold.
+    CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, created_at timestamptz NOT NULL);
+    INSERT INTO notes SELECT g, 1 + g % 4, timestamptz '2025-08-01' + (g || ' hours')::interval FROM generate_series(1, 400) g;
+    -- "fresh": nothing is due.
+    CREATE TABLE fresh (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+    INSERT INTO fresh SELECT g, timestamptz '2025-11-20' FROM generate_series(1, 50) g;
+    -- The people erasure requests name.
+    CREATE TABLE people (id int PRIMARY KEY, email text);
+    INSERT INTO people SELECT g, 'p' || g || '@example.com' FROM generate_series(1, 5) g;
+    """
+
+private func auditPolicy(directory: String) -> String {
+    """
+    {"policy": "audit", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+      {"name": "events", "table": "events", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"},
+      {"name": "orders", "table": "orders", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
+      {"name": "customers", "table": "customers", "due": {"after": "30 days", "from": "closed_at"}, "action": "delete"},
+      {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"},
+      {"name": "fresh", "table": "fresh", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"},
+      {"name": "dumps", "due": {"after": "7 days", "from": "file.modified"}, "action": "purge-files",
+       "files": {"directory": "\(directory)", "glob": "*.dump"}}],
+     "subjects": {"table": "people", "key": "id", "identifiers": ["email"], "targets": [
+       {"name": "people", "category": "Accounts", "table": "people", "match": {"id": "id"}, "action": "delete"}]}}
+    """
+}
+
+@Suite("Audit: is anything kept past its period")
+struct AuditTests {
+    static let asOf = "2025-12-01T00:00:00Z"
+    /// The instant rows must have been due at to be overdue: asOf minus the default grace of 2 days.
+    static let judged = "(timestamptz '2025-12-01 00:00:00+00' - interval '2 days')"
+
+    /// The counts and the earliest due instant of `filter` over `table`, in plain SQL, with the
+    /// instant formatted as the audit writes it.
+    static func expected(_ database: TestDatabase, _ table: String, anchor: String, after: String, filter: String)
+        throws -> (rows: Int64, since: String?, days: Int64?, seconds: Int64?) {
+        let row = try database.connect().execute("""
+            SELECT count(*), to_char((min(\(anchor)) + interval '\(after)') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                   floor(extract(epoch FROM (timestamptz '2025-12-01 00:00:00+00' - (min(\(anchor)) + interval '\(after)'))) / 86400)::bigint,
+                   extract(epoch FROM (timestamptz '2025-12-01 00:00:00+00' - (min(\(anchor)) + interval '\(after)')))::bigint
+            FROM \(table) WHERE \(anchor) < \(judged) - interval '\(after)' AND \(filter)
+            """).rows[0]
+        return (Int64(row[0]!)!, row[1], row[2].flatMap { Int64($0) }, row[3].flatMap { Int64($0) })
+    }
+
+    @Test("a failed rule, blocked rows, a held tenant, a request past its deadline and an old backup file: every count, overdueSince, verdict and the exit code as plain SQL computes them")
+    func promisesAgainstPlainSQL() throws {
+        let fixture = try EngineFixture.make("audit", schemaSQL: auditSchema)
+        defer { fixture.drop() }
+        let dumps = fixture.directory + "/dumps"
+        try FileManager.default.createDirectory(atPath: dumps, withIntermediateDirectories: true)
+        let policy = try fixture.writePolicy(auditPolicy(directory: dumps))
+        let database = fixture.database
+        #expect(try fixture.retention(["hold", "add", "--tenant", "2", "--reason", "Case 7", "--policy", policy, "--by", "lawyer"]).status == 0)
+        let request = try fixture.retention(["request", "add", "--policy", policy, "--subject", "id=3", "--received-at", "2025-10-15T12:00:00Z"])
+        #expect(request.status == 0, "\(request.stderr)")
+
+        // The night's run, with events locked by the application for all of it.
+        let app = try database.connect()
+        try app.execute("BEGIN")
+        try app.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+        let run = try fixture.retention(["run", "--as-of", Self.asOf, "--no-requests", "--max-runtime", "5s"])
+        try app.execute("ROLLBACK")
+        #expect(run.status == 1, "the run: \(run.stderr)")
+        // After the run, an old dump and a new one.
+        for (name, days) in [("old.dump", 20.0), ("new.dump", 1.0)] {
+            let path = dumps + "/" + name
+            try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_764_547_200 - days * 86400)], ofItemAtPath: path)
+        }
+
+        let events = try Self.expected(database, "events", anchor: "created_at", after: "30 days", filter: "true")
+        let blocked = try Self.expected(database, "customers", anchor: "closed_at", after: "30 days",
+                                        filter: "EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = customers.id)")
+        let customersLeft = try Self.expected(database, "customers", anchor: "closed_at", after: "30 days", filter: "true")
+        let held = try Self.expected(database, "notes", anchor: "created_at", after: "30 days", filter: "org_id = 2")
+        let notesLeft = try Self.expected(database, "notes", anchor: "created_at", after: "30 days", filter: "true")
+        let fresh = try Self.expected(database, "fresh", anchor: "created_at", after: "30 days", filter: "true")
+        #expect(events.rows > 0 && blocked.rows > 0 && held.rows > 0 && fresh.rows == 0)
+        #expect(customersLeft.rows == blocked.rows && notesLeft.rows == held.rows, "the run left only blocked and held rows")
+        let deadline = try database.connect().execute("""
+            SELECT to_char(deadline AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                   floor(extract(epoch FROM (timestamptz '2025-12-01 00:00:00+00' - deadline)) / 86400)::bigint
+            FROM retention.erasure_requests WHERE status = 'open'
+            """).rows[0]
+
+        let metrics = fixture.directory + "/audit.prom"
+        let result = try fixture.retention(["audit", "--policy", policy, "--as-of", Self.asOf, "--format", "json", "--metrics-file", metrics])
+        #expect(result.status == 1, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(report["asOf"] as? String == "2025-12-01T00:00:00.000000Z")
+        #expect(report["grace"] as? String == "2 days")
+        let promises = try #require(report["promises"] as? [[String: Any]])
+        func promise(_ name: String) throws -> [String: Any] { try #require(promises.first { $0["name"] as? String == name }, "\(name)") }
+        func overdue(_ name: String) throws -> [Int64] {
+            let counts = try #require(try promise(name)["overdue"] as? [String: Any])
+            return ["held", "blocked", "pending"].map { counts.int($0) }
+        }
+        #expect(try overdue("events") == [0, 0, events.rows])
+        #expect(try promise("events")["overdueSince"] as? String == events.since)
+        #expect(try promise("events").int("overdueDays") == events.days)
+        #expect(try promise("events")["verdict"] as? String == "broken")
+        #expect(try overdue("customers") == [0, blocked.rows, 0])
+        #expect(try promise("customers")["overdueSince"] as? String == blocked.since)
+        #expect(try promise("customers")["blockedBy"] as? [String] == ["orders_customer_id_fkey"])
+        #expect(try promise("customers")["verdict"] as? String == "broken")
+        #expect(try overdue("notes") == [held.rows, 0, 0])
+        #expect(try promise("notes")["overdueSince"] as? String == held.since)
+        #expect(try promise("notes")["verdict"] as? String == "held")
+        #expect(try overdue("fresh") == [0, 0, 0])
+        #expect(try promise("fresh")["overdueSince"] is NSNull)
+        #expect(try promise("fresh")["verdict"] as? String == "kept")
+        #expect(try overdue("orders") == [0, 0, 0])
+        #expect(try overdue("erasure-requests") == [0, 0, 1])
+        #expect(try promise("erasure-requests")["kind"] as? String == "requests")
+        #expect(try promise("erasure-requests")["overdueSince"] as? String == deadline[0])
+        #expect(try promise("erasure-requests").int("overdueDays") == Int64(deadline[1]!))
+        #expect(try overdue("dumps") == [0, 0, 1])
+        #expect(try promise("dumps")["kind"] as? String == "files")
+        #expect(try promise("dumps")["overdueSince"] as? String == "2025-11-18T00:00:00.000000Z")
+        #expect(try promise("dumps").int("overdueDays") == 13)
+
+        // One line on stderr per broken promise, each naming it.
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(result.stderr)")
+        for name in ["events", "customers", "erasure-requests", "dumps"] {
+            #expect(lines.contains { $0.hasPrefix("retention: error: broken \(name): ") }, "\(name): \(result.stderr)")
+        }
+        let text = try fixture.retention(["audit", "--policy", policy, "--as-of", Self.asOf])
+        #expect(text.stdout.split(separator: "\n").map { String($0.prefix { $0 != ":" }) }.sorted()
+            == ["broken customers", "broken dumps", "broken erasure-requests", "broken events", "held notes"])
+        let prom = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(prom.contains("retention_promise_broken{policy=\"audit\",kind=\"rule\",name=\"events\"} 1"))
+        #expect(prom.contains("retention_promise_broken{policy=\"audit\",kind=\"rule\",name=\"notes\"} 0"))
+        #expect(prom.contains("retention_promise_overdue_rows{policy=\"audit\",kind=\"rule\",name=\"customers\",reason=\"blocked\"} \(blocked.rows)"))
+        #expect(prom.contains("retention_promise_overdue_since_seconds{policy=\"audit\",kind=\"rule\",name=\"events\"} \(try #require(events.seconds))"), "\(prom)")
+        #expect(prom.contains("retention_promise_overdue_since_seconds{policy=\"audit\",kind=\"rule\",name=\"fresh\"} 0"))
+
+        // The audit changed nothing.
+        #expect(try database.count("SELECT count(*) FROM events WHERE created_at < \(Self.judged) - interval '30 days'") == events.rows)
+        #expect(FileManager.default.fileExists(atPath: dumps + "/old.dump"))
+    }
+
+    @Test("the grace decides: rows due for a day are overdue with 12 hours of grace, not with the default 2 days; nothing overdue exits 0")
+    func graceAndNothingOverdue() throws {
+        let fixture = try EngineFixture.make("auditgrace", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE logs (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO logs SELECT g, timestamptz '2025-10-31' - (g || ' minutes')::interval FROM generate_series(1, 60) g;
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "grace", "rules": [{"name": "logs", "table": "logs", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"}]}
+            """)
+        // Due from 2025-11-29T23:00 (the oldest row) to 23:59 (the newest); the audit is a day later.
+        let kept = try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--format", "json"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stderr.isEmpty)
+        #expect(kept.stdout.contains("\"verdict\": \"kept\""), "\(kept.stdout)")
+        let broken = try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--grace", "12 hours"])
+        #expect(broken.status == 1)
+        #expect(broken.stdout == "broken logs: 60 rows overdue (0 held, 0 blocked, 60 pending) since 2025-11-29T23:00:00.000000Z (1 day)\n")
+        let bad = try fixture.retention(["audit", "--policy", policy, "--grace", "soon"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("retention: error: invalid value \"soon\" for option --grace"), "\(bad.stderr)")
+    }
+}
