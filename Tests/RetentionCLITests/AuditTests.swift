@@ -152,6 +152,20 @@ struct AuditTests {
         #expect(prom.contains("retention_promise_overdue_since_seconds{policy=\"audit\",kind=\"rule\",name=\"events\"} \(try #require(events.seconds))"), "\(prom)")
         #expect(prom.contains("retention_promise_overdue_since_seconds{policy=\"audit\",kind=\"rule\",name=\"fresh\"} 0"))
 
+        // The Owner's report says what of the tenant is kept past its period, from the same computation (as of now).
+        let heldNow = try database.count("SELECT count(*) FROM notes WHERE org_id = 2 AND created_at < now() - interval '2 days' - interval '30 days'")
+        let owner = try fixture.retention(["report", "--tenant", "2", "--policy", policy, "--state-dir", fixture.stateDirectory, "--format", "json"])
+        #expect(owner.status == 0, "\(owner.stderr)")
+        let ownerReport = try #require(try JSONSerialization.jsonObject(with: Data(owner.stdout.utf8)) as? [String: Any])
+        let kept = try #require((ownerReport["keptPastPeriod"] as? [String: Any])?["promises"] as? [[String: Any]])
+        #expect(kept.count == 1 && kept.first?["name"] as? String == "notes" && kept.first?["verdict"] as? String == "held")
+        #expect((kept.first?["overdue"] as? [String: Any])?.int("held") == heldNow)
+        let markdown = try fixture.retention(["report", "--tenant", "2", "--policy", policy, "--state-dir", fixture.stateDirectory, "--format", "md"])
+        #expect(markdown.stdout.contains("## Kept past its period"))
+        #expect(markdown.stdout.contains("- rule notes: \(heldNow) rows kept past their period since "), "\(markdown.stdout)")
+        let clean = try fixture.retention(["report", "--tenant", "1", "--policy", policy, "--state-dir", fixture.stateDirectory, "--format", "md"])
+        #expect(clean.stdout.contains("Nothing of this tenant is kept past its period (as of "), "\(clean.stdout)")
+
         // The audit changed nothing.
         #expect(try database.count("SELECT count(*) FROM events WHERE created_at < \(Self.judged) - interval '30 days'") == events.rows)
         #expect(FileManager.default.fileExists(atPath: dumps + "/old.dump"))
