@@ -195,3 +195,43 @@ struct AuditTests {
         #expect(bad.stderr.hasPrefix("retention: error: invalid value \"soon\" for option --grace"), "\(bad.stderr)")
     }
 }
+
+/// The audit's and the schedule's HTML rendered by a real headless browser, as the Owner
+/// report's is (`HTMLReportBrowserTests`); skipped without Chromium.
+@Suite("The audit and schedule HTML in a browser")
+struct AuditHTMLBrowserTests {
+    @Test("headless Chromium loads the audit and finds each promise with its verdict", .enabled(if: HTMLReportBrowserTests.chromium != nil, "Chromium is not installed"))
+    func auditInChromium() throws {
+        let fixture = try EngineFixture.make("audithtml", schemaSQL: """
+            CREATE TABLE logs (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            INSERT INTO logs SELECT g, timestamptz '2025-01-01' FROM generate_series(1, 5) g;
+            CREATE TABLE fresh (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "html", "rules": [{"name": "logs", "table": "logs", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"},
+              {"name": "fresh", "table": "fresh", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"}]}
+            """)
+        let out = fixture.directory + "/audit.html"
+        #expect(try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--format", "html", "--out", out]).status == 1)
+        let (status, dom) = try TestProcess.run(HTMLReportBrowserTests.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out])
+        #expect(status == 0)
+        #expect(dom.contains("<h1>Retention audit: html</h1>"))
+        #expect(dom.contains("<tr class=\"broken\"><td>broken</td><td>rule</td><td>logs</td><td>0</td><td>0</td><td>5</td>"), "\(dom)")
+        #expect(dom.contains("<tr class=\"kept\"><td>kept</td><td>rule</td><td>fresh</td>"))
+        #expect(dom.contains("<li class=\"broken\">broken logs: 5 rows overdue"))
+    }
+
+    @Test("headless Chromium loads the schedule and finds each category's sentence and the record of processing", .enabled(if: HTMLReportBrowserTests.chromium != nil, "Chromium is not installed"))
+    func scheduleInChromium() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("retention-schedule-\(getpid()).html").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try CommandRunner.run(["schedule", "--policy", Repository.root + "/Jobs/okrnest-example.json", "--format", "html", "--out", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let (status, dom) = try TestProcess.run(HTMLReportBrowserTests.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out])
+        #expect(status == 0)
+        #expect(dom.contains("<p class=\"sentence\">Billing data is deleted 7 years after the end of the financial year (January-December) in which it was issued.</p>"), "\(dom)")
+        #expect(dom.contains("<h2>Record of processing (GDPR Art. 30(1))</h2>"))
+        #expect(dom.contains("<td>Usage and log data</td><td>security and audit of access to the service</td>"))
+    }
+}
