@@ -235,3 +235,80 @@ struct AuditHTMLBrowserTests {
         #expect(dom.contains("<td>Usage and log data</td><td>security and audit of access to the service</td>"))
     }
 }
+
+/// overdueSince for every kind of anchor, and what is overdue for each action, on rules that
+/// never ran: all their due rows are pending.
+@Suite("Audit: since when, for every anchor and action")
+struct AuditAnchorTests {
+    static let schema = """
+        SET TimeZone = 'UTC';
+        CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+        INSERT INTO orgs VALUES (1, '2025-06-01'), (2, NULL), (3, '2025-11-25');
+        -- Due by the contract's end (org 1) or by the removal, whichever is earlier.
+        CREATE TABLE accounts (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, removed_at timestamptz);
+        INSERT INTO accounts VALUES (1, 1, NULL), (2, 1, '2025-09-01'), (3, 2, '2025-07-15'), (4, 2, NULL), (5, 3, NULL), (6, 2, '2025-11-20');
+        -- Kept 7 years after the end of the financial year (July-June) of issue.
+        CREATE TABLE invoices (id int PRIMARY KEY, issued_at date NOT NULL);
+        INSERT INTO invoices VALUES (1, '2017-03-01'), (2, '2017-09-01'), (3, '2018-08-01'), (4, '2019-01-01');
+        -- Pseudonymised when unsubscribed; row 2 was already.
+        CREATE TABLE contacts (id int PRIMARY KEY, email text, unsubscribed_at timestamptz, pseudonymised_at timestamptz);
+        INSERT INTO contacts VALUES (1, 'a@x', '2025-10-01', NULL), (2, 'b', '2025-09-01', '2025-09-02'), (3, 'c@x', '2025-11-30', NULL), (4, 'd@x', NULL, NULL);
+        -- Aggregated after 90 days.
+        CREATE TABLE clicks (id int PRIMARY KEY, at timestamptz NOT NULL, page text);
+        INSERT INTO clicks SELECT g, timestamptz '2025-07-01' + (g || ' days')::interval, 'p' FROM generate_series(1, 120) g;
+        CREATE TABLE clicks_daily (day date, page text, clicks bigint, PRIMARY KEY (day, page));
+        """
+
+    static let policy = """
+        {"policy": "anchors", "financialYearStartMonth": 7, "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+          {"name": "accounts", "table": "accounts", "tenantColumn": "org_id", "due": {"after": "30 days", "from": ["removed_at", "tenant.terminatedAt"]}, "action": "delete"},
+          {"name": "invoices", "table": "invoices", "due": {"after": "7 years", "from": "issued_at", "align": "financial-year-end"}, "action": "delete"},
+          {"name": "contacts", "table": "contacts", "due": {"after": "0 days", "from": "unsubscribed_at"}, "action": "pseudonymise",
+           "pseudonymise": {"columns": {"email": "redact"}, "marker": "pseudonymised_at"}},
+          {"name": "clicks", "table": "clicks", "due": {"after": "90 days", "from": "at"}, "action": "aggregate",
+           "aggregate": {"into": "clicks_daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["page"], "count": "clicks"}}]}
+        """
+
+    @Test("earliest of a termination and a removal, a financial year's end, unmarked rows of a pseudonymise rule, raw rows of an aggregate rule: counts and overdueSince as plain SQL computes them")
+    func anchorsAndActions() throws {
+        let fixture = try EngineFixture.make("auditanchors", schemaSQL: Self.schema)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy(Self.policy)
+        let judged = "timestamptz '2025-11-29 00:00:00+00'"  // asOf 2025-12-01 minus the 2 days of grace
+        let database = fixture.database
+        // Each row's due instant written out: its earliest anchor (the termination counts once it is
+        // before the cutoff), at the end of the July-June year for invoices, plus the period.
+        let accounts = try database.connect().execute("""
+            SELECT count(*), to_char(min(d) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM (
+              SELECT least(a.removed_at, o.terminated_at) + interval '30 days' AS d FROM accounts a JOIN orgs o ON o.id = a.org_id) s
+            WHERE d < \(judged)
+            """).rows[0]
+        #expect(accounts[0] == "3" && accounts[1] == "2025-07-01T00:00:00.000000Z", "\(accounts)")
+        let invoices = try database.connect().execute("""
+            SELECT count(*), to_char(min(d) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM (
+              SELECT make_timestamptz(extract(year FROM issued_at)::int + CASE WHEN extract(month FROM issued_at) >= 7 THEN 1 ELSE 0 END, 7, 1, 0, 0, 0, 'UTC')
+                     + interval '7 years' AS d FROM invoices) s
+            WHERE d < \(judged)
+            """).rows[0]
+        #expect(invoices[0] == "2" && invoices[1] == "2024-07-01T00:00:00.000000Z", "\(invoices)")
+        let contacts = try database.count("SELECT count(*) FROM contacts WHERE unsubscribed_at < \(judged) AND pseudonymised_at IS NULL")
+        let clicks = try database.connect().execute("""
+            SELECT count(*), to_char(min(at + interval '90 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') FROM clicks WHERE at + interval '90 days' < \(judged)
+            """).rows[0]
+
+        let result = try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--format", "json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let promises = try #require((try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["promises"] as? [[String: Any]])
+        func promise(_ name: String) throws -> [String: Any] { try #require(promises.first { $0["name"] as? String == name }) }
+        func pending(_ name: String) throws -> Int64 { (try promise(name)["overdue"] as? [String: Any])?.int("pending") ?? -1 }
+        #expect(try pending("accounts") == Int64(accounts[0]!))
+        #expect(try promise("accounts")["overdueSince"] as? String == accounts[1])
+        #expect(try pending("invoices") == Int64(invoices[0]!))
+        #expect(try promise("invoices")["overdueSince"] as? String == invoices[1])
+        #expect(try pending("contacts") == contacts && contacts == 1)
+        #expect(try promise("contacts")["overdueSince"] as? String == "2025-10-01T00:00:00.000000Z")
+        #expect(try pending("clicks") == Int64(clicks[0]!))
+        #expect(try promise("clicks")["overdueSince"] as? String == clicks[1])
+        #expect(promises.allSatisfy { $0["verdict"] as? String == "broken" })
+    }
+}
