@@ -23,6 +23,8 @@ extension AuditReport: Document {
     }
 
     private static let header = ["verdict", "kind", "name", "held", "blocked", "pending", "overdue since", "days"]
+    /// The columns of counts, aligned right.
+    private static let numeric: Set = [3, 4, 5, 7]
 
     private func cells(_ promise: Promise) -> [String] {
         [promise.verdict.rawValue, promise.kind.rawValue, promise.name, grouped(promise.overdue.held), grouped(promise.overdue.blocked),
@@ -41,9 +43,13 @@ extension AuditReport: Document {
 
     public func html() -> String {
         var body = "<h1>\(TextEscaping.html(title))</h1>\n<p class=\"meta\">\(TextEscaping.html(summary))</p>\n"
-        body += "<table><thead><tr>" + Self.header.map { "<th>\($0)</th>" }.joined() + "</tr></thead><tbody>\n"
+        body += "<table><thead><tr>" + Self.header.enumerated().map { index, name in
+            (Self.numeric.contains(index) ? "<th class=\"n\">" : "<th>") + name + "</th>"
+        }.joined() + "</tr></thead><tbody>\n"
         for promise in promises {
-            body += "<tr class=\"\(promise.verdict.rawValue)\">" + cells(promise).map { "<td>\(TextEscaping.html($0))</td>" }.joined() + "</tr>\n"
+            body += "<tr class=\"\(promise.verdict.rawValue)\">" + cells(promise).enumerated().map { index, cell in
+                (Self.numeric.contains(index) ? "<td class=\"n\">" : "<td>") + TextEscaping.html(cell) + "</td>"
+            }.joined() + "</tr>\n"
         }
         body += "</tbody></table>\n<h2>Not kept</h2>\n"
         let notKept = promises.filter { $0.verdict != .kept }
@@ -57,6 +63,7 @@ extension AuditReport: Document {
         h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; } .meta { color: #556; }
         table { border-collapse: collapse; margin: 0.4em 0 1em; } th, td { border-bottom: 1px solid #dde; padding: 0.15em 0.8em 0.15em 0; text-align: left; }
         tr.broken td:first-child, li.broken { color: #a11; font-weight: 600; } tr.held td:first-child, li.held { color: #8a5a00; } tr.kept td:first-child, p.kept { color: #1a6b2f; }
+        .n { text-align: right; font-variant-numeric: tabular-nums; }
         @media print { body { margin: 0; max-width: none; } }
         """
 }

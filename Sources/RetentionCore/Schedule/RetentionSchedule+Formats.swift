@@ -111,7 +111,7 @@ extension RetentionSchedule: Document {
         for category in categories {
             body += "<h3>\(escape(category.name))</h3>\n"
             for entry in category.entries {
-                body += "<section class=\"rule\"><p class=\"sentence\">\(escape(entry.sentence))\(entry.detail.map { " " + escape($0) } ?? "")</p>\n<ul>\n"
+                body += "<section class=\"rule\"><p><strong class=\"sentence\">\(escape(entry.sentence))</strong>\(entry.detail.map { " " + escape($0) } ?? "")</p>\n<ul>\n"
                 body += facts(entry).map { "<li>\(escape($0))</li>\n" }.joined()
                 body += "</ul></section>\n"
             }
@@ -136,7 +136,7 @@ extension RetentionSchedule: Document {
     private static let style = """
         body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 52em; margin: 2em auto; padding: 0 1em; }
         h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccd; margin-top: 1.6em; }
-        h3 { font-size: 1.05em; margin-bottom: 0.3em; } .meta { color: #556; } .sentence { font-weight: 600; }
+        h3 { font-size: 1.05em; margin-bottom: 0.3em; } .meta { color: #556; }
         table { border-collapse: collapse; margin: 0.4em 0 1em; } th, td { border-bottom: 1px solid #dde; padding: 0.15em 0.8em 0.15em 0; text-align: left; vertical-align: top; }
         section.rule { break-inside: avoid; }
         @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
