@@ -98,6 +98,36 @@ struct RetentionScheduleTests {
             == [#"rule "r1", key "purposes": unknown key; check its spelling against docs/policy.md"#])
     }
 
+    @Test("each rule of the example policies: its sentence names its category, action, period and every anchor's event; a changed period changes that sentence and no other",
+          arguments: ["Jobs/demo-policy.json", "Jobs/okrnest-example.json"])
+    func everySentenceFollowsItsRule(file: String) throws {
+        let text = try String(contentsOfFile: Repository.root + "/" + file, encoding: .utf8)
+        let policy = try PolicyParser.parse(text)
+        let schedule = RetentionSchedule(policy: policy)
+        for rule in policy.rules where rule.action.kind.actsOnTable {
+            let entry = try #require(schedule.entries.first { $0.rule == rule.name })
+            #expect(entry.sentence.hasPrefix("\(rule.category ?? "") is \(ScheduleWording.what(rule.action)) "), "\(entry.sentence)")
+            let period = ScheduleWording.period(rule.due.after)
+            #expect(entry.sentence.contains(rule.due.after.months + rule.due.after.days == 0 ? "as soon as" : "\(period) after"), "\(entry.sentence)")
+            for anchor in rule.due.anchors { #expect(entry.sentence.contains(ScheduleWording.event(anchor)), "\(entry.sentence)") }
+            #expect(entry.sentence.contains("whichever is earlier") == (rule.due.anchors.count > 1))
+            #expect(entry.sentence.contains("financial year") == (rule.due.align == .financialYearEnd))
+            // The same policy with this rule's period changed to 5 weeks.
+            var edited = try PolicyParser.parse(text)
+            let index = try #require(edited.rules.firstIndex { $0.name == rule.name })
+            edited.rules[index].due.after = Period(months: 0, days: 35)
+            let changed = RetentionSchedule(policy: edited)
+            for other in changed.entries {
+                let before = try #require(schedule.entries.first { $0.rule == other.rule })
+                if other.rule == rule.name {
+                    #expect(other.sentence != before.sentence && other.sentence.contains("35 days after"), "\(other.sentence)")
+                } else {
+                    #expect(other.sentence == before.sentence)
+                }
+            }
+        }
+    }
+
     @Test("docs/okrnest-schedule.md is the schedule generated from Jobs/okrnest-example.json, byte for byte")
     func publishedScheduleIsCurrent() throws {
         let policy = try PolicyParser.load(path: Repository.root + "/Jobs/okrnest-example.json")

@@ -87,11 +87,11 @@ extension Promise {
         if let error { return text + "could not be checked: \(error)" }
         switch kind {
         case .rule:
-            text += "\(grouped(overdue.total)) rows overdue (\(grouped(overdue.held)) held, \(grouped(overdue.blocked)) blocked, \(grouped(overdue.pending)) pending)"
+            text += "\(counted(overdue.total)) overdue (\(grouped(overdue.held)) held, \(grouped(overdue.blocked)) blocked, \(grouped(overdue.pending)) pending)"
         case .requests:
-            text += "\(grouped(overdue.pending)) open erasure requests past their deadline"
+            text += "\(counted(overdue.pending)) past the deadline"
         case .files, .backups:
-            text += "\(grouped(overdue.pending)) \(unit) older than the period plus the grace"
+            text += "\(counted(overdue.pending)) older than the period plus the grace"
         }
         if let overdueSince { text += " since \(overdueSince)" + (overdueDays.map { $0 == 1 ? " (1 day)" : " (\($0) days)" } ?? "") }
         if !blockedBy.isEmpty, overdue.blocked > 0 { text += "; blocked by \(blockedBy.joined(separator: ", "))" }

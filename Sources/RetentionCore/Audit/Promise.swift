@@ -49,13 +49,14 @@ public struct Promise: Sendable, Equatable {
         return overdue.held > 0 ? .held : .kept
     }
 
-    /// The unit of what is overdue: rows, requests, files or backup sets.
-    public var unit: String {
-        switch kind {
-        case .rule: return "rows"
-        case .requests: return "requests"
-        case .files: return "files"
-        case .backups: return "backup sets"
+    /// `count` of what is overdue, with its unit: "1 row", "3 backup sets", "2 open erasure requests".
+    public func counted(_ count: Int64) -> String {
+        let (one, many) = switch kind {
+        case .rule: ("row", "rows")
+        case .requests: ("open erasure request", "open erasure requests")
+        case .files: ("file", "files")
+        case .backups: ("backup set", "backup sets")
         }
+        return "\(grouped(count)) \(count == 1 ? one : many)"
     }
 }
