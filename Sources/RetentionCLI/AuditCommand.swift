@@ -16,6 +16,7 @@ enum AuditCommand {
             .value("as-of", "TIME", "audit as of TIME (ISO 8601; default: now)"),
             .value("format", "FORMAT", "text, json, md or html (default: text)"),
             .value("grace", "DURATION", "how long past due a row may still be there: N hours or a period (default: 2 days)"),
+            .value("metrics-database", "NAME", "label every metric database=\"NAME\" (one file per database of a fleet)"),
             .value("metrics-file", "FILE", "write Prometheus metrics to FILE (node exporter textfile collector)"),
             CommonOptions.out, CommonOptions.policy,
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
@@ -27,6 +28,10 @@ enum AuditCommand {
         let arguments = try Arguments(spec, raw)
         let out = try arguments.outputFile("out")
         let metrics = try arguments.outputFile("metrics-file")
+        let metricsDatabase = arguments.value("metrics-database")
+        if metricsDatabase != nil, metrics == nil {
+            throw UsageError(message: "--metrics-database labels the metrics of --metrics-file; give both", command: "audit")
+        }
         let policyPath = try arguments.required("policy")
         let asOf = try arguments.instant("as-of")
         var grace = AuditGrace.standard
@@ -47,7 +52,7 @@ enum AuditCommand {
         default: report.text()
         }
         try Output.write(text, to: out)
-        if let metrics { try AuditMetrics.write(report, to: metrics) }
+        if let metrics { try AuditMetrics.write(report, database: metricsDatabase, to: metrics) }
         for promise in report.broken { Output.error(promise.line) }
         return report.broken.isEmpty ? .success : .failure
     }

@@ -190,6 +190,9 @@ struct AuditTests {
         let broken = try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--grace", "12 hours"])
         #expect(broken.status == 1)
         #expect(broken.stdout == "broken logs: 60 rows overdue (0 held, 0 blocked, 60 pending) since 2025-11-29T23:00:00.000000Z (1 day)\n")
+        let metrics = fixture.directory + "/eu.prom"
+        #expect(try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--metrics-file", metrics, "--metrics-database", "eu"]).status == 0)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("retention_promise_broken{database=\"eu\",policy=\"grace\",kind=\"rule\",name=\"logs\"} 0"))
         let bad = try fixture.retention(["audit", "--policy", policy, "--grace", "soon"])
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("retention: error: invalid value \"soon\" for option --grace"), "\(bad.stderr)")
@@ -220,6 +223,30 @@ struct AuditHTMLBrowserTests {
         #expect(dom.contains("<tr class=\"broken\"><td>broken</td><td>rule</td><td>logs</td><td class=\"n\">0</td><td class=\"n\">0</td><td class=\"n\">5</td>"), "\(dom)")
         #expect(dom.contains("<tr class=\"kept\"><td>kept</td><td>rule</td><td>fresh</td>"))
         #expect(dom.contains("<li class=\"broken\">broken logs: 5 rows overdue"))
+    }
+
+    @Test("headless Chromium loads the Owner report with its section \"Kept past its period\"", .enabled(if: HTMLReportBrowserTests.chromium != nil, "Chromium is not installed"))
+    func ownerReportInChromium() throws {
+        let fixture = try EngineFixture.make("auditowner", schemaSQL: """
+            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
+            INSERT INTO orgs VALUES (1, NULL), (2, NULL);
+            CREATE TABLE logs (id int PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO logs SELECT g, 1 + g % 2, timestamptz '2020-01-01 00:00:00+00' FROM generate_series(1, 6) g;
+            """)
+        defer { fixture.drop() }
+        let policy = try fixture.writePolicy("""
+            {"policy": "owner", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"},
+             "rules": [{"name": "logs", "table": "logs", "tenantColumn": "org_id", "due": {"after": "30 days", "from": "created_at"}, "action": "delete"}]}
+            """)
+        #expect(try fixture.retention(["hold", "add", "--tenant", "2", "--reason", "Case 9", "--policy", policy, "--by", "lawyer"]).status == 0)
+        let out = fixture.directory + "/owner.html"
+        let report = try fixture.retention(["report", "--tenant", "2", "--policy", policy, "--format", "html", "--out", out, "--state-dir", fixture.stateDirectory])
+        #expect(report.status == 0, "\(report.stderr)")
+        let (status, dom) = try TestProcess.run(HTMLReportBrowserTests.chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + out])
+        #expect(status == 0)
+        #expect(dom.contains("<h2>Kept past its period</h2>"))
+        #expect(dom.contains("<li>rule logs: 3 rows kept past their period since 2020-01-31T00:00:00.000000Z"), "\(dom)")
+        #expect(dom.contains(": 3 under a legal hold.</li>"))
     }
 
     @Test("headless Chromium loads the schedule and finds each category's sentence and the record of processing", .enabled(if: HTMLReportBrowserTests.chromium != nil, "Chromium is not installed"))

@@ -35,6 +35,8 @@ struct AuditUnitsTests {
         let runCommand = try #require(Self.values(run, "Service", "ExecStart").first).split(separator: " ").map(String.init)
         let runMetrics = try #require(runCommand.firstIndex(of: "--metrics-file").map { runCommand[$0 + 1] })
         #expect(metrics != runMetrics && metrics.hasPrefix("/var/lib/prometheus/node-exporter/retention-audit"))
+        // A fleet's audits label their series by database, as its runs do.
+        #expect(command.firstIndex(of: "--metrics-database").map { command[$0 + 1] } == (instance ? "%i" : nil))
         // The audit's options are the binary's: its parser accepts them (the policy file is missing, exit 2 says so).
         let options = command.dropFirst(2).map {
             $0.replacingOccurrences(of: "${RETENTION_POLICY}", with: "/nonexistent/policy.json").replacingOccurrences(of: "/etc/retention/", with: "/nonexistent/")

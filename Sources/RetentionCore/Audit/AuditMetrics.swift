@@ -1,9 +1,10 @@
 import Foundation
 
 /// The audit's metrics in Prometheus text format, per promise, for the node exporter's textfile
-/// collector, so that an alert fires the night a promise breaks.
+/// collector, so that an alert fires the night a promise breaks. `database` labels every sample,
+/// as the run's metrics do, so that a fleet's files give distinct series in one collector.
 public enum AuditMetrics {
-    public static func text(_ report: AuditReport) -> String {
+    public static func text(_ report: AuditReport, database: String?) -> String {
         var lines: [String] = []
         func metric(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
             lines.append("# HELP \(name) \(help)")
@@ -11,7 +12,8 @@ public enum AuditMetrics {
             for sample in samples { lines.append("\(name){\(sample.labels)} \(sample.value)") }
         }
         func labels(_ promise: Promise) -> String {
-            "policy=\"\(PrometheusMetrics.escape(report.policy))\",kind=\"\(promise.kind.rawValue)\",name=\"\(PrometheusMetrics.escape(promise.name))\""
+            (database.map { "database=\"\(PrometheusMetrics.escape($0))\"," } ?? "")
+                + "policy=\"\(PrometheusMetrics.escape(report.policy))\",kind=\"\(promise.kind.rawValue)\",name=\"\(PrometheusMetrics.escape(promise.name))\""
         }
         let asOf = Timestamps.date(report.asOf)
         metric("retention_promise_broken", "Whether the promise is broken (1): something is kept past its period plus the grace that no legal hold keeps.",
@@ -31,7 +33,7 @@ public enum AuditMetrics {
     }
 
     /// Writes the metrics to `path` atomically.
-    public static func write(_ report: AuditReport, to path: String) throws {
-        try ReportStore.atomicWrite(Array(text(report).utf8), to: path)
+    public static func write(_ report: AuditReport, database: String?, to path: String) throws {
+        try ReportStore.atomicWrite(Array(text(report, database: database).utf8), to: path)
     }
 }
