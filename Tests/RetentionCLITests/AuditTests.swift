@@ -116,6 +116,13 @@ struct AuditTests {
         #expect(try promise("events")["overdueSince"] as? String == events.since)
         #expect(try promise("events").int("overdueDays") == events.days)
         #expect(try promise("events")["verdict"] as? String == "broken")
+        // Why: the rule did not end ok in the run, which the audit names.
+        // (A failure as the rule starts is in the run's report but not in retention.rule_results: then
+        // the audit says the run recorded no result of the rule.)
+        #expect(try fixture.ruleReport("events")["status"] as? String != "ok")
+        let eventsRun = try #require(try promise("events")["lastRun"] as? [String: Any])
+        #expect(eventsRun["runStatus"] as? String == "failed" && eventsRun["status"] as? String != "ok", "\(eventsRun)")
+        #expect((try promise("fresh")["lastRun"] as? [String: Any])?["status"] as? String == "ok")
         #expect(try overdue("customers") == [0, blocked.rows, 0])
         #expect(try promise("customers")["overdueSince"] as? String == blocked.since)
         #expect(try promise("customers")["blockedBy"] as? [String] == ["orders_customer_id_fkey"])
@@ -189,7 +196,7 @@ struct AuditTests {
         #expect(kept.stdout.contains("\"verdict\": \"kept\""), "\(kept.stdout)")
         let broken = try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--grace", "12 hours"])
         #expect(broken.status == 1)
-        #expect(broken.stdout == "broken logs: 60 rows overdue (0 held, 0 blocked, 60 pending) since 2025-11-29T23:00:00.000000Z (1 day)\n")
+        #expect(broken.stdout == "broken logs: 60 rows overdue (0 held, 0 blocked, 60 pending) since 2025-11-29T23:00:00.000000Z (1 day); no run recorded this rule\n")
         let metrics = fixture.directory + "/eu.prom"
         #expect(try fixture.retention(["audit", "--policy", policy, "--as-of", "2025-12-01T00:00:00Z", "--metrics-file", metrics, "--metrics-database", "eu"]).status == 0)
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("retention_promise_broken{database=\"eu\",policy=\"grace\",kind=\"rule\",name=\"logs\"} 0"))

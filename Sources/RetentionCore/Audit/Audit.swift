@@ -58,6 +58,11 @@ public enum Audit {
                 break
             }
         }
+        let lastRuns = try connection.execute(AuditStatements.lastRuns, [policy.name]).rows
+        for (index, promise) in promises.enumerated() where promise.kind != .requests {
+            guard let row = lastRuns.first(where: { $0[0] == promise.name }) else { continue }
+            promises[index].lastRun = Promise.LastRun(startedAt: try row.text(1), runStatus: try row.text(2), status: row[3], error: row[4])
+        }
         if tenant == nil, policy.subjects != nil {
             promises.append(try requests(asOf: auditAsOf, connection: connection))
         }

@@ -78,6 +78,12 @@ extension Promise {
         if kind == .rule { members.append(("blockedBy", .array(blockedBy.map(JSONValue.string)))) }
         if let dueSoon { members.append(("dueWithin7Days", .int(dueSoon))) }
         members.append(("error", .optionalString(error)))
+        if kind != .requests {
+            members.append(("lastRun", lastRun.map { run in
+                .members([("startedAt", .string(run.startedAt)), ("runStatus", .string(run.runStatus)), ("status", .optionalString(run.status)),
+                          ("error", .optionalString(run.error))])
+            } ?? .null))
+        }
         return .members(members)
     }
 
@@ -96,6 +102,17 @@ extension Promise {
         if let overdueSince { text += " since \(overdueSince)" + (overdueDays.map { $0 == 1 ? " (1 day)" : " (\($0) days)" } ?? "") }
         if !blockedBy.isEmpty, overdue.blocked > 0 { text += "; blocked by \(blockedBy.joined(separator: ", "))" }
         if let dueSoon, dueSoon > 0 { text += "; \(dueSoon) more due within 7 days" }
+        if overdue.pending > 0, kind != .requests {
+            if let lastRun {
+                if let status = lastRun.status {
+                    text += "; last run \(lastRun.startedAt): \(status)" + (lastRun.error.map { " (\($0))" } ?? "")
+                } else {
+                    text += "; last run \(lastRun.startedAt) (\(lastRun.runStatus)) recorded no result of the rule"
+                }
+            } else {
+                text += "; no run recorded this rule"
+            }
+        }
         return text
     }
 }

@@ -19,6 +19,16 @@ enum AuditStatements {
         FROM retention.erasure_requests WHERE status = 'open'
         """
 
+    /// Each rule of policy `$1` in the last run that began it: rule, start of the run, the run's
+    /// status, and the rule's status and error when its result was recorded (NULL when not: a rule
+    /// that failed as it started, or a run that was killed).
+    static let lastRuns = """
+        SELECT DISTINCT ON (q.rule) q.rule, \(SQLTime.isoUTC("u.started_at")), u.status, r.status, r.error
+        FROM retention.run_rules q JOIN retention.runs u USING (run_id)
+        LEFT JOIN retention.rule_results r ON r.run_id = q.run_id AND r.rule = q.rule
+        WHERE u.policy = $1 ORDER BY q.rule, u.started_at DESC
+        """
+
     /// When an anchor became due: `anchor` (a timestamptz expression) plus `after`, in ISO 8601
     /// UTC, and whole days from then to `asOf`; no row when the anchor is NULL.
     static func dueSince(anchor: String, after: Period, asOf: String, _ builder: inout SQLBuilder) -> String {

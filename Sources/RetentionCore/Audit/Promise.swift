@@ -43,6 +43,18 @@ public struct Promise: Sendable, Equatable {
     public var dueSoon: Int64?
     /// Why the promise could not be checked (a backup repository that could not be listed).
     public var error: String?
+    /// The rule in the last run that began it; nil when no run did (requests: nil).
+    public var lastRun: LastRun?
+
+    /// A rule in a recorded run (not a dry run, which records nothing).
+    public struct LastRun: Sendable, Equatable {
+        public var startedAt: String
+        /// The run's status: `ok`, `failed`, `interrupted` or `running`.
+        public var runStatus: String
+        /// The rule's status (`ok`, `failed`, `interrupted`); nil when its result was not recorded.
+        public var status: String?
+        public var error: String?
+    }
 
     public var verdict: Verdict {
         if error != nil || overdue.blocked > 0 || overdue.pending > 0 { return .broken }
