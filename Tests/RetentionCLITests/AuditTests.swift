@@ -291,6 +291,11 @@ struct AuditAnchorTests {
         CREATE TABLE clicks (id int PRIMARY KEY, at timestamptz NOT NULL, page text);
         INSERT INTO clicks SELECT g, timestamptz '2025-07-01' + (g || ' days')::interval, 'p' FROM generate_series(1, 120) g;
         CREATE TABLE clicks_daily (day date, page text, clicks bigint, PRIMARY KEY (day, page));
+        -- Closed teams; a member who left long ago does not block a team (both are overdue), a recent one does.
+        CREATE TABLE teams (id int PRIMARY KEY, closed_at timestamptz);
+        INSERT INTO teams VALUES (1, '2025-01-01'), (2, '2025-01-02'), (3, '2025-01-03');
+        CREATE TABLE members (id int PRIMARY KEY, team_id int REFERENCES teams, left_at timestamptz);
+        INSERT INTO members VALUES (1, 1, '2025-02-01'), (2, 2, '2025-11-28'), (3, 2, '2025-02-01');
         """
 
     static let policy = """
@@ -300,7 +305,9 @@ struct AuditAnchorTests {
           {"name": "contacts", "table": "contacts", "due": {"after": "0 days", "from": "unsubscribed_at"}, "action": "pseudonymise",
            "pseudonymise": {"columns": {"email": "redact"}, "marker": "pseudonymised_at"}},
           {"name": "clicks", "table": "clicks", "due": {"after": "90 days", "from": "at"}, "action": "aggregate",
-           "aggregate": {"into": "clicks_daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["page"], "count": "clicks"}}]}
+           "aggregate": {"into": "clicks_daily", "bucket": {"column": "day", "unit": "day"}, "dimensions": ["page"], "count": "clicks"}},
+          {"name": "teams", "table": "teams", "due": {"after": "30 days", "from": "closed_at"}, "action": "delete"},
+          {"name": "members", "table": "members", "due": {"after": "30 days", "from": "left_at"}, "action": "delete"}]}
         """
 
     @Test("earliest of a termination and a removal, a financial year's end, unmarked rows of a pseudonymise rule, raw rows of an aggregate rule: counts and overdueSince as plain SQL computes them")
@@ -343,6 +350,17 @@ struct AuditAnchorTests {
         #expect(try promise("contacts")["overdueSince"] as? String == "2025-10-01T00:00:00.000000Z")
         #expect(try pending("clicks") == Int64(clicks[0]!))
         #expect(try promise("clicks")["overdueSince"] as? String == clicks[1])
+        // Blocked: referenced by a member who is not overdue; a team whose members are all overdue is pending (both should be gone).
+        let teams = try database.connect().execute("""
+            SELECT count(*) FILTER (WHERE b), count(*) FILTER (WHERE NOT b) FROM (
+              SELECT EXISTS (SELECT 1 FROM members m WHERE m.team_id = t.id AND NOT m.left_at + interval '30 days' < \(judged)) AS b
+              FROM teams t WHERE t.closed_at + interval '30 days' < \(judged)) s
+            """).rows[0]
+        #expect(teams == ["1", "2"])
+        let teamCounts = try #require(try promise("teams")["overdue"] as? [String: Any])
+        #expect([teamCounts.int("blocked"), teamCounts.int("pending")] == teams.map { Int64($0!)! })
+        #expect(try promise("teams")["blockedBy"] as? [String] == ["members_team_id_fkey"])
+        #expect(try pending("members") == 2)
         #expect(promises.allSatisfy { $0["verdict"] as? String == "broken" })
     }
 }
