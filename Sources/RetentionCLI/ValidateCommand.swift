@@ -47,7 +47,8 @@ enum ValidateCommand {
         }
 
         for rule in policy.rules {
-            guard let table = result.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table) else { continue }
+            guard let table = result.schema.table(of: rule),
+                  case let .success(path) = try BatchPath.choose(rule: rule, table: table, connection: connection) else { continue }
             Output.out("rule \"\(rule.name)\": \(table.identifier) is a \(table.distribution.description); batches by \(path)")
         }
         let access = try ThrottleAccess.problems(throttle, connection: connection)

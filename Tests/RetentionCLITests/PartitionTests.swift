@@ -88,6 +88,22 @@ private func killRun(_ fixture: EngineFixture, _ arguments: [String], when ready
     try database.connect().execute("DROP EVENT TRIGGER slow_ddl")
 }
 
+/// What a run of an earlier version, which detached a partition and dropped or archived it in a
+/// second transaction, left when it was killed between the two: the partition detached and its
+/// record `detached` with the rows counted. Returns those rows.
+private func leftDetachedByEarlierVersion(_ database: TestDatabase, _ partition: String, removal: String = "dropped") throws -> Int64 {
+    let connection = try database.connect()
+    let rows = try database.count("SELECT count(*) FROM \(partition)")
+    try connection.execute("ALTER TABLE events DETACH PARTITION \(partition)")
+    try connection.execute("""
+        INSERT INTO retention.partition_removals (run_id, policy, rule, partition_name, parent_name, rows, removal, state,
+                                                  partition_oid, table_name, table_oid)
+        VALUES (gen_random_uuid(), 'parts', 'events', 'public.' || $1, 'public.events', $2::bigint, $3, 'detached',
+                $1::regclass, 'public.events', 'public.events'::regclass)
+        """, [partition, String(rows), removal])
+    return rows
+}
+
 @Suite("partitions: drop or detach what is wholly due", .serialized)
 struct PartitionTests {
     @Test("wholly due months go whole (whatever their name), the default partition and the boundary month by batches; exact counts")
@@ -250,49 +266,60 @@ struct PartitionTests {
         #expect(try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)") == 1)
     }
 
-    @Test("SIGKILL between detach and drop: the next run finishes the partition; nothing lost or counted twice")
-    func killBetweenDetachAndDrop() throws {
-        // An event trigger makes every DROP TABLE sleep, so the kill lands after the detach committed.
+    @Test("SIGKILL while a partition is dropped: its transaction rolls back whole (still attached, every row, no record); the next run removes it; exact")
+    func killDuringDrop() throws {
+        // An event trigger makes every DROP TABLE sleep, so the kill lands after the detach, before the commit.
         let fixture = try EngineFixture.make("partkill", schemaSQL: monthlySchema + slowDDL("DROP TABLE"))
         defer { fixture.drop() }
         try fixture.writePolicy(monthlyPolicy())
         let database = fixture.database
         let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
+        let whole = try database.checksum("events", orderBy: "id")
         let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
-        let rowsByPartition = Dictionary(uniqueKeysWithValues: try database.connect().execute(
-            "SELECT 'public.' || tableoid::regclass::text, count(*) FROM events GROUP BY 1").rows.map { (try $0.text(0), try $0.int64(1)) })
-        // The killed worker's DROP rolls back once its backend sees the client gone.
-        try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'")
-        let detached = try database.connect().execute("SELECT partition_name, rows FROM retention.partition_removals WHERE state = 'detached'").rows
-        #expect(detached.count == 1)
-        let name = try detached.first?.text(0) ?? "?"
-        let rows = try detached.first?.int64(1) ?? -1
-        #expect(rows == rowsByPartition[name])
-        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1) AND NOT relispartition", [name]) == 1)
-        #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results") == rows)
+        let leaves = try partitions(database)
+        try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'DROP TABLE%' AND application_name LIKE 'retention%'")
+        #expect(try partitions(database) == leaves)
+        #expect(try database.checksum("events", orderBy: "id") == whole)
+        #expect(try database.count("SELECT count(*) FROM retention.partition_removals") == 0)
+        #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results") == 0)
 
         let resumed = try fixture.retention(["run", "--as-of", asOf])
         #expect(resumed.status == 0, "\(resumed.stderr) \(resumed.stdout)")
         let rule = try fixture.ruleReport("events")
-        let finished = (rule["partitions"] as? [[String: Any]] ?? []).filter { $0["detachedByRun"] is String }
-        #expect(finished.map { $0["name"] as? String } == [name])
-        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)", [name]) == 0)
         #expect(Set(reportedPartitions(rule).keys) == whollyDue)
         #expect(try database.checksum("events", orderBy: "id") == kept)
-        // Every due row but the referenced one counted once over both runs.
-        #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results WHERE rule = 'events'") == due - 1)
-        #expect(rule.int("affected") == due - 1 - rows)
+        #expect(rule.int("affected") == due - 1)
+        #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'finished'") == Int64(whollyDue.count))
     }
 
-    @Test("a partition re-attached after a kill between DETACH and DROP (its tenant now held) survives with all its rows; the record is marked left and reported")
-    func reattachedHeldPartitionSurvives() throws {
-        let fixture = try EngineFixture.make("partreattach", schemaSQL: monthlySchema + slowDDL("DROP TABLE"))
+    @Test("a partition an earlier version left detached (killed between its DETACH and its DROP) is finished by the next run, proven again; nothing counted twice")
+    func finishesWhatAnEarlierVersionLeft() throws {
+        let fixture = try EngineFixture.make("partearlier", schemaSQL: monthlySchema)
         defer { fixture.drop() }
         try fixture.writePolicy(monthlyPolicy())
         let database = fixture.database
-        try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'")
-        let detached = try database.connect().execute("SELECT partition_name FROM retention.partition_removals WHERE state = 'detached'").rows
-        #expect(try detached.map { try $0.text(0) } == ["public.events_2023_03"])
+        let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
+        let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
+        let rows = try leftDetachedByEarlierVersion(database, "events_2023_03")
+        let resumed = try fixture.retention(["run", "--as-of", asOf])
+        #expect(resumed.status == 0, "\(resumed.stderr) \(resumed.stdout)")
+        let rule = try fixture.ruleReport("events")
+        let finished = (rule["partitions"] as? [[String: Any]] ?? []).filter { $0["detachedByRun"] is String }
+        #expect(finished.map { $0["name"] as? String } == ["public.events_2023_03"])
+        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events_2023_03')") == 0)
+        #expect(Set(reportedPartitions(rule).keys) == whollyDue)
+        #expect(try database.checksum("events", orderBy: "id") == kept)
+        #expect(rule.int("affected") == due - 1 - rows)
+        #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state <> 'finished'") == 0)
+    }
+
+    @Test("a partition left detached by an earlier version and re-attached since (its tenant now held) survives with all its rows; the record is marked left and reported")
+    func reattachedHeldPartitionSurvives() throws {
+        let fixture = try EngineFixture.make("partreattach", schemaSQL: monthlySchema)
+        defer { fixture.drop() }
+        try fixture.writePolicy(monthlyPolicy())
+        let database = fixture.database
+        _ = try leftDetachedByEarlierVersion(database, "events_2023_03")
         // The operator puts tenant 7 (whose rows are this month's) under a hold and attaches the month again.
         let connection = try database.connect()
         try connection.execute("INSERT INTO retention.legal_holds (tenant, reason) VALUES ('7', 'case 2')")
@@ -350,13 +377,16 @@ struct PartitionTests {
         let database = fixture.database
         let rows = Dictionary(uniqueKeysWithValues: try database.connect().execute(
             "SELECT 'public.' || tableoid::regclass::text, count(*) FROM events GROUP BY 1").rows.map { (try $0.text(0), try $0.int64(1)) })
+        let may = try database.checksum("events_2023_05", orderBy: "id")
         let result = try fixture.retention(["run", "--as-of", asOf])
         #expect(result.status != 0)
         let rule = try fixture.ruleReport("events")
         #expect(rule["status"] as? String == "failed")
         #expect(reportedPartitions(rule) == ["public.events_2023_03": rows["public.events_2023_03"] ?? -1, "public.events_2023_04": rows["public.events_2023_04"] ?? -1])
-        // May was detached (its rows left the table) before its drop failed: counted too.
-        let removed = ["public.events_2023_03", "public.events_2023_04", "public.events_2023_05"].reduce(Int64(0)) { $0 + (rows[$1] ?? 0) }
+        // May's detach rolled back with its drop: still attached, whole, not counted.
+        #expect(try database.checksum("events_2023_05", orderBy: "id") == may)
+        #expect(try database.count("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'events_2023_05'::regclass") == 1)
+        let removed = ["public.events_2023_03", "public.events_2023_04"].reduce(Int64(0)) { $0 + (rows[$1] ?? 0) }
         #expect(rule.int("affected") == removed)
         #expect(try database.count("SELECT coalesce(sum(affected), 0)::bigint FROM retention.batch_results WHERE rule = 'events'") == removed)
     }
@@ -397,7 +427,7 @@ struct PartitionTests {
         #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'finished' AND table_oid = 'us.events'::regclass AND archived_name LIKE 'retention_archive.\"us.%'") == 2)
     }
 
-    @Test("SIGKILL during the move to retention_archive: the next run archives the partition; exact against plain SQL")
+    @Test("SIGKILL during the move to retention_archive: the removal rolls back whole; the next run archives the partition; exact against plain SQL")
     func killDuringArchive() throws {
         let fixture = try EngineFixture.make("partkillarchive", schemaSQL: monthlySchema
             + slowDDL("ALTER TABLE", "ddl_command_end", condition: "c.object_identity LIKE 'retention_archive.%'"))
@@ -408,9 +438,10 @@ struct PartitionTests {
         let march = try database.checksum("events_2023_03", orderBy: "id")
         let due = try database.count("SELECT count(*) FROM events WHERE created_at < \(cutoff)")
         try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%SET SCHEMA%' AND application_name LIKE 'retention%'")
-        // The move rolled back: March is detached, under its own name, recorded unfinished.
-        #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state = 'detached' AND partition_name = 'public.events_2023_03'") == 1)
-        #expect(try database.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events_2023_03') AND NOT relispartition") == 1)
+        // The detach rolled back with the move: March is attached, whole, under its own name, unrecorded.
+        #expect(try database.count("SELECT count(*) FROM retention.partition_removals") == 0)
+        #expect(try database.count("SELECT count(*) FROM pg_inherits WHERE inhrelid = 'public.events_2023_03'::regclass") == 1)
+        #expect(try database.checksum("events_2023_03", orderBy: "id") == march)
         let resumed = try fixture.retention(["run", "--as-of", asOf])
         #expect(resumed.status == 0, "\(resumed.stderr) \(resumed.stdout)")
         #expect(try database.checksum("retention_archive.\"public.events_2023_03\"", orderBy: "id") == march)
@@ -419,15 +450,15 @@ struct PartitionTests {
         #expect(try database.count("SELECT count(*) FROM retention.partition_removals WHERE state <> 'finished'") == 0)
     }
 
-    @Test("a partition detached by a killed run is finished by the re-issued policy of another name; a policy without a rule for the table warns of it")
+    @Test("a partition an earlier version left detached is finished by the re-issued policy of another name; a policy without a rule for the table warns of it")
     func orphanedByRename() throws {
-        let fixture = try EngineFixture.make("partrename", schemaSQL: monthlySchema + slowDDL("DROP TABLE"))
+        let fixture = try EngineFixture.make("partrename", schemaSQL: monthlySchema)
         defer { fixture.drop() }
         try fixture.writePolicy(monthlyPolicy())
         let database = fixture.database
         let kept = try database.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR (id, created_at) IN (SELECT event_id, event_at FROM invoices))", orderBy: "id")
-        try killRun(fixture, ["run", "--as-of", asOf], when: "SELECT count(*) FROM retention.partition_removals WHERE state = 'detached'")
-        let name = try database.connect().execute("SELECT partition_name FROM retention.partition_removals WHERE state = 'detached'").requiredScalar()
+        _ = try leftDetachedByEarlierVersion(database, "events_2023_03")
+        let name = "public.events_2023_03"
         // A policy of another name without the partition rule: validate and its runs say so.
         let other = try fixture.writePolicy("""
             {"policy": "invoices-only", "rules": [{"name": "invoices", "table": "invoices", "due": {"after": "100 years", "from": "event_at"}, "action": "delete"}]}

@@ -48,3 +48,14 @@ struct JSONParserTests {
         #expect(try JSONParser.parse(JSONWriter.write(value, pretty: false)) == value)
     }
 }
+
+@Suite("JSON writer")
+struct JSONWriterTests {
+    @Test("every string, escaped or plain, reads back as written")
+    func stringsRoundTrip() throws {
+        let texts = ["plain", "", "a\"b", "back\\slash", "line\nbreak\r\ttab", "\u{01}\u{1f}", "é ö 中 🙂", "mixed \"é\"\n\u{07}"]
+        let written = JSONWriter.write(.array(texts.map(JSONValue.string)), pretty: false)
+        #expect(try JSONParser.parse(written) == .array(texts.map(JSONValue.string)))
+        #expect(written.contains("\"plain\"") && written.contains("\\u0001") && written.contains("\\u001f"))
+    }
+}

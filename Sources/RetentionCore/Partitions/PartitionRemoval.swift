@@ -3,21 +3,24 @@ import Postgres
 
 /// Removes a rule's wholly due partitions whole when the rule starts (`partitions: drop|detach`).
 ///
-/// Each candidate (`PartitionProof.candidates`) is removed in two transactions. The first takes
-/// the lock that detaching takes on the partition (ACCESS EXCLUSIVE, under a lock timeout of half
-/// the batches'), counts its rows exactly and proves them due, unheld and referenced by no
-/// foreign key, proves for `detach` its archive names free, adds the rows to an aggregate's
-/// roll-up, writes the erasure ledger's entry (flushed), records the partition (its oid, its
-/// rows, the rule's table) in `retention.partition_removals` and its rows in
-/// `retention.batch_results` and, as its last statement, detaches it: the parent's ACCESS
-/// EXCLUSIVE lock is held only from the `DETACH` to the commit. The second takes the detached
-/// table's lock again and proves again, about the table as it is then, that it is the one
-/// detached (its oid), still detached, and holds the rows counted, all still due, unheld and
-/// unreferenced; only then drops it or moves it to `retention_archive` (`ArchiveName`), and marks
-/// the record finished. A table that fails that proof is left as it is, its record marked
-/// `left` with the reason, and reported. A run killed between the two leaves a record that the
-/// next run of any rule on the same table finishes the same way. A partition that fails the
-/// first proof, or whose lock is not had after a few tries, stays and goes by row batches.
+/// Each candidate (`PartitionProof.candidates`) is removed in one transaction. It takes the lock
+/// that detaching takes on the partition (ACCESS EXCLUSIVE, under a lock timeout of half the
+/// batches'), counts its rows exactly and proves them due, unheld and referenced by no foreign
+/// key, proves for `detach` its archive names free, adds the rows to an aggregate's roll-up,
+/// writes the erasure ledger's entry (flushed), records the partition (its oid, its rows, the
+/// rule's table) in `retention.partition_removals` and its rows in `retention.batch_results`;
+/// then, as its last statements, detaches it and drops it or moves it to `retention_archive`
+/// (`ArchiveName`), and marks the record finished. The parent's ACCESS EXCLUSIVE lock is held
+/// only from the `DETACH` to the commit; a run killed at any point leaves the partition attached
+/// and whole, or removed and recorded, never in between. A partition that fails the proof, or
+/// whose lock is not had after a few tries, stays and goes by row batches.
+///
+/// Earlier versions removed a partition in two transactions (detach, then drop or move). A
+/// partition such a run left detached is finished by the next run of any rule on the same table,
+/// in one transaction that takes the detached table's lock and proves again, about the table as
+/// it is then, that it is the one detached (its oid), still detached, and holds the rows counted,
+/// all still due, unheld and unreferenced; a table that fails that proof is left as it is, its
+/// record marked `left` with the reason, and reported.
 struct PartitionRemoval {
     let plan: RulePlan
     let bounds: RuleBounds
@@ -35,7 +38,7 @@ struct PartitionRemoval {
         var rows: Int64 = 0
     }
 
-    /// Tries to take the partition's lock this many times, with back-off, before leaving it to row batches.
+    /// Tries to take the partition's lock this many times (`RetryBudget`), before leaving it to row batches.
     static let lockAttempts = 5
 
     /// A failure after some partitions were removed (or finished): what was removed, and the error.
@@ -110,86 +113,65 @@ struct PartitionRemoval {
         "partition \(record.name), detached by run \(record.runID) with \(record.rows) rows, was not \(record.removal == .dropped ? "dropped" : "archived"): \(reason); it is left as it is (retention.partition_removals marks it 'left')"
     }
 
+    /// Removes one candidate in one transaction (see the type's comment), unless its proof keeps
+    /// it or its lock is not had after a few tries (then its rows go by batches, with a warning).
     private func remove(_ leaf: PartitionLeaf, _ connection: Connection, into outcome: inout Outcome) throws {
         let name = leaf.identifier.description
         let removal = PartitionRemovalKind(plan.rule.partitions)
-        // A retry after a lost reply: the detach, or also the drop or move, may have committed.
-        let recorded = try connection.execute(PartitionStatements.recorded, [context.runID, name]).rows.first
-        var record = DetachedRecord(runID: context.runID, name: name, rows: try recorded.map { try $0.int64(0) } ?? 0,
-                                    removal: removal, oid: recorded?[1])
-        var removed = PartitionOutcome(name: name, rows: record.rows, removal: removal)
-        switch recorded?[2] {
-        case "finished":
-            removed.archivedAs = recorded?[3]
+        // A retry after a lost reply: the removal may have committed.
+        if let recorded = try connection.execute(PartitionStatements.recorded, [context.runID, name]).rows.first {
+            var removed = PartitionOutcome(name: name, rows: try recorded.int64(0), removal: removal)
+            removed.archivedAs = recorded[3]
             countDetached(removed, leaf, into: &outcome)
             outcome.partitions.append(removed)
             return
-        case "left":
-            countDetached(removed, leaf, into: &outcome)
-            outcome.warnings.append(leftWarning(record, recorded?[4] ?? ""))
-            return
-        default:
-            break
         }
-        if recorded == nil {
-            var tries = 0
-            while true {
-                let started = Date()
-                do {
-                    var lockStarted: Date?
-                    let kept = try connection.transaction { () -> String? in
-                        try connection.execute(PartitionStatements.lockTimeout, [lockTimeout])
-                        try connection.execute(PartitionStatements.lock(leaf.identifier))
-                        let count = try PartitionProof.count(plan, leaf.identifier, bounds, connection: connection)
-                        if let reason = count.keptReason { return reason }
-                        let oid = try connection.execute(PartitionStatements.oid, [leaf.identifier.sql]).requiredScalar()
-                        if removal == .detached, let taken = try archiveNamesTaken(leaf.identifier, oid: oid, connection).first {
-                            return "its archive's name \(taken) is taken; rename or drop that relation"
-                        }
-                        if case let .aggregate(spec) = plan.rule.action {
-                            try connection.execute(PartitionStatements.rollUp(spec, plan, leaf.identifier))
-                        }
-                        try context.ledger.append([ledgerEntry(leaf, rows: count.rows)])
-                        try connection.execute(PartitionStatements.recordDetached,
-                                               [context.runID, context.policy.name, plan.rule.name, name, leaf.parent.description,
-                                                String(count.rows), removal.rawValue, oid, plan.table.identifier.description, String(plan.table.oid)])
-                        for (tenant, rows) in count.rowsByTenant where rows > 0 {
-                            try connection.execute(PartitionStatements.recordRows, [context.runID, plan.rule.name, tenant, String(rows)])
-                        }
-                        record.rows = count.rows
-                        record.oid = oid
-                        lockStarted = Date()
-                        try connection.execute(PartitionStatements.detach(leaf))
-                        return nil
+        // Only the partition's lock is tried again here; other failures go to `run`'s caller.
+        var budget = RetryBudget(lockWait: .attempts(PartitionRemoval.lockAttempts))
+        do {
+            var started = Date()
+            var removed = PartitionOutcome(name: name, rows: 0, removal: removal)
+            var lockStarted = Date()
+            let kept = try budget.run(stop: context.stop, connection: { connection }, lost: {},
+                                      recover: { $0.sqlState == .lockNotAvailable ? nil : .rethrow }) { connection in
+                started = Date()
+                return try connection.transaction { () -> String? in
+                    try connection.execute(PartitionStatements.lockTimeout, [lockTimeout])
+                    try connection.execute(PartitionStatements.lock(leaf.identifier))
+                    let count = try PartitionProof.count(plan, leaf.identifier, bounds, connection: connection)
+                    if let reason = count.keptReason { return reason }
+                    let oid = try connection.execute(PartitionStatements.oid, [leaf.identifier.sql]).requiredScalar()
+                    if removal == .detached, let taken = try archiveNamesTaken(leaf.identifier, oid: oid, connection).first {
+                        return "its archive's name \(taken) is taken; rename or drop that relation"
                     }
-                    outcome.durations.append(Date().timeIntervalSince(started))
-                    if let kept {
-                        outcome.warnings.append("partition \(leaf.identifier) is wholly due by its bounds but stays, its rows going by row batches: \(kept)")
-                        return
+                    if case let .aggregate(spec) = plan.rule.action {
+                        try connection.execute(PartitionStatements.rollUp(spec, plan, leaf.identifier))
                     }
-                    removed.rows = record.rows
-                    removed.parentLockMs = lockStarted.map { Date().timeIntervalSince($0) * 1000 } ?? 0
-                    break
-                } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-                    tries += 1
-                    guard tries < PartitionRemoval.lockAttempts, context.stop.stopReason == nil else {
-                        outcome.warnings.append("partition \(leaf.identifier) is wholly due but its lock could not be had (the application held it): its rows go by row batches")
-                        return
+                    try context.ledger.append([ledgerEntry(leaf, rows: count.rows)])
+                    try connection.execute(PartitionStatements.recordDetached,
+                                           [context.runID, context.policy.name, plan.rule.name, name, leaf.parent.description,
+                                            String(count.rows), removal.rawValue, oid, plan.table.identifier.description, String(plan.table.oid)])
+                    for (tenant, rows) in count.rowsByTenant where rows > 0 {
+                        try connection.execute(PartitionStatements.recordRows, [context.runID, plan.rule.name, tenant, String(rows)])
                     }
-                    Thread.sleep(forTimeInterval: Retry.backoff(attempt: tries))
+                    removed.rows = count.rows
+                    lockStarted = Date()
+                    try connection.execute(PartitionStatements.detach(leaf))
+                    removed.archivedAs = try finishDetached(leaf.identifier, oid: oid, removal, connection)?.description
+                    try connection.execute(PartitionStatements.recordFinished, [context.runID, name, removed.archivedAs])
+                    return nil
                 }
             }
-        }
-        countDetached(removed, leaf, into: &outcome)
-        let started = Date()
-        let finished = try finish(record, connection)
-        outcome.durations.append(Date().timeIntervalSince(started))
-        switch finished {
-        case let .removed(archivedAs):
-            removed.archivedAs = archivedAs?.description
+            outcome.durations.append(Date().timeIntervalSince(started))
+            if let kept {
+                outcome.warnings.append("partition \(leaf.identifier) is wholly due by its bounds but stays, its rows going by row batches: \(kept)")
+                return
+            }
+            removed.parentLockMs = Date().timeIntervalSince(lockStarted) * 1000
+            countDetached(removed, leaf, into: &outcome)
             outcome.partitions.append(removed)
-        case let .left(reason):
-            outcome.warnings.append(leftWarning(record, reason))
+        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            outcome.warnings.append("partition \(leaf.identifier) is wholly due but its lock could not be had (the application held it): its rows go by row batches")
         }
     }
 
@@ -233,15 +215,20 @@ struct PartitionRemoval {
             if let reason = count.keptReason {
                 return try leave("\(table.identifier): \(reason)")
             }
-            var archivedAs: Identifier?
-            switch record.removal {
-            case .dropped:
-                try connection.execute(PartitionStatements.drop(table.identifier))
-            case .detached:
-                archivedAs = try archive(table.identifier, oid: oid, connection)
-            }
+            let archivedAs = try finishDetached(table.identifier, oid: oid, record.removal, connection)
             try connection.execute(PartitionStatements.recordFinished, [record.runID, record.name, archivedAs?.description])
             return .removed(archivedAs: archivedAs)
+        }
+    }
+
+    /// Drops a detached table or moves it to `retention_archive`; returns its archive name.
+    private func finishDetached(_ table: Identifier, oid: String, _ removal: PartitionRemovalKind, _ connection: Connection) throws -> Identifier? {
+        switch removal {
+        case .dropped:
+            try connection.execute(PartitionStatements.drop(table))
+            return nil
+        case .detached:
+            return try archive(table, oid: oid, connection)
         }
     }
 

@@ -64,7 +64,7 @@ public struct SubjectResolution: Sendable {
         // The person's subject rows: the named column equals the given value, read without loss.
         let person = columns.compactMap { name -> String? in
             guard let column = subjectTable.column(name) else { return nil }
-            let value = LosslessRead.sql("CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END", as: column, &builder)
+            let value = "CASE WHEN g.subject_column = \(builder.bind(name)) THEN \(LosslessRead.sql("g.subject_value", as: column, &builder)) END"
             var branch = "SELECT g.request_id, \(selected) FROM (\(given)) g(request_id, subject_column, subject_value) JOIN \(table) s ON s.\(Identifier.quote(name)) = \(value)"
             if hashedColumns.contains(name) {
                 let hmac = HMACPads.sql(message: "convert_to(CASE WHEN g.subject_column = \(builder.bind(name)) THEN g.subject_value END, 'UTF8')")
@@ -80,7 +80,7 @@ public struct SubjectResolution: Sendable {
         let key = Identifier.quote(subjects.key)
         let values = zip(columns, aliases).map { name, alias in
             let column = Identifier.quote(name)
-            let outside = "EXISTS (SELECT 1 FROM \(table) o WHERE o.\(column) = p.\(alias) AND NOT EXISTS (SELECT 1 FROM person q WHERE q.request_id = p.request_id AND q.c1 = o.\(key)))"
+            let outside = "EXISTS (SELECT 1 FROM \(table) o WHERE o.\(column) = p.\(alias) AND NOT coalesce(o.\(key) = ANY(k.keys), false))"
             return "(\(builder.bind(name)), p.\(alias)::text, \(outside))"
         }.joined(separator: ", ")
         return """
@@ -89,6 +89,7 @@ public struct SubjectResolution: Sendable {
             SELECT g.request_id, g.subject_column, g.subject_value, false FROM (\(given)) g(request_id, subject_column, subject_value) \
             WHERE CASE g.subject_column \(readable) ELSE false END \
             UNION ALL SELECT p.request_id, x.subject_column, x.value, x.ambiguous FROM person p \
+            JOIN (SELECT request_id, array_remove(array_agg(c1), NULL) AS keys FROM person GROUP BY 1) k ON k.request_id = p.request_id \
             CROSS JOIN LATERAL (VALUES \(values)) x(subject_column, value, ambiguous)\
             ) a(request_id, subject_column, value, ambiguous) \
             WHERE a.value IS NOT NULL AND a.value !~ '\(SubjectResolution.blank)' GROUP BY 1, 2, 3

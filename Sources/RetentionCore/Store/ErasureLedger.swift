@@ -184,26 +184,3 @@ extension ErasureLedger.FileIdentity {
         inode = UInt64(status.st_ino)
     }
 }
-
-/// ISO 8601 instants as the engine writes them (UTC, microseconds).
-public enum Timestamps {
-    public static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
-
-    public static func date(_ text: String) -> Date? {
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        // Foundation reads at most milliseconds; cut longer fractions.
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
-            let digits = text[text.index(after: dot)..<end]
-            if digits.count > 3 {
-                return fractional.date(from: String(text[..<text.index(dot, offsetBy: 4)]) + String(text[end...]))
-            }
-        }
-        return ISO8601DateFormatter().date(from: text)
-    }
-}

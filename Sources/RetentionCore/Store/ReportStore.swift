@@ -61,7 +61,7 @@ public struct ReportStore: Sendable {
                 chained.previousReportSHA256 = expected.sha256
                 previous = expected.path
             }
-            let bytes = Array(JSONWriter.write(chained.json()).utf8)
+            let bytes = JSONWriter.bytes(chained.json())
             // Numbered in the order of the chain (under the lock), so that a clock that steps back
             // cannot reorder the files; the time of writing and the run follow for people.
             let lastNumber = previous.flatMap { Int(URL(fileURLWithPath: $0).lastPathComponent.prefix { $0.isNumber }) } ?? 0

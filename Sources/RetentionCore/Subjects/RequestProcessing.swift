@@ -260,11 +260,12 @@ struct RequestProcessing {
         }
         var matched: [Int64: [SubjectErasureEntry.MatchedHash]] = [:]
         let values = targets.stored(erasing.map(\.id))
-        for plan in targets.plans where plan.target.erases {
+        for plan in targets.plans where plan.target.erases && !plan.matchesOnlyValueTexts {
+            let erasingHere = Set(erasing.filter { $0.targets.contains(plan.target.name) }.map(\.id))
             let query = SubjectStatements.matchedHMACs(plan, values: values)
             for row in try session.execute({ try $0.execute(query.sql, query.parameters).rows }) {
                 let request = try row.int64(0)
-                guard erasing.contains(where: { $0.id == request && $0.targets.contains(plan.target.name) }) else { continue }
+                guard erasingHere.contains(request) else { continue }
                 matched[request, default: []].append(SubjectErasureEntry.MatchedHash(target: plan.target.name, column: try row.text(1), hmac: try row.text(2)))
             }
         }

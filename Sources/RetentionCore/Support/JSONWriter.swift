@@ -1,63 +1,75 @@
 /// Writes a `JSONValue` as text: pretty-printed with two-space indentation, keys in order.
 public enum JSONWriter {
     public static func write(_ value: JSONValue, pretty: Bool = true) -> String {
-        var output = ""
+        String(decoding: bytes(value, pretty: pretty), as: UTF8.self)
+    }
+
+    /// The text as UTF-8 bytes (a run's report is megabytes: built as bytes, not as a string).
+    public static func bytes(_ value: JSONValue, pretty: Bool = true) -> [UInt8] {
+        var output: [UInt8] = []
         append(value, to: &output, indent: pretty ? 0 : nil)
-        if pretty { output.append("\n") }
+        if pretty { output.append(newline) }
         return output
     }
 
-    private static func append(_ value: JSONValue, to output: inout String, indent: Int?) {
+    private static let newline = UInt8(ascii: "\n")
+
+    private static func append(_ value: JSONValue, to output: inout [UInt8], indent: Int?) {
         switch value {
         case let .object(members):
-            guard !members.isEmpty else { output.append("{}"); return }
-            output.append("{")
+            guard !members.isEmpty else { output += "{}".utf8; return }
+            output.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
-                if index > 0 { output.append(",") }
-                newline(&output, indent.map { $0 + 1 })
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                breakLine(&output, indent.map { $0 + 1 })
                 appendString(member.key, to: &output)
-                output.append(indent == nil ? ":" : ": ")
+                output += (indent == nil ? ":" : ": ").utf8
                 append(member.value, to: &output, indent: indent.map { $0 + 1 })
             }
-            newline(&output, indent)
-            output.append("}")
+            breakLine(&output, indent)
+            output.append(UInt8(ascii: "}"))
         case let .array(elements):
-            guard !elements.isEmpty else { output.append("[]"); return }
-            output.append("[")
+            guard !elements.isEmpty else { output += "[]".utf8; return }
+            output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { output.append(",") }
-                newline(&output, indent.map { $0 + 1 })
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                breakLine(&output, indent.map { $0 + 1 })
                 append(element, to: &output, indent: indent.map { $0 + 1 })
             }
-            newline(&output, indent)
-            output.append("]")
+            breakLine(&output, indent)
+            output.append(UInt8(ascii: "]"))
         case let .string(text): appendString(text, to: &output)
-        case let .number(text): output.append(text)
-        case let .bool(flag): output.append(flag ? "true" : "false")
-        case .null: output.append("null")
+        case let .number(text): output += text.utf8
+        case let .bool(flag): output += (flag ? "true" : "false").utf8
+        case .null: output += "null".utf8
         }
     }
 
-    private static func newline(_ output: inout String, _ indent: Int?) {
+    private static func breakLine(_ output: inout [UInt8], _ indent: Int?) {
         guard let indent else { return }
-        output.append("\n")
-        output.append(String(repeating: "  ", count: indent))
+        output.append(newline)
+        output.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * indent))
     }
 
-    private static func appendString(_ text: String, to output: inout String) {
-        output.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output.append("\\\"")
-            case "\\": output.append("\\\\")
-            case "\n": output.append("\\n")
-            case "\r": output.append("\\r")
-            case "\t": output.append("\\t")
-            case let control where control.value < 0x20:
-                output.append("\\u" + String(repeating: "0", count: 4 - String(control.value, radix: 16).count) + String(control.value, radix: 16))
-            default: output.unicodeScalars.append(scalar)
+    /// A JSON string: `"` and `\` escaped, control characters as `\n`, `\r`, `\t` or `\u00XX`;
+    /// everything else (UTF-8 included) as it is.
+    private static func appendString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): output += "\\\"".utf8
+            case UInt8(ascii: "\\"): output += "\\\\".utf8
+            case UInt8(ascii: "\n"): output += "\\n".utf8
+            case UInt8(ascii: "\r"): output += "\\r".utf8
+            case UInt8(ascii: "\t"): output += "\\t".utf8
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                output += "\\u00".utf8
+                output.append(hex[Int(byte >> 4)])
+                output.append(hex[Int(byte & 0xf)])
+            default: output.append(byte)
             }
         }
-        output.append("\"")
+        output.append(UInt8(ascii: "\""))
     }
 }
