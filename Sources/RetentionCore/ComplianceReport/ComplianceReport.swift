@@ -17,6 +17,8 @@ public struct ComplianceReport: Sendable {
     public var scheduled: [(date: String, items: [TimelineItem])]?
     public var integrity: ChainCheck
     public var runs: Int
+    /// What of the tenant `audit` finds kept past its period now, when a policy was given.
+    public var keptPastPeriod: AuditReport?
 
     /// One rule's share of the report.
     public struct RuleSection: Sendable {

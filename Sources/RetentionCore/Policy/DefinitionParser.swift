@@ -1,14 +1,18 @@
 import Postgres
 
 /// What a rule and a subjects target share in a policy file, parsed in one place: the object
-/// itself, its `name`, `category`, `basis`, `table` and `tenantColumn`. A key that both gain is
-/// written here once.
+/// itself, its `name`, `category`, `basis`, `purpose`, `recipients`, `table` and `tenantColumn`.
+/// A key that both gain is written here once.
 enum DefinitionParser {
     /// The keys a rule and a target share, as read (each nil when absent or invalid).
     struct Shared {
         var name: String?
         var category: String?
         var basis: String?
+        /// Why the data is processed, for the record of processing (`retention schedule`).
+        var purpose: String?
+        /// Who receives the data, for the record of processing.
+        var recipients: [String] = []
         /// `table` as written, and as an identifier when it is one.
         var tableText: String?
         var table: Identifier?
@@ -37,6 +41,8 @@ enum DefinitionParser {
         }
         shared.category = reader.string("category", required: categoryRequired)
         shared.basis = reader.string("basis", required: false)
+        shared.purpose = reader.string("purpose", required: false)
+        shared.recipients = reader.strings("recipients", required: false) ?? []
         shared.tableText = reader.string("table", required: tableRequired)
         shared.table = shared.tableText.flatMap { Identifier(qualified: $0) }
         shared.tenantColumn = reader.string("tenantColumn", required: false)

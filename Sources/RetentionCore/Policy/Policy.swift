@@ -56,6 +56,10 @@ public struct Rule: Sendable {
     public var action: Action
     /// How the rule treats partitions whose rows are all due (`partitions`, default `rows`).
     public var partitions: PartitionMode = .rows
+    /// Why the data is processed (`purpose`), for the record of processing (`retention schedule`).
+    public var purpose: String?
+    /// Who receives the data (`recipients`), for the record of processing.
+    public var recipients: [String] = []
 
     /// Whether the rule removes rows (and so can be blocked by foreign keys).
     public var removesRows: Bool {

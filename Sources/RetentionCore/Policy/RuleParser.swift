@@ -25,7 +25,7 @@ enum RuleParser {
         let problems = reader.finish()
         guard problems.isEmpty, let name = shared.name, let due, let action, let partitions else { return (nil, problems) }
         return (Rule(name: name, category: shared.category, basis: shared.basis, table: shared.table, tenantColumn: tenantColumn,
-                     due: due, action: action, partitions: partitions), [])
+                     due: due, action: action, partitions: partitions, purpose: shared.purpose, recipients: shared.recipients), [])
     }
 
     private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, policyHasTenants: Bool) -> Due? {

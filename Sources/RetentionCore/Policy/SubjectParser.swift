@@ -68,7 +68,7 @@ enum SubjectParser {
         let problems = reader.finish()
         guard problems.isEmpty, let name = shared.name, let category = shared.category, let table = shared.table, let action else { return (nil, problems) }
         return (SubjectTarget(name: name, category: category, basis: shared.basis, table: table, tenantColumn: shared.tenantColumn,
-                              match: match, action: action), [])
+                              match: match, action: action, purpose: shared.purpose, recipients: shared.recipients), [])
     }
 
     private static func parseAction(_ reader: inout ObjectReader, basis: String?) -> SubjectAction? {
