@@ -39,8 +39,15 @@ enum RequestCommand {
         page: .subjects, positionals: 1)
     static let receiptSpec = CommandSpec(
         name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
-        usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
-        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        usage: ["retention request receipt ID [--policy=FILE] [--format=json|md|html] [--out=FILE]"],
+        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out,
+                  .value("policy", "FILE", "name the recipients told of the erasure (the policy's processors)"),
+                  CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .subjects, positionals: 1)
+    static let noticesSpec = CommandSpec(
+        name: "request notices", summary: "retention request notices lists the recipients to tell of a done request's erasure (Art. 19).",
+        usage: ["retention request notices ID --policy=FILE [--format=text|json]"],
+        options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
         page: .subjects, positionals: 1)
     static let importSpec = CommandSpec(
         name: "request import", summary: "retention request import files many erasure requests at once, all or none.",
@@ -53,7 +60,7 @@ enum RequestCommand {
         options: [.value("since", "TIME", "only requests received or completed at or after TIME (ISO 8601)"),
                   .value("format", "FORMAT", "csv or jsonl (default: csv)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
         page: .subjects)
-    static let verbs = [addSpec, importSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec, exportSpec]
+    static let verbs = [addSpec, importSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec, noticesSpec, exportSpec]
     static let spec = CommandSpec.merged(
         name: "request",
         summary: """
@@ -77,12 +84,13 @@ enum RequestCommand {
         case "add": return try add(rest)
         case "import": return try importFile(rest)
         case "export": return try export(rest)
+        case "notices": return try notices(rest)
         case "list": return try list(rest)
         case "plan": return try plan(rest)
         case "extend": return try extend(rest)
         case "cancel": return try cancel(rest)
         case "receipt": return try receipt(rest)
-        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, import, list, plan, extend, cancel, receipt or export", command: "request")
+        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, import, list, plan, extend, cancel, receipt, notices or export", command: "request")
         }
     }
 
@@ -199,9 +207,28 @@ enum RequestCommand {
         let out = try arguments.outputFile("out")
         let id = try id(arguments)
         let format = try arguments.documentFormat()
+        let policy = try arguments.value("policy").map(PolicyParser.load(path:))
         let connection = try Commands.connectMigrated(arguments)
-        let receipt = try Receipt.build(requestID: id, connection: connection)
+        var receipt = try Receipt.build(requestID: id, connection: connection)
+        if let policy, receipt.status == .done {
+            receipt.recipientsTold = try RequestNotices.build(requestID: id, policy: policy, connection: connection).notices.map(\.processor)
+        }
         try Output.write(format.render(receipt), to: out)
+        return .success
+    }
+
+    private static func notices(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(noticesSpec, raw)
+        let id = try id(arguments)
+        let format = try arguments.choice("format", ["text", "json"], default: "text")
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let connection = try Commands.connectMigrated(arguments)
+        let notices = try RequestNotices.build(requestID: id, policy: policy, connection: connection)
+        if format == "json" {
+            Output.out(JSONWriter.write(notices.json), terminator: "")
+        } else {
+            for line in notices.lines { Output.out(line.escapingControlCharacters) }
+        }
         return .success
     }
 

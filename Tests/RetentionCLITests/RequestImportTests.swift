@@ -159,4 +159,45 @@ struct RequestImportTests {
         let since = try fixture.retention(["request", "export", "--since", "2999-01-01T00:00:00Z", "--format", "jsonl"])
         #expect(since.status == 0 && since.stdout.isEmpty, "\(since.stdout)")
     }
+
+    @Test("notices name the processors of the categories in which rows were erased, and the receipt names them; an open request has none; an unknown category is a policy error")
+    func recipients() throws {
+        let processors = #","processors": [{"name": "Mailjet", "categories": ["Marketing"], "contact": "dpo@mailjet.example"}, {"name": "Zendesk", "categories": ["Content data", "Billing data"]}, {"name": "Archive", "categories": ["Usage and log data"]}]}"#
+        let policy = String(SubjectSchema.policy().trimmingCharacters(in: .whitespacesAndNewlines).dropLast()) + processors
+        let fixture = try SubjectFixture.make("reqnotices", policy: policy)
+        defer { fixture.drop() }
+        // user 31 has comments and check-ins but no marketing contact (30 of them); user 7 has all.
+        let withMail = try fixture.add("email=user7@example.com")
+        let withoutMail = try fixture.add("email=user31@example.com", ["--category", "Content data"])
+        let open = try fixture.retention(["request", "notices", withMail, "--policy", fixture.policy])
+        #expect(open.status == 2 && open.stderr.contains("is open"), "\(open.stderr)")
+        #expect(try fixture.run().status == 0)
+        // Plain SQL: the categories in which each request's batches changed rows.
+        func erased(_ id: String) throws -> Set<String> {
+            Set(try fixture.database.connect().execute("""
+                SELECT DISTINCT t.category FROM retention.request_target_results t JOIN retention.request_batch_results b
+                  ON b.request_id = t.request_id AND b.target = t.target
+                WHERE t.request_id = $1::bigint AND t.action IN ('delete', 'pseudonymise') AND b.affected > 0
+                """, [id]).rows.map { $0[0] ?? "" })
+        }
+        let processorCategories = ["Mailjet": ["Marketing"], "Zendesk": ["Content data", "Billing data"], "Archive": ["Usage and log data"]]
+        for id in [withMail, withoutMail] {
+            let result = try fixture.retention(["request", "notices", id, "--policy", fixture.policy, "--format", "json"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let notices = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["notices"] as? [[String: Any]] ?? []
+            let got = Dictionary(uniqueKeysWithValues: notices.map { ($0["processor"] as? String ?? "", Set($0["categories"] as? [String] ?? [])) })
+            let categories = try erased(id)
+            var expected: [String: Set<String>] = [:]
+            for (name, receives) in processorCategories where !categories.isDisjoint(with: receives) { expected[name] = categories.intersection(receives) }
+            #expect(got == expected, "request \(id)")
+        }
+        #expect(try erased(withMail).contains("Marketing") && !erased(withoutMail).contains("Marketing"))
+        let receipt = try fixture.retention(["request", "receipt", withMail, "--policy", fixture.policy, "--format", "md"])
+        #expect(receipt.status == 0 && receipt.stdout.contains("Mailjet"), "\(receipt.stdout)")
+
+        let wrong = fixture.engine.directory + "/wrong.json"
+        try policy.replacingOccurrences(of: #"["Usage and log data"]"#, with: #"["Gossip"]"#).write(toFile: wrong, atomically: true, encoding: .utf8)
+        let refused = try fixture.retention(["validate", "--policy", wrong])
+        #expect(refused.status == 2 && refused.stderr.contains("processor \"Archive\", key \"categories\": \"Gossip\" is not a category"), "\(refused.stderr)")
+    }
 }

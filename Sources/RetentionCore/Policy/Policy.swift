@@ -14,6 +14,8 @@ public struct Policy: Sendable {
     public var rules: [Rule]
     /// Where a person's data lives, for erasure requests and register extracts.
     public var subjects: SubjectMap?
+    /// Recipients of the personal data, told of each erasure in their categories (GDPR Art. 19).
+    public var processors: [Processor] = []
     /// Columns reviewed and declared not personal (`notPersonal`), for `coverage`.
     public var notPersonal: [ColumnReference] = []
     /// SHA-256 of the policy file's bytes, lower-case hex.
