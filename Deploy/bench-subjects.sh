@@ -1,11 +1,15 @@
 #!/bin/sh
-# Benchmark of erasure requests: 1,000 requests for people with ~20 rows each across 5 tables,
-# processed by one `retention run`; prints the seconds and requests per second of the whole
-# process, the transactions the database committed during it, and the longest transaction of
-# the run's worker session (sampled from pg_stat_activity every 2 ms, so at most about 2 ms
-# short). Run it on a throwaway server:
-#     Deploy/pg-throwaway.sh run -- Deploy/bench-subjects.sh [BINARY]
+# Benchmark of erasure requests: REQUESTS (default 1,000) requests for people with ~20 rows each
+# across 5 tables, filed by one `retention request import` (JSON lines; its records per second
+# are printed) and processed by one `retention run`; prints the seconds and requests per second
+# of the run's whole process, the transactions the database committed during it, and the longest
+# transaction of the run's worker session (sampled from pg_stat_activity every 2 ms, so at most
+# about 2 ms short). Run it on a throwaway server:
+#     [REQUESTS=10000] Deploy/pg-throwaway.sh run -- Deploy/bench-subjects.sh [BINARY]
 set -e
+requests=${REQUESTS:-1000}
+people=$((requests * 20))
+highest=$((requests * 7))
 bin=${1:-$(dirname "$0")/../.build/release/retention}
 db="postgresql://postgres@127.0.0.1:$PGTHROWAWAY_PORT/postgres"
 dir=$(mktemp -d /tmp/bench-subjects.XXXXXX)
@@ -20,7 +24,7 @@ trap cleanup EXIT
 head -c 32 /dev/urandom > "$dir/key"
 psql "$db" -q -c "CREATE DATABASE benchsubj"
 url="postgresql://postgres@127.0.0.1:$PGTHROWAWAY_PORT/benchsubj"
-psql "$url" -q -v ON_ERROR_STOP=1 <<'SQL'
+psql "$url" -q -v ON_ERROR_STOP=1 -v people="$people" <<'SQL'
 CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text, pseudonymised_at timestamptz);
 CREATE INDEX ON users (email);
 CREATE TABLE comments (id bigint PRIMARY KEY, user_id bigint REFERENCES users, body text);
@@ -31,11 +35,11 @@ CREATE TABLE audit_rows (id bigint PRIMARY KEY, user_id bigint, action text);
 CREATE INDEX ON audit_rows (user_id);
 CREATE TABLE marketing_contacts (id bigint PRIMARY KEY, email text NOT NULL);
 CREATE INDEX ON marketing_contacts (email);
-INSERT INTO users SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 20000) g;
-INSERT INTO comments SELECT g, 1 + g % 20000, 'c' || g FROM generate_series(1, 120000) g;
-INSERT INTO checkins SELECT g, 1 + g % 20000, 'k' || g FROM generate_series(1, 120000) g;
-INSERT INTO audit_rows SELECT g, 1 + g % 20000, 'a' || g FROM generate_series(1, 120000) g;
-INSERT INTO marketing_contacts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20000) g;
+INSERT INTO users SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, :people) g;
+INSERT INTO comments SELECT g, 1 + g % :people, 'c' || g FROM generate_series(1, :people * 6) g;
+INSERT INTO checkins SELECT g, 1 + g % :people, 'k' || g FROM generate_series(1, :people * 6) g;
+INSERT INTO audit_rows SELECT g, 1 + g % :people, 'a' || g FROM generate_series(1, :people * 6) g;
+INSERT INTO marketing_contacts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, :people) g;
 ANALYZE;
 SQL
 cat > "$dir/policy.json" <<'JSON'
@@ -48,9 +52,13 @@ cat > "$dir/policy.json" <<'JSON'
    "pseudonymise": {"columns": {"email": "hmac", "name": "null"}, "marker": "pseudonymised_at"}}]}}
 JSON
 "$bin" migrate --database-url "$url" >/dev/null
-# Requests filed as `request add` files them (same statement), for 1,000 people.
-psql "$url" -q -c "INSERT INTO retention.erasure_requests (policy, subject_column, subject_value, received_at, deadline) SELECT 'bench', 'email', 'user' || g * 7 || '@example.com', now(), now() + interval '1 month' FROM generate_series(1, 1000) g"
-psql "$url" -qtA -c "SELECT 'rows of the 1000 people: ' || ((SELECT count(*) FROM comments WHERE user_id % 7 = 0 AND user_id <= 7000) + (SELECT count(*) FROM checkins WHERE user_id % 7 = 0 AND user_id <= 7000) + (SELECT count(*) FROM audit_rows WHERE user_id % 7 = 0 AND user_id <= 7000) + 2000)"
+# The requests, as a DSR platform hands them over: one JSON line each, filed by one import.
+psql "$url" -qtA -c "SELECT json_build_object('subject', 'email=user' || g * 7 || '@example.com', 'reference', 'DSR-' || g, 'verifiedBy', 'bench')::text FROM generate_series(1, $requests) g" > "$dir/requests.jsonl"
+import_start=$(date +%s.%N)
+"$bin" request import --policy "$dir/policy.json" --database-url "$url" "$dir/requests.jsonl" > "$dir/imported.jsonl"
+import_end=$(date +%s.%N)
+echo "import: $(grep -c '"filed"' "$dir/imported.jsonl") filed in $(echo "$import_end - $import_start" | bc) s, records/s: $(echo "$requests / ($import_end - $import_start)" | bc)"
+psql "$url" -qtA -c "SELECT 'rows of the $requests people: ' || ((SELECT count(*) FROM comments WHERE user_id % 7 = 0 AND user_id <= $highest) + (SELECT count(*) FROM checkins WHERE user_id % 7 = 0 AND user_id <= $highest) + (SELECT count(*) FROM audit_rows WHERE user_id % 7 = 0 AND user_id <= $highest) + 2 * $requests)"
 psql "$url" -q -c "CREATE TABLE bench_done (at timestamptz)"
 # The sampler: one session that reads how long the worker's current transaction has run, every
 # 2 ms, until the run is over (a row in bench_done), and then says the longest it saw.
@@ -90,9 +98,9 @@ $commits
 SQL
 )
 psql "$url" -qtA -c "SELECT 'done: ' || count(*) FILTER (WHERE status = 'done') || ', open: ' || count(*) FILTER (WHERE status = 'open') FROM retention.erasure_requests"
-psql "$url" -qtA -c "SELECT 'rows left of the 1000 people: ' || ((SELECT count(*) FROM comments WHERE user_id % 7 = 0 AND user_id <= 7000) + (SELECT count(*) FROM checkins WHERE user_id % 7 = 0 AND user_id <= 7000) + (SELECT count(*) FROM audit_rows WHERE user_id % 7 = 0 AND user_id <= 7000) + (SELECT count(*) FROM marketing_contacts WHERE id % 7 = 0 AND id <= 7000) + (SELECT count(*) FROM users WHERE id % 7 = 0 AND id <= 7000 AND pseudonymised_at IS NULL)) || ', rows recorded as erased: ' || (SELECT sum(affected) FROM retention.request_target_results)"
+psql "$url" -qtA -c "SELECT 'rows left of the $requests people: ' || ((SELECT count(*) FROM comments WHERE user_id % 7 = 0 AND user_id <= $highest) + (SELECT count(*) FROM checkins WHERE user_id % 7 = 0 AND user_id <= $highest) + (SELECT count(*) FROM audit_rows WHERE user_id % 7 = 0 AND user_id <= $highest) + (SELECT count(*) FROM marketing_contacts WHERE id % 7 = 0 AND id <= $highest) + (SELECT count(*) FROM users WHERE id % 7 = 0 AND id <= $highest AND pseudonymised_at IS NULL)) || ', rows recorded as erased: ' || (SELECT sum(affected) FROM retention.request_target_results)"
 echo "seconds: $(echo "$end - $start" | bc)"
-echo "requests/s: $(echo "1000 / ($end - $start)" | bc)"
+echo "requests/s: $(echo "$requests / ($end - $start)" | bc)"
 # Less the three of this script in between (reading, bench_done, the sampler); autovacuum's would count.
 echo "transactions committed during the run: $((after - before - 3))"
 sed -n 's/.*NOTICE: *//p' "$dir/longest"

@@ -48,9 +48,11 @@ fi
 units="$destdir/etc/systemd/system"
 install -d -m 0755 "$units"
 install -m 0644 Deploy/systemd/retention.service Deploy/systemd/retention.timer Deploy/systemd/retention-failure@.service \
-    "Deploy/systemd/retention@.service" "Deploy/systemd/retention@.timer" "$units/"
+    "Deploy/systemd/retention@.service" "Deploy/systemd/retention@.timer" Deploy/systemd/retention-audit.service \
+    "Deploy/systemd/retention-audit@.service" "$units/"
 if [ "$prefix" != /usr/local ]; then
-    sed -i "s|/usr/local/bin/retention|$prefix/bin/retention|" "$units/retention.service" "$units/retention@.service"
+    sed -i "s|/usr/local/bin/retention|$prefix/bin/retention|" "$units/retention.service" "$units/retention@.service" \
+        "$units/retention-audit.service" "$units/retention-audit@.service"
 fi
 "$destdir$prefix/bin/retention" --version
 if [ -n "$destdir" ]; then

@@ -81,6 +81,7 @@ enum DocsPage: String, Sendable {
     case operations = "docs/operations.md"
     case subjects = "docs/subjects.md"
     case coverage = "docs/coverage.md"
+    case audit = "docs/audit.md"
 }
 
 /// Options that several commands share, written once.

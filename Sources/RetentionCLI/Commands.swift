@@ -8,7 +8,7 @@ public enum Commands {
     static let specs: [CommandSpec] = [
         ValidateCommand.spec, MigrateCommand.spec, RunCommand.spec, HoldCommand.spec, PlanCommand.spec,
         ReportCommand.spec, ReplayCommand.spec, GrantsCommand.spec, RequestCommand.spec, ExtractCommand.spec,
-        CoverageCommand.spec,
+        CoverageCommand.spec, ScheduleCommand.spec, AuditCommand.spec,
     ]
 
     public static func dispatch(_ arguments: [String]) -> ExitCode {
@@ -45,6 +45,8 @@ public enum Commands {
             case "request": return try RequestCommand.run(rest)
             case "extract": return try ExtractCommand.run(rest)
             case "coverage": return try CoverageCommand.run(rest)
+            case "schedule": return try ScheduleCommand.run(rest)
+            case "audit": return try AuditCommand.run(rest)
             default: return unknown(command)
             }
         } catch let usage as UsageError {

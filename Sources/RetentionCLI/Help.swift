@@ -17,6 +17,7 @@ enum Help {
           retention COMMAND [OPTION]...
 
         Commands:
+          audit      check that every promise holds: what is kept past its period, since when, why
           coverage   list personal-looking columns that no rule or subject target covers
           hold       place, release and list legal holds
           migrate    create or upgrade the engine's own schema
@@ -27,6 +28,7 @@ enum Help {
           report     write the compliance report for one tenant
           request    file, list, plan, extend, cancel data subjects' erasure requests; receipts
           run        delete, pseudonymise or aggregate what the policy says is due
+          schedule   write the retention schedule and the record of processing from the policy
           validate   check a policy file, and the live schema when a connection is configured
 
         Options:

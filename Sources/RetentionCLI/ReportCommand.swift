@@ -16,7 +16,7 @@ enum ReportCommand {
             .value("format", "FORMAT", "json, md or html (default: json)"),
             .value("from", "TIME", "only batches at or after TIME (ISO 8601)"),
             CommonOptions.out,
-            .value("policy", "FILE", "also show what is scheduled next for the tenant"),
+            .value("policy", "FILE", "also show what is scheduled next for the tenant and what is kept past its period"),
             CommonOptions.stateDir,
             CommonOptions.tenant,
             .value("to", "TIME", "only batches before TIME (ISO 8601)"),
@@ -48,7 +48,12 @@ enum ReportCommand {
             }
         }
         let store = StateDirectory.resolve(option: arguments.value("state-dir")).reports
-        let report = try ComplianceReport.build(tenant: tenant, key: key, from: from, to: to, connection: connection, store: store, plan: plan)
+        var report = try ComplianceReport.build(tenant: tenant, key: key, from: from, to: to, connection: connection, store: store, plan: plan)
+        // What of a tenant that still exists is kept past its period, on a session of its own
+        // (the audit's is READ ONLY and in the policy's time zone).
+        if let policy, plan != nil {
+            report.keptPastPeriod = try Audit.run(policy: policy, asOf: nil, grace: .standard, tenant: tenant, connection: Commands.connect(arguments))
+        }
         try Output.write(format.render(report), to: out)
         if !report.integrity.isIntact {
             for problem in report.integrity.problems { Output.warning(problem) }

@@ -6,12 +6,13 @@ import RetentionCore
 enum RequestCommand {
     static let addSpec = CommandSpec(
         name: "request add", summary: "retention request add files an erasure request.",
-        usage: ["retention request add --policy=FILE --subject=NAME=VALUE [--reference=TEXT] [--received-at=TIME] [--category=NAME]... [--by=NAME]"],
+        usage: ["retention request add --policy=FILE --subject=NAME=VALUE [--reference=TEXT] [--received-at=TIME] [--category=NAME]... [--verified-by=METHOD] [--evidence=REF] [--by=NAME]"],
         options: [
             .value("subject", "NAME=VALUE", "the person: the subjects' key or an identifier, and its value"),
-            .value("reference", "TEXT", "your reference for the request (a ticket number)"),
+            .value("reference", "TEXT", "your reference for the request (a ticket number); filed once per policy"),
             .value("received-at", "TIME", "when the request was received (ISO 8601; default: now)"),
             .value("category", "NAME", "erase only the targets of this category (repeatable)", repeatable: true),
+            verifiedBy, evidence,
             by, .value("policy", "FILE", "the policy whose subjects map the request is checked against"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
         ],
@@ -38,35 +39,58 @@ enum RequestCommand {
         page: .subjects, positionals: 1)
     static let receiptSpec = CommandSpec(
         name: "request receipt", summary: "retention request receipt writes the answer for the person: what was erased, pseudonymised and kept.",
-        usage: ["retention request receipt ID [--format=json|md|html] [--out=FILE]"],
-        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        usage: ["retention request receipt ID [--policy=FILE] [--format=json|md|html] [--out=FILE]"],
+        options: [.value("format", "FORMAT", "json, md or html (default: json)"), CommonOptions.out,
+                  .value("policy", "FILE", "name the recipients told of the erasure (the policy's processors)"),
+                  CommonOptions.migrationsDir, CommonOptions.databaseURL],
         page: .subjects, positionals: 1)
-    static let verbs = [addSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec]
+    static let noticesSpec = CommandSpec(
+        name: "request notices", summary: "retention request notices lists the recipients to tell of a done request's erasure (Art. 19).",
+        usage: ["retention request notices ID --policy=FILE [--format=text|json]"],
+        options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .subjects, positionals: 1)
+    static let importSpec = CommandSpec(
+        name: "request import", summary: "retention request import files many erasure requests at once, all or none.",
+        usage: ["retention request import --policy=FILE [--format=jsonl|csv] [--by=NAME] FILE|-"],
+        options: [CommonOptions.policy, .value("format", "FORMAT", "jsonl or csv (default: jsonl)"), by, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .subjects, positionals: 1)
+    static let exportSpec = CommandSpec(
+        name: "request export", summary: "retention request export writes the register of erasure requests, without any identifier.",
+        usage: ["retention request export [--since=TIME] [--format=csv|jsonl] [--out=FILE]"],
+        options: [.value("since", "TIME", "only requests received or completed at or after TIME (ISO 8601)"),
+                  .value("format", "FORMAT", "csv or jsonl (default: csv)"), CommonOptions.out, CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        page: .subjects)
+    static let verbs = [addSpec, importSpec, listSpec, planSpec, extendSpec, cancelSpec, receiptSpec, noticesSpec, exportSpec]
     static let spec = CommandSpec.merged(
         name: "request",
         summary: """
-            retention request files, lists, plans, extends and cancels data subjects' erasure
-            requests, and writes their receipts. \"retention run\" processes the open ones after its rules.
+            retention request files (one at a time or imported), lists, plans, extends and cancels
+            data subjects' erasure requests, and writes their receipts and the register. \"retention run\" processes the open ones after its rules.
             """,
         page: .subjects,
         notes: "`request add` prints the new request's id alone on stdout. Requests never show the person's value.",
         verbs)
     private static let by = OptionSpec.value("by", "NAME", "who acts (default: the login name)")
+    private static let verifiedBy = OptionSpec.value("verified-by", "METHOD", "how the person's identity was verified (shown on the receipt)")
+    private static let evidence = OptionSpec.value("evidence", "REF", "where the evidence of the verification is kept (a reference, not the evidence)")
     private static let reason = OptionSpec.value("reason", "TEXT", "why: recorded with who and when")
 
     static func run(_ raw: [String]) throws -> ExitCode {
         guard let verb = raw.first else {
-            throw UsageError(message: "request needs a verb: add, list, plan, extend, cancel or receipt", command: "request")
+            throw UsageError(message: "request needs a verb: add, import, list, plan, extend, cancel, receipt or export", command: "request")
         }
         let rest = Array(raw.dropFirst())
         switch verb {
         case "add": return try add(rest)
+        case "import": return try importFile(rest)
+        case "export": return try export(rest)
+        case "notices": return try notices(rest)
         case "list": return try list(rest)
         case "plan": return try plan(rest)
         case "extend": return try extend(rest)
         case "cancel": return try cancel(rest)
         case "receipt": return try receipt(rest)
-        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, list, plan, extend, cancel or receipt", command: "request")
+        default: throw UsageError(message: "unknown request verb \"\(verb)\"; use add, import, list, plan, extend, cancel, receipt, notices or export", command: "request")
         }
     }
 
@@ -83,7 +107,9 @@ enum RequestCommand {
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
         let filed = try RequestBook(connection: connection).add(subject: subject, reference: arguments.value("reference"), receivedAt: receivedAt,
-                                                                categories: arguments.values("category"), by: ActingPerson.name(arguments), policy: policy)
+                                                                categories: arguments.values("category"),
+                                                                verification: Verification(method: arguments.value("verified-by"), evidence: arguments.value("evidence")),
+                                                                by: ActingPerson.name(arguments), policy: policy)
         if filed.subjectRows > 1 {
             Output.warning("erasure request \(filed.id): the value names \(filed.subjectRows) subject rows, and all of them are erased as one person's; if they are different people (a shared phone or mailbox), cancel it and name the person by a value only they hold")
         }
@@ -91,6 +117,34 @@ enum RequestCommand {
             Output.warning("erasure request \(filed.id) finds nobody: no subject row and no target row holds that value; check it for a typo or a stray space before the next run answers \"nothing found\"")
         }
         Output.out(String(filed.id))
+        return .success
+    }
+
+    private static func importFile(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(importSpec, raw)
+        let format = ImportFile.Format(rawValue: try arguments.choice("format", ImportFile.Format.allCases.map(\.rawValue), default: "jsonl"))!
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
+        guard let path = arguments.positionals.first else { throw UsageError(message: "request import needs the file to read (or - for standard input)", command: "request import") }
+        let data = path == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path)
+        guard let data else { throw UsageError(message: "cannot read \"\(path)\"", command: "request import") }
+        guard let text = String(data: data, encoding: .utf8) else { throw UsageError(message: "\"\(path)\" is not UTF-8 text", command: "request import") }
+        let read = ImportFile.read(text, format: format, subjects: subjects)
+        let connection = try Commands.connectMigrated(arguments)
+        let outcomes = try RequestImport(book: RequestBook(connection: connection)).file(read.records, refused: read.bad, by: ActingPerson.name(arguments),
+                                                                                         policy: policy)
+        for outcome in outcomes { Output.out(JSONWriter.write(outcome.json, pretty: false)) }
+        return .success
+    }
+
+    private static func export(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(exportSpec, raw)
+        let out = try arguments.outputFile("out")
+        let format = try arguments.choice("format", ["csv", "jsonl"], default: "csv")
+        let since = try arguments.instant("since")
+        let connection = try Commands.connectMigrated(arguments)
+        let register = try RequestRegister.read(since: since, connection)
+        try Output.write(format == "csv" ? register.csv : register.jsonLines, to: out)
         return .success
     }
 
@@ -153,9 +207,28 @@ enum RequestCommand {
         let out = try arguments.outputFile("out")
         let id = try id(arguments)
         let format = try arguments.documentFormat()
+        let policy = try arguments.value("policy").map(PolicyParser.load(path:))
         let connection = try Commands.connectMigrated(arguments)
-        let receipt = try Receipt.build(requestID: id, connection: connection)
+        var receipt = try Receipt.build(requestID: id, connection: connection)
+        if let policy, receipt.status == .done {
+            receipt.recipientsTold = try RequestNotices.build(requestID: id, policy: policy, connection: connection).notices.map(\.processor)
+        }
         try Output.write(format.render(receipt), to: out)
+        return .success
+    }
+
+    private static func notices(_ raw: [String]) throws -> ExitCode {
+        let arguments = try Arguments(noticesSpec, raw)
+        let id = try id(arguments)
+        let format = try arguments.choice("format", ["text", "json"], default: "text")
+        let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let connection = try Commands.connectMigrated(arguments)
+        let notices = try RequestNotices.build(requestID: id, policy: policy, connection: connection)
+        if format == "json" {
+            Output.out(JSONWriter.write(notices.json), terminator: "")
+        } else {
+            for line in notices.lines { Output.out(line.escapingControlCharacters) }
+        }
         return .success
     }
 

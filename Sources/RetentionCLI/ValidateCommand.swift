@@ -47,7 +47,8 @@ enum ValidateCommand {
         }
 
         for rule in policy.rules {
-            guard let table = result.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table) else { continue }
+            guard let table = result.schema.table(of: rule),
+                  case let .success(path) = try BatchPath.choose(rule: rule, table: table, connection: connection) else { continue }
             Output.out("rule \"\(rule.name)\": \(table.identifier) is a \(table.distribution.description); batches by \(path)")
             if let term = rule.due.perTenant {
                 Output.out("rule \"\(rule.name)\": kept \(rule.due.periodDescription), each tenant's term read from \(term.tenants.table).\(term.column)")

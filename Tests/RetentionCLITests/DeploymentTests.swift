@@ -6,7 +6,8 @@ import TestSupport
 struct DeploymentTests {
     static let analyzer = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
     /// Every unit in Deploy/systemd: the one database's, the failure alert, and the fleet's templates.
-    static let units = ["retention.service", "retention.timer", "retention-failure@.service", "retention@.service", "retention@.timer"]
+    static let units = ["retention.service", "retention.timer", "retention-failure@.service", "retention@.service", "retention@.timer",
+                        "retention-audit.service", "retention-audit@.service"]
 
     static func unit(_ name: String) throws -> String {
         try String(contentsOfFile: Repository.root + "/Deploy/systemd/" + name, encoding: .utf8)
@@ -47,7 +48,8 @@ struct DeploymentTests {
             try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
         }
         // A template is verified as one of its instances, which systemd loads from the template's file.
-        let verified = ["retention.service", "retention.timer", "retention-failure@.service", "retention@eu.service", "retention@eu.timer"]
+        let verified = ["retention.service", "retention.timer", "retention-failure@.service", "retention@eu.service", "retention@eu.timer",
+                        "retention-audit.service", "retention-audit@eu.service"]
         let (status, text) = try TestProcess.run(DeploymentTests.analyzer!, ["verify"] + verified.map { directory + "/" + $0 })
         #expect(status == 0, "\(text)")
         #expect(!text.contains("retention"), "systemd-analyze complained: \(text)")

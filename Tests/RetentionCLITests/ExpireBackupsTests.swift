@@ -72,6 +72,17 @@ struct ExpireBackupsTests {
         #expect(try reportedBackups(fixture).allSatisfy { $0["state"] as? String == "due" })
         #expect(dry.stdout.contains("due full backup \(full1)"), "\(dry.stdout)")
 
+        // audit (no grace) lists the sets past the age, since the oldest's start plus the period, and changes nothing.
+        let audit = try fixture.retention(["audit", "--policy", fixture.directory + "/policy.json", "--as-of", asOf(cutoff: cutoff), "--grace", "0 hours", "--format", "json"])
+        #expect(audit.status == 1, "\(audit.stderr)")
+        #expect(try server.info() == before, "audit changes nothing")
+        let pastAge = before.sets.filter { $0.start < cutoff }
+        let promise = (try JSONSerialization.jsonObject(with: Data(audit.stdout.utf8)) as? [String: Any])?["promises"] as? [[String: Any]]
+        #expect(promise?.first?["kind"] as? String == "backups" && promise?.first?["verdict"] as? String == "broken", "\(audit.stdout)")
+        #expect((promise?.first?["overdue"] as? [String: Any])?.int("pending") == Int64(pastAge.count))
+        let since = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(pastAge.map(\.start).min() ?? 0) + 90 * 86400))
+        #expect(promise?.first?["overdueSince"] as? String == since.replacingOccurrences(of: "Z", with: ".000000Z"))
+
         let metrics = fixture.directory + "/retention.prom"
         let run = try fixture.retention(["run", "--as-of", asOf(cutoff: cutoff), "--metrics-file", metrics])
         #expect(run.status == 0, "\(run.stderr)")

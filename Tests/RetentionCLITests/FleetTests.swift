@@ -2,23 +2,18 @@ import Foundation
 import Testing
 import TestSupport
 
-private let regionSchema = """
-    CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
-    INSERT INTO events SELECT g, timestamptz '2024-01-01' + g * interval '1 hour' FROM generate_series(1, 480) g;
-    """
-private let fleetPolicy = #"{"policy": "fleet", "rules": [{"name": "events", "table": "events", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#
-
 /// One policy on several databases, run as retention@.service's instances run it: one state
 /// directory and one metrics file per database.
 @Suite("Fleet: one policy on several databases")
 struct FleetTests {
     @Test("each database has its own run lock, schema, reports and ledger; its metrics carry its name")
     func databasesAreApart() throws {
-        let eu = try EngineFixture.make("fleet_eu", schemaSQL: regionSchema)
+        let eu = try EventsTable.fixture("fleet_eu", policy: "fleet", rows: 480, unit: "hour")
         defer { eu.drop() }
-        let us = try EngineFixture.make("fleet_us", schemaSQL: regionSchema)
+        let us = try EventsTable.fixture("fleet_us", policy: "fleet", rows: 480, unit: "hour")
         defer { us.drop() }
-        let policy = try eu.writePolicy(fleetPolicy)
+        // One policy file for both databases, as the instances of retention@.service share it.
+        let policy = eu.directory + "/policy.json"
         let metrics = ["eu": eu.directory + "/retention-eu.prom", "us": eu.directory + "/retention-us.prom"]
         func run(_ fixture: EngineFixture, _ name: String) throws -> CommandResult {
             try fixture.retention(["run", "--policy", policy, "--as-of", "2024-01-11T00:00:00Z",

@@ -68,29 +68,20 @@ struct ForeignKeyAndScopeTests {
 
     @Test("--tenant touches one tenant's rows and --rule one rule; an unknown rule is a usage error")
     func tenantAndRule() throws {
-        let fixture = try EngineFixture.make("scope", schemaSQL: """
-            SET TimeZone = 'UTC';
-            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
-            CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, created_at timestamptz NOT NULL);
-            CREATE TABLE audit (id int PRIMARY KEY, org_id int, created_at timestamptz NOT NULL);
-            INSERT INTO orgs SELECT g, NULL FROM generate_series(1, 5) g;
-            INSERT INTO notes SELECT g, 1 + g % 5, timestamptz '2020-01-01' + (g || ' days')::interval FROM generate_series(1, 2000) g;
-            INSERT INTO audit SELECT g, 1 + g % 5, timestamptz '2020-01-01' + (g || ' days')::interval FROM generate_series(1, 2000) g;
-            """)
+        let rows = OrgTables.Rows(count: 2000, start: "2020-01-01", unit: "day")
+        let fixture = try EngineFixture.make("scope", schemaSQL: OrgTables.schema(orgs: 5, notes: rows, logs: rows))
         defer { fixture.drop() }
-        try fixture.writePolicy("""
-            {"policy": "s", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
-              {"name": "audit", "table": "audit", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
-            """)
+        try fixture.writePolicy(OrgTables.policy("s", rules: [
+            #"{"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}"#,
+            #"{"name": "logs", "table": "logs", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}"#]))
         let cutoff = "timestamptz '2024-06-01 00:00:00+00'"
         let notesBefore = try fixture.database.checksum("(SELECT * FROM notes WHERE org_id <> 3 OR created_at >= \(cutoff))")
-        let auditBefore = try fixture.database.checksum("audit")
+        let logsBefore = try fixture.database.checksum("logs")
         let result = try fixture.retention(["run", "--as-of", "2025-06-01T00:00:00Z", "--tenant", "3", "--rule", "notes"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try fixture.database.count("SELECT count(*) FROM notes WHERE org_id = 3 AND created_at < \(cutoff)") == 0)
         #expect(try fixture.database.checksum("notes") == notesBefore)
-        #expect(try fixture.database.checksum("audit") == auditBefore)
+        #expect(try fixture.database.checksum("logs") == logsBefore)
         let tenants = try fixture.ruleReport("notes")["tenants"] as? [[String: Any]] ?? []
         #expect(tenants.map { $0["tenant"] as? String } == ["3"])
 
@@ -99,7 +90,7 @@ struct ForeignKeyAndScopeTests {
         #expect(unknown.stderr.contains("no rule \"nope\""))
         let missingTenant = try fixture.retention(["run", "--tenant", "99"])
         #expect(missingTenant.status == 2)
-        #expect(try fixture.database.checksum("audit") == auditBefore)
+        #expect(try fixture.database.checksum("logs") == logsBefore)
     }
 
     @Test("a dry run changes nothing and counts what a run then removes")
@@ -151,20 +142,12 @@ struct ScopeAndCascadeTests {
 
     @Test("--tenant leaves rules without a tenant column alone")
     func tenantSkipsUntenantedRules() throws {
-        let fixture = try EngineFixture.make("tenantscope", schemaSQL: """
-            CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
-            CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
-            CREATE TABLE logs (id int PRIMARY KEY, created_at timestamptz NOT NULL);
-            INSERT INTO orgs VALUES (1, NULL), (2, NULL);
-            INSERT INTO notes SELECT g, 1 + g % 2, timestamptz '2020-01-01' FROM generate_series(1, 10) g;
-            INSERT INTO logs SELECT g, timestamptz '2020-01-01' FROM generate_series(1, 10) g;
-            """)
+        let rows = OrgTables.Rows(count: 10, start: "2020-01-01", unit: "day")
+        let fixture = try EngineFixture.make("tenantscope", schemaSQL: OrgTables.schema(orgs: 2, notes: rows, logs: rows))
         defer { fixture.drop() }
-        try fixture.writePolicy("""
-            {"policy": "t", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"},
-              {"name": "logs", "table": "logs", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
-            """)
+        try fixture.writePolicy(OrgTables.policy("t", rules: [
+            #"{"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}"#,
+            #"{"name": "logs", "table": "logs", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}"#]))
         let run = try fixture.retention(["run", "--as-of", "2024-01-01T00:00:00Z", "--tenant", "1"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try fixture.database.count("SELECT count(*) FROM notes") == 5)

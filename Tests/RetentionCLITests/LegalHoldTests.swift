@@ -2,21 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-private let holdSchema = """
-    SET TimeZone = 'UTC';
-    CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz);
-    CREATE TABLE notes (id int PRIMARY KEY, org_id int NOT NULL REFERENCES orgs, created_at timestamptz NOT NULL);
-    CREATE TABLE logs (id int PRIMARY KEY, org_id int, created_at timestamptz NOT NULL);
-    INSERT INTO orgs SELECT g, CASE WHEN g <= 2 THEN timestamptz '2024-01-01' END FROM generate_series(1, 6) g;
-    INSERT INTO notes SELECT g, 1 + g % 6, timestamptz '2025-06-01' + (g || ' hours')::interval FROM generate_series(1, 600) g;
-    INSERT INTO logs SELECT g, 1 + g % 6, timestamptz '2023-01-01' + (g || ' days')::interval FROM generate_series(1, 900) g;
-    """
+private let holdSchema = OrgTables.schema(orgs: 6, terminated: 2, notes: .init(count: 600, start: "2025-06-01", unit: "hour"),
+                                           logs: .init(count: 900, start: "2023-01-01", unit: "day"))
 
-private let holdPolicy = """
-    {"policy": "holds", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-      {"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"},
-      {"name": "logs", "table": "logs", "tenantColumn": "org_id", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}]}
-    """
+private let holdPolicy = OrgTables.policy("holds", rules: [
+    #"{"name": "notes", "table": "notes", "tenantColumn": "org_id", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}"#,
+    #"{"name": "logs", "table": "logs", "tenantColumn": "org_id", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}"#])
 
 @Suite("Legal holds")
 struct LegalHoldTests {
@@ -99,10 +90,8 @@ extension LegalHoldTests {
     func ruleWithoutTenantColumn() throws {
         let fixture = try EngineFixture.make("holdnotenant", schemaSQL: holdSchema)
         defer { fixture.drop() }
-        let policy = try fixture.writePolicy("""
-            {"policy": "holds", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "logs", "table": "logs", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}]}
-            """)
+        let policy = try fixture.writePolicy(OrgTables.policy("holds", rules: [
+            #"{"name": "logs", "table": "logs", "due": {"after": "12 months", "from": "created_at"}, "action": "delete"}"#]))
         let result = try fixture.retention(["hold", "add", "--tenant", "1", "--rule", "logs", "--reason", "dispute", "--policy", policy])
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
@@ -138,10 +127,8 @@ struct HoldDuringRunTests {
             INSERT INTO events SELECT g, 1 + g % 2, timestamptz '2020-01-01' + g * interval '1 minute' FROM generate_series(1, 40000) g;
             """)
         defer { fixture.drop() }
-        let policy = try fixture.writePolicy("""
-            {"policy": "h", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "events", "table": "events", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}]}
-            """)
+        let policy = try fixture.writePolicy(OrgTables.policy("h", rules: [
+            #"{"name": "events", "table": "events", "tenantColumn": "org_id", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}"#]))
         let running = try fixture.start(["run", "--as-of", "2024-01-01T00:00:00Z", "--batch-size", "200", "--pause", "50", "--concurrency", "1"])
         Thread.sleep(forTimeInterval: 0.8)
         #expect(try fixture.retention(["hold", "add", "--tenant", "2", "--reason", "order of the authority", "--policy", policy]).status == 0)
@@ -169,10 +156,8 @@ struct TenantKeyTypeTests {
             INSERT INTO notes SELECT g, (ARRAY['ACME', 'acme', 'Acme', 'Other'])[1 + g % 4], '2023-06-01' FROM generate_series(1, 400) g;
             """)
         defer { fixture.drop() }
-        let policy = try fixture.writePolicy("""
-            {"policy": "ci", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
-            """)
+        let policy = try fixture.writePolicy(OrgTables.policy("ci", rules: [
+            #"{"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}"#]))
         let database = fixture.database
         try database.connect().execute("CREATE TABLE expected AS SELECT id FROM notes WHERE lower(org::text) = 'acme'")
         let held = try database.count("SELECT count(*) FROM expected")
@@ -206,10 +191,8 @@ struct TenantKeyTypeTests {
             INSERT INTO notes SELECT g, CASE WHEN g % 2 = 0 THEN 'acme-cor' ELSE 'other' END FROM generate_series(1, 100) g;
             """)
         defer { fixture.drop() }
-        try fixture.writePolicy("""
-            {"policy": "vc", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
-            """)
+        try fixture.writePolicy(OrgTables.policy("vc", rules: [
+            #"{"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}"#]))
         let run = try fixture.retention(["run", "--as-of", "2025-01-01T00:00:00Z", "--tenant", "acme-corp-2"])
         #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("does not exist"), "\(run.stderr)")
@@ -226,10 +209,8 @@ struct TenantKeyTypeTests {
             INSERT INTO notes SELECT g, 1 + g % 4 FROM generate_series(1, 200) g;
             """)
         defer { fixture.drop() }
-        try fixture.writePolicy("""
-            {"policy": "badhold", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
-              {"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}]}
-            """)
+        try fixture.writePolicy(OrgTables.policy("badhold", rules: [
+            #"{"name": "notes", "table": "notes", "tenantColumn": "org", "due": {"after": "30 days", "from": "tenant.terminatedAt"}, "action": "delete"}"#]))
         // As `hold add` under a policy whose tenants have text keys would record them.
         try fixture.database.connect().executeScript("""
             INSERT INTO retention.legal_holds (tenant, reason, placed_by) VALUES ('acme', 'another policy', 'test'), ('3', 'case 9', 'test');

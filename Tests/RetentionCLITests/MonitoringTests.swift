@@ -2,19 +2,12 @@ import Foundation
 import Testing
 import TestSupport
 
-private let monitoredSchema = """
-    CREATE TABLE events (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
-    INSERT INTO events SELECT g, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 30000) g;
-    """
-private let monitoredPolicy = #"{"policy": "monitored", "rules": [{"name": "events", "table": "events", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#
-
 @Suite("Monitoring: metrics, JSON logs, progress")
 struct MonitoringTests {
     @Test("--metrics-file writes Prometheus text atomically; a failed run keeps the last success time")
     func metrics() throws {
-        let fixture = try EngineFixture.make("metrics", schemaSQL: monitoredSchema)
+        let fixture = try EventsTable.fixture("metrics", policy: "monitored", rows: 30000, unit: "minute")
         defer { fixture.drop() }
-        try fixture.writePolicy(monitoredPolicy)
         let path = fixture.directory + "/retention.prom"
         #expect(try fixture.retention(["run", "--as-of", "2024-01-10T00:00:00Z", "--metrics-file", path]).status == 0)
         let due = try 30000 - fixture.database.count("SELECT count(*) FROM events")
@@ -37,9 +30,8 @@ struct MonitoringTests {
 
     @Test("--log-format json puts one JSON object per line on stderr")
     func jsonLogs() throws {
-        let fixture = try EngineFixture.make("jsonlogs", schemaSQL: monitoredSchema)
+        let fixture = try EventsTable.fixture("jsonlogs", policy: "monitored", rows: 30000, unit: "minute")
         defer { fixture.drop() }
-        try fixture.writePolicy(monitoredPolicy)
         let result = try fixture.retention(["run", "--as-of", "2024-01-10T00:00:00Z", "--log-format", "json"])
         #expect(result.status == 0)
         let lines = result.stderr.split(separator: "\n")
@@ -55,9 +47,8 @@ struct MonitoringTests {
 
     @Test("progress appears on a terminal's stderr and not when stderr is a pipe")
     func progress() throws {
-        let fixture = try EngineFixture.make("progress", schemaSQL: monitoredSchema)
+        let fixture = try EventsTable.fixture("progress", policy: "monitored", rows: 30000, unit: "minute")
         defer { fixture.drop() }
-        try fixture.writePolicy(monitoredPolicy)
         let piped = try fixture.retention(["run", "--as-of", "2024-01-05T00:00:00Z", "--batch-size", "500", "--pause", "100"])
         #expect(piped.status == 0)
         #expect(!piped.stderr.contains("rows/s"))

@@ -233,6 +233,8 @@ struct PerTenantTermsTests {
         }
         let text = try fixture.retention(["plan", "--policy", path, "--tenant", "3"])
         #expect(text.stdout.contains("term: 7 years, from the rule's max (organizations.term is 700 years, longer)"), "\(text.stdout)")
+        let schedule = try CommandRunner.run(["schedule", "--policy", path, "--format", "md"])
+        #expect(schedule.status == 0 && schedule.stdout.contains("12 months by default, or the customer's own term by contract (between 30 days and 7 years), after"), "\(schedule.stdout)\(schedule.stderr)")
         #expect(try fixture.retention(["run", "--as-of", "2026-01-01T00:00:00Z"]).status == 0)
         let report = try fixture.retention(["report", "--tenant", "3", "--state-dir", fixture.stateDirectory, "--policy", path, "--format", "md"])
         #expect(report.status == 0, "\(report.stderr)")
@@ -244,7 +246,7 @@ struct PerTenantTermsTests {
     func citusReferenceTable() throws {
         let asOf = "2026-11-15T12:00:00Z"
         let cluster = try CitusCluster.shared.get()
-        let database = try cluster.database("termcitus", sql: """
+        let fixture = try cluster.fixture("termcitus", sql: """
             SET citus.shard_count = 8;
             SET TimeZone = 'UTC';
             CREATE TABLE organizations (id bigint PRIMARY KEY, terminated_at timestamptz, term interval);
@@ -258,7 +260,7 @@ struct PerTenantTermsTests {
               WHERE NOT e.created_at < timestamptz '\(asOf)' - \(Self.clampedTerm);
             CREATE TABLE local_tenants (id bigint PRIMARY KEY, terminated_at timestamptz, term interval);
             """)
-        let fixture = try EngineFixture.make(on: database)
+        let database = fixture.database
         defer { fixture.drop() }
         let policy = Self.policy(Self.due).replacingOccurrences(of: #""tenantColumn": "org_id""#, with: #""tenantColumn": "organization_id""#)
         let kept = try database.count("SELECT count(*) FROM expected")

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Testing
 import TestSupport
 
@@ -35,16 +36,37 @@ struct PseudonymiseTests {
     }
 
     static let key: [UInt8] = Array("0123456789abcdef0123456789abcdef-and-more".utf8)
-    static let keyHex = key.map { String(format: "%02x", $0) }.joined()
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    /// The runs' time: the contacts unsubscribed before it are due.
+    static let asOf = "2026-03-01T00:00:00Z"
+
+    /// A database with the contacts and their policy, and a key file holding `key`.
+    static func contacts(_ label: String, key: [UInt8] = PseudonymiseTests.key) throws -> (fixture: EngineFixture, keyPath: String) {
+        let fixture = try EngineFixture.make(label, schemaSQL: contactsSchema)
+        do {
+            try fixture.writePolicy(contactsPolicy)
+            return (fixture, try keyFile(fixture, key))
+        } catch {
+            fixture.drop()
+            throw error
+        }
+    }
+
+    /// Table `expected`: each due contact's id and the pseudonym of its e-mail under `key`, as
+    /// an independent HMAC computation says.
+    static func expectPseudonyms(_ connection: Connection, key: [UInt8]) throws {
+        try connection.executeScript("""
+            CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(hex(key))'::bytea) AS email
+            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
+            """)
+    }
 
     @Test("exactly the due rows change, as an independent HMAC computation says (pgcrypto, or RFC 2104 in SQL); other rows are byte-identical; a second run changes nothing")
     func exactChange() throws {
-        let fixture = try EngineFixture.make("pseudo", schemaSQL: contactsSchema)
+        let (fixture, keyPath) = try PseudonymiseTests.contacts("pseudo")
         defer { fixture.drop() }
-        try fixture.writePolicy(contactsPolicy)
-        let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
-        let keyHex = PseudonymiseTests.keyHex
-        let asOf = "2026-03-01T00:00:00Z"
+        let keyHex = PseudonymiseTests.hex(PseudonymiseTests.key)
+        let asOf = PseudonymiseTests.asOf
         try fixture.database.connect().executeScript("""
             CREATE TABLE expected AS SELECT id,
               CASE WHEN due THEN expected_hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea) ELSE email END AS email,
@@ -86,27 +108,23 @@ struct PseudonymiseTests {
           .enabled(if: ProcessInfo.processInfo.environment["PGTHROWAWAY_LOG"] != nil, "PGTHROWAWAY_LOG is not set: run the tests with Deploy/test.sh"))
     func keyNeverLogged() throws {
         let logPath = ProcessInfo.processInfo.environment["PGTHROWAWAY_LOG"]!
-        let fixture = try EngineFixture.make("pseudolog", schemaSQL: contactsSchema)
-        defer { fixture.drop() }
-        try fixture.writePolicy(contactsPolicy)
         let key = (0..<40).map { _ in UInt8.random(in: 0...255) }
-        let keyPath = try PseudonymiseTests.keyFile(fixture, key)
-        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
+        let (fixture, keyPath) = try PseudonymiseTests.contacts("pseudolog", key: key)
+        defer { fixture.drop() }
+        let hex = PseudonymiseTests.hex
         let block = key + [UInt8](repeating: 0, count: 64 - key.count)
         let secrets = [hex(key), hex(block.map { $0 ^ 0x36 }), hex(block.map { $0 ^ 0x5c })].flatMap { [$0, $0.uppercased()] }
-        let asOf = "2026-03-01T00:00:00Z"
         // The expected pseudonyms are computed on a session that logs nothing, as it holds the key.
         let quiet = try fixture.database.connect()
         try quiet.execute("SET log_statement = 'none'")
         try quiet.execute("SET log_min_duration_statement = -1")
+        try PseudonymiseTests.expectPseudonyms(quiet, key: key)
         try quiet.executeScript("""
-            CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(hex(key))'::bytea) AS email
-            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
             ALTER DATABASE \(fixture.database.name) SET log_statement = 'all';
             ALTER DATABASE \(fixture.database.name) SET log_min_duration_statement = 0;
             """)
         let logStart = (try FileManager.default.attributesOfItem(atPath: logPath)[.size] as? NSNumber)?.intValue ?? 0
-        let result = try fixture.retention(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "500"])
+        let result = try fixture.retention(["run", "--as-of", PseudonymiseTests.asOf, "--pseudonym-key-file", keyPath, "--batch-size", "500"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try fixture.database.count("SELECT count(*) FROM expected") > 0)
         #expect(try fixture.database.count("SELECT count(*) FROM contacts c JOIN expected e USING (id) WHERE c.email IS DISTINCT FROM e.email") == 0)
@@ -120,17 +138,10 @@ struct PseudonymiseTests {
 
     @Test("a worker whose connection is terminated reconnects with the pads loaded again, and every pseudonym is right")
     func reconnectReloadsPads() throws {
-        let fixture = try EngineFixture.make("pseudore", schemaSQL: contactsSchema)
+        let (fixture, keyPath) = try PseudonymiseTests.contacts("pseudore")
         defer { fixture.drop() }
-        try fixture.writePolicy(contactsPolicy)
-        let keyPath = try PseudonymiseTests.keyFile(fixture, PseudonymiseTests.key)
-        let keyHex = PseudonymiseTests.keyHex
-        let asOf = "2026-03-01T00:00:00Z"
-        try fixture.database.connect().executeScript("""
-            CREATE TABLE expected AS SELECT id, expected_hmac(convert_to(email, 'UTF8'), '\\x\(keyHex)'::bytea) AS email
-            FROM contacts WHERE unsubscribed_at < '\(asOf)'::timestamptz;
-            """)
-        let running = try fixture.start(["run", "--as-of", asOf, "--pseudonym-key-file", keyPath, "--batch-size", "40", "--pause", "30", "--concurrency", "2"])
+        try PseudonymiseTests.expectPseudonyms(fixture.database.connect(), key: PseudonymiseTests.key)
+        let running = try fixture.start(["run", "--as-of", PseudonymiseTests.asOf, "--pseudonym-key-file", keyPath, "--batch-size", "40", "--pause", "30", "--concurrency", "2"])
         let admin = try fixture.database.connect()
         var terminated: Int64 = 0
         for _ in 0..<4 {
@@ -145,9 +156,8 @@ struct PseudonymiseTests {
 
     @Test("a missing, short or unreadable key is one clear line, exit 2, nothing changed")
     func badKeys() throws {
-        let fixture = try EngineFixture.make("pseudokey", schemaSQL: contactsSchema)
+        let (fixture, _) = try PseudonymiseTests.contacts("pseudokey")
         defer { fixture.drop() }
-        try fixture.writePolicy(contactsPolicy)
         let before = try fixture.database.checksum("contacts", orderBy: "id")
         let short = try PseudonymiseTests.keyFile(fixture, Array(repeating: 7, count: 31))
         let cases: [([String], [String: String], String)] = [
@@ -157,7 +167,7 @@ struct PseudonymiseTests {
             ([], ["RETENTION_PSEUDONYM_KEY_FILE": short], "holds 31 bytes"),
         ]
         for (arguments, environment, message) in cases {
-            let result = try fixture.retention(["run", "--as-of", "2026-03-01T00:00:00Z"] + arguments, environment: environment)
+            let result = try fixture.retention(["run", "--as-of", PseudonymiseTests.asOf] + arguments, environment: environment)
             #expect(result.status == 2)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(!result.stderr.contains("0123456789abcdef"))

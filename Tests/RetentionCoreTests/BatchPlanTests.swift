@@ -68,7 +68,9 @@ struct BatchPlanTests {
         defer { database.drop() }
         for (table, windows) in [("ordered", true), ("events", false)] {
             let (plan, connection) = try BatchPlanTests.plan(#"{"policy": "p", "rules": [{"name": "e", "table": "\#(table)", "due": {"after": "0 days", "from": "created_at"}, "action": "delete"}]}"#, database)
-            let cursors = try RuleStart.cursors(for: plan, path: .heapPages, bounds: BatchPlanTests.bounds, removed: [], connection: connection)
+            let path = try BatchPath.choose(rule: plan.rule, table: plan.table, connection: connection).get()
+            #expect(path == (windows ? .anchorIndex(column: "created_at", pagesOf: []) : .heapPages), "\(table)")
+            let cursors = try RuleStart.cursors(for: plan, path: path, bounds: BatchPlanTests.bounds, removed: [], connection: connection)
             #expect(cursors.allSatisfy { ($0.walk != .pages) == windows }, "\(table)")
         }
     }

@@ -75,7 +75,7 @@ struct PlanningUnitTests {
             ForeignKey(name: name, referencing: Identifier("public", partition), referencingRoot: Identifier("public", "payment"),
                        referencingColumns: ["rental_id"], referencedColumns: ["rental_id"], onDelete: .noAction, referencingIndexed: false)
         }
-        let merged = RulePlan.mergedByRoot([key("p1_fkey", "payment_p1"), key("p2_fkey", "payment_p2")])
+        let merged = [key("p1_fkey", "payment_p1"), key("p2_fkey", "payment_p2")].mergedByRoot
         #expect(merged.count == 1)
         #expect(merged[0].referencing == Identifier("public", "payment"))
         #expect(merged[0].name == "p1_fkey, p2_fkey")

@@ -4,7 +4,7 @@ import Postgres
 /// A Citus cluster for the tests: a coordinator and two workers from `Deploy/pg-citus.sh`, each
 /// on its own port. One cluster serves every test of the process (`shared`); the script's
 /// watchdog stops it when the test process ends. Each test makes its own database on all three
-/// nodes (`database`).
+/// nodes, with the engine's schema on the coordinator (`fixture`).
 public final class CitusCluster: Sendable {
     public let directory: String
     public let coordinatorPort: String
@@ -42,9 +42,15 @@ public final class CitusCluster: Sendable {
     }
 
     /// A new database on every node with the extension, the workers added to the coordinator's
-    /// metadata; `sql` runs on the coordinator. The returned database is the coordinator's.
-    public func database(_ label: String, sql: String) throws -> TestDatabase {
+    /// metadata, `sql` run on the coordinator, and the engine's fixture on the coordinator's
+    /// database; dropping the fixture drops the database on every node.
+    public func fixture(_ label: String, sql: String) throws -> EngineFixture {
         let database = try TestDatabase.create(label, port: coordinatorPort)
+        try prepare(database, sql: sql)
+        return try EngineFixture.make(on: database, alsoOnPorts: workerPorts)
+    }
+
+    private func prepare(_ database: TestDatabase, sql: String) throws {
         try database.connect().execute("CREATE EXTENSION citus")
         for port in workerPorts {
             let admin = try Connection(conninfo: "postgresql://postgres@127.0.0.1:\(port)/postgres")
@@ -55,7 +61,6 @@ public final class CitusCluster: Sendable {
         try coordinator.execute("SELECT citus_set_coordinator_host('127.0.0.1', \(coordinatorPort))")
         for port in workerPorts { try coordinator.execute("SELECT citus_add_node('127.0.0.1', \(port))") }
         try CitusCluster.run(sql, in: database)
-        return database
     }
 
     /// Runs each statement of `script` (split where a line ends with `;`) on its own on the
@@ -71,12 +76,6 @@ public final class CitusCluster: Sendable {
             }
         }
         if !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { try connection.execute(statement) }
-    }
-
-    /// Drops the database on every node.
-    public func drop(_ database: TestDatabase) {
-        database.drop()
-        for port in workerPorts { TestDatabase(name: database.name, port: port).drop() }
     }
 
     /// The server log of a worker (what it ran, when the test turned statement logging on).

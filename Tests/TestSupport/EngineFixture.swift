@@ -6,6 +6,9 @@ import Postgres
 public struct EngineFixture: Sendable {
     public let database: TestDatabase
     public let directory: String
+    /// The ports of the servers that hold a database of the same name beside `database` (a Citus
+    /// cluster's workers): `drop` drops it there too.
+    public var alsoOnPorts: [String] = []
 
     /// Creates the database, runs `schemaSQL` in it, and applies the engine's migrations.
     public static func make(_ label: String, schemaSQL: String, port: String = TestDatabase.port) throws -> EngineFixture {
@@ -13,10 +16,10 @@ public struct EngineFixture: Sendable {
     }
 
     /// The fixture on a database made elsewhere (on a Citus coordinator), with the engine's migrations applied.
-    public static func make(on database: TestDatabase) throws -> EngineFixture {
+    public static func make(on database: TestDatabase, alsoOnPorts: [String] = []) throws -> EngineFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("retention-test-\(database.name)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let fixture = EngineFixture(database: database, directory: directory)
+        let fixture = EngineFixture(database: database, directory: directory, alsoOnPorts: alsoOnPorts)
         let migrate = try fixture.retention(["migrate"])
         guard migrate.status == 0 else { throw FixtureError(message: "migrate failed: \(migrate.stderr)") }
         return fixture
@@ -73,6 +76,7 @@ public struct EngineFixture: Sendable {
 
     public func drop() {
         database.drop()
+        for port in alsoOnPorts { TestDatabase(name: database.name, port: port).drop() }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -38,6 +38,10 @@ extension ComplianceReport: Document {
                     }))])
                 })
             } ?? .null),
+            ("keptPastPeriod", keptPastPeriod.map { audit in
+                .members([("asOf", .string(audit.asOf)), ("grace", .string(audit.grace.description)),
+                          ("promises", .array(audit.promises.filter { $0.overdue.total > 0 }.map(\.json)))])
+            } ?? .null),
             ("integrity", .members([
                 ("intact", .bool(integrity.isIntact)), ("reportsChecked", .int(integrity.reportsChecked)),
                 ("problems", .array(integrity.problems.map(JSONValue.string))), ("notes", .array(integrity.notes.map(JSONValue.string))),
@@ -163,6 +167,13 @@ extension ComplianceReport: Document {
             if scheduled.isEmpty { lines.append(""); lines.append(Self.nothingScheduled) }
             for day in scheduled { lines.append("- \(day.date): " + md(scheduledText(day.items))) }
         }
+        if let keptPastPeriod {
+            lines.append("")
+            lines.append("## Kept past its period")
+            lines.append("")
+            lines.append(md(KeptPastPeriod.intro(keptPastPeriod)))
+            for line in KeptPastPeriod.lines(keptPastPeriod) { lines.append("- " + md(line)) }
+        }
         lines.append("")
         lines.append("## Integrity of the audit trail")
         lines.append("")
@@ -216,6 +227,11 @@ extension ComplianceReport: Document {
             if scheduled.isEmpty { body += "<p>\(Self.nothingScheduled)</p>\n" } else { body += "<ul>\n" }
             for day in scheduled { body += "<li>\(escape(day.date)): \(escape(scheduledText(day.items)))</li>\n" }
             if !scheduled.isEmpty { body += "</ul>\n" }
+        }
+        if let keptPastPeriod {
+            let lines = KeptPastPeriod.lines(keptPastPeriod)
+            body += "<h2>Kept past its period</h2>\n<p class=\"\(lines.isEmpty ? "ok" : "bad")\">\(escape(KeptPastPeriod.intro(keptPastPeriod)))</p>\n"
+            if !lines.isEmpty { body += "<ul>\n" + lines.map { "<li>\(escape($0))</li>\n" }.joined() + "</ul>\n" }
         }
         body += "<h2>Integrity of the audit trail</h2>\n"
         body += "<p class=\"\(integrity.isIntact ? "ok" : "bad")\">\(escape(integrityText))</p>\n"

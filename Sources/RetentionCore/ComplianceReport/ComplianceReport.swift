@@ -19,6 +19,8 @@ public struct ComplianceReport: Sendable {
     public var terms: [(rule: String, term: TenantTermOf)] = []
     public var integrity: ChainCheck
     public var runs: Int
+    /// What of the tenant `audit` finds kept past its period now, when a policy was given.
+    public var keptPastPeriod: AuditReport?
 
     /// One rule's share of the report.
     public struct RuleSection: Sendable {

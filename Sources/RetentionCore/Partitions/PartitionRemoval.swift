@@ -38,7 +38,7 @@ struct PartitionRemoval {
         var rows: Int64 = 0
     }
 
-    /// Tries to take the partition's lock this many times, with back-off, before leaving it to row batches.
+    /// Tries to take the partition's lock this many times (`RetryBudget`), before leaving it to row batches.
     static let lockAttempts = 5
 
     /// A failure after some partitions were removed (or finished): what was removed, and the error.
@@ -126,13 +126,16 @@ struct PartitionRemoval {
             outcome.partitions.append(removed)
             return
         }
-        var tries = 0
-        while true {
-            let started = Date()
-            do {
-                var removed = PartitionOutcome(name: name, rows: 0, removal: removal)
-                var lockStarted = Date()
-                let kept = try connection.transaction { () -> String? in
+        // Only the partition's lock is tried again here; other failures go to `run`'s caller.
+        var budget = RetryBudget(lockWait: .attempts(PartitionRemoval.lockAttempts))
+        do {
+            var started = Date()
+            var removed = PartitionOutcome(name: name, rows: 0, removal: removal)
+            var lockStarted = Date()
+            let kept = try budget.run(stop: context.stop, connection: { connection }, lost: {},
+                                      recover: { $0.sqlState == .lockNotAvailable ? nil : .rethrow }) { connection in
+                started = Date()
+                return try connection.transaction { () -> String? in
                     try connection.execute(PartitionStatements.lockTimeout, [lockTimeout])
                     try connection.execute(PartitionStatements.lock(leaf.identifier))
                     let count = try PartitionProof.count(plan, leaf.identifier, bounds, connection: connection)
@@ -158,23 +161,17 @@ struct PartitionRemoval {
                     try connection.execute(PartitionStatements.recordFinished, [context.runID, name, removed.archivedAs])
                     return nil
                 }
-                outcome.durations.append(Date().timeIntervalSince(started))
-                if let kept {
-                    outcome.warnings.append("partition \(leaf.identifier) is wholly due by its bounds but stays, its rows going by row batches: \(kept)")
-                    return
-                }
-                removed.parentLockMs = Date().timeIntervalSince(lockStarted) * 1000
-                countDetached(removed, leaf, into: &outcome)
-                outcome.partitions.append(removed)
-                return
-            } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
-                tries += 1
-                guard tries < PartitionRemoval.lockAttempts, context.stop.stopReason == nil else {
-                    outcome.warnings.append("partition \(leaf.identifier) is wholly due but its lock could not be had (the application held it): its rows go by row batches")
-                    return
-                }
-                Thread.sleep(forTimeInterval: Retry.backoff(attempt: tries))
             }
+            outcome.durations.append(Date().timeIntervalSince(started))
+            if let kept {
+                outcome.warnings.append("partition \(leaf.identifier) is wholly due by its bounds but stays, its rows going by row batches: \(kept)")
+                return
+            }
+            removed.parentLockMs = Date().timeIntervalSince(lockStarted) * 1000
+            countDetached(removed, leaf, into: &outcome)
+            outcome.partitions.append(removed)
+        } catch let error as PostgresError where error.sqlState == .lockNotAvailable {
+            outcome.warnings.append("partition \(leaf.identifier) is wholly due but its lock could not be had (the application held it): its rows go by row batches")
         }
     }
 

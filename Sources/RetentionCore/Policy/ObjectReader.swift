@@ -35,6 +35,7 @@ struct ObjectReader {
         let object = switch scope {
         case .rule: "rules[]"
         case .target: "subjects.targets[]"
+        case .processor: "processors[]"
         }
         return object + "." + keyPath(key)
     }

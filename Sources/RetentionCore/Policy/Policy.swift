@@ -14,6 +14,8 @@ public struct Policy: Sendable {
     public var rules: [Rule]
     /// Where a person's data lives, for erasure requests and register extracts.
     public var subjects: SubjectMap?
+    /// Recipients of the personal data, told of each erasure in their categories (GDPR Art. 19).
+    public var processors: [Processor] = []
     /// Columns reviewed and declared not personal (`notPersonal`), for `coverage`.
     public var notPersonal: [ColumnReference] = []
     /// SHA-256 of the policy file's bytes, lower-case hex.
@@ -56,6 +58,10 @@ public struct Rule: Sendable {
     public var action: Action
     /// How the rule treats partitions whose rows are all due (`partitions`, default `rows`).
     public var partitions: PartitionMode = .rows
+    /// Why the data is processed (`purpose`), for the record of processing (`retention schedule`).
+    public var purpose: String?
+    /// Who receives the data (`recipients`), for the record of processing.
+    public var recipients: [String] = []
 
     /// Whether the rule removes rows (and so can be blocked by foreign keys).
     public var removesRows: Bool {

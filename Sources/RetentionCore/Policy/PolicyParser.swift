@@ -66,10 +66,12 @@ public enum PolicyParser {
         }
         if let subjects { root.absorb(SubjectParser.ruleReferences(subjects, rules: rules)) }
         let notPersonal = parseNotPersonal(&root)
+        let categories = rules.compactMap(\.category) + (subjects?.categories ?? [])
+        let processors = Processor.parse(&root, categories: categories)
         let problems = root.finish()
         guard problems.isEmpty, let name else { throw PolicyError(problems: problems) }
         return Policy(name: name, tenants: tenants, financialYearStartMonth: startMonth, timeZone: timeZone,
-                      rules: rules, subjects: subjects, notPersonal: notPersonal, sha256: SHA256.hexDigest(text))
+                      rules: rules, subjects: subjects, processors: processors, notPersonal: notPersonal, sha256: SHA256.hexDigest(text))
     }
 
     private static func parseTenants(_ root: inout ObjectReader) -> TenantSource? {

@@ -4,6 +4,7 @@ public struct PolicyProblem: Error, Sendable, Equatable, CustomStringConvertible
     public enum Scope: String, Sendable {
         case rule
         case target = "subjects target"
+        case processor
     }
 
     /// The rule's (or target's) name, or nil for a top-level key.

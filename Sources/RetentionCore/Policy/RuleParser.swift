@@ -3,43 +3,29 @@ import Postgres
 /// Parses one rule of a policy; see `PolicyParser`.
 enum RuleParser {
     static func parse(_ value: JSONValue, index: Int, tenants: TenantSource?) -> (Rule?, [PolicyProblem]) {
-        let placeholder = "#\(index + 1)"
-        guard case .object = value else {
-            return (nil, [PolicyProblem(rule: placeholder, key: "(rule)", message: "must be an object, not \(value.typeName)")])
+        var reader: ObjectReader
+        switch DefinitionParser.reader(value, index: index, scope: .rule) {
+        case let .success(opened): reader = opened
+        case let .failure(problem): return (nil, [problem])
         }
-        let declaredName: String? = if case let .string(text)? = value["name"], PolicyParser.isPlainName(text) { text } else { nil }
-        var reader = ObjectReader(value, rule: declaredName ?? placeholder, path: "")!
-        let name = reader.string("name", required: true)
-        if let name, declaredName == nil {
-            reader.problem("name", "\"\(name)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
-        }
-        let category = reader.string("category", required: false)
-        let basis = reader.string("basis", required: false)
-        let actionName = reader.string("action", required: true)
         // The backup actions (`purge-files`, `expire-backups`) work on backups, not on a table.
+        let actionName = reader.string("action", required: true)
         let backupKind = actionName.flatMap(ActionKind.init(rawValue:)).flatMap { $0.actsOnTable ? nil : $0 }
-
-        let tableText = reader.string("table", required: backupKind == nil)
-        var table: Identifier?
-        if let tableText {
-            table = Identifier(qualified: tableText)
-            if let backupKind {
-                reader.problem("table", "\(backupKind.rawValue) works on backups, not a table; remove \"table\"")
-            } else if table == nil {
-                reader.problem("table", "\"\(tableText)\" is not a table name; write \"table\" or \"schema.table\"")
-            }
+        let shared = DefinitionParser.shared(&reader, categoryRequired: false, tableRequired: backupKind == nil)
+        if let backupKind {
+            if shared.tableText != nil { reader.problem("table", "\(backupKind.rawValue) works on backups, not a table; remove \"table\"") }
+            if shared.tenantColumn != nil { reader.problem("tenantColumn", "\(backupKind.rawValue) has no rows and so no tenant column; remove it") }
+        } else {
+            DefinitionParser.checkTableName(shared, &reader)
         }
-        let tenantColumn = reader.string("tenantColumn", required: false)
-        if tenantColumn != nil, let backupKind {
-            reader.problem("tenantColumn", "\(backupKind.rawValue) has no rows and so no tenant column; remove it")
-        }
+        let tenantColumn = shared.tenantColumn
         let due = parseDue(&reader, backupKind: backupKind, hasTenantColumn: tenantColumn != nil, tenants: tenants)
         let action = parseAction(actionName, &reader, due: due)
         let partitions = parsePartitions(&reader, action: action)
         let problems = reader.finish()
-        guard problems.isEmpty, let name, let due, let action, let partitions else { return (nil, problems) }
-        return (Rule(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
-                     due: due, action: action, partitions: partitions), [])
+        guard problems.isEmpty, let name = shared.name, let due, let action, let partitions else { return (nil, problems) }
+        return (Rule(name: name, category: shared.category, basis: shared.basis, table: shared.table, tenantColumn: tenantColumn,
+                     due: due, action: action, partitions: partitions, purpose: shared.purpose, recipients: shared.recipients), [])
     }
 
     private static func parseDue(_ rule: inout ObjectReader, backupKind: ActionKind?, hasTenantColumn: Bool, tenants: TenantSource?) -> Due? {

@@ -41,6 +41,10 @@ public struct SubjectTarget: Sendable {
     /// The target's columns and the subject column each is compared with.
     public var match: [SubjectMatch]
     public var action: SubjectAction
+    /// Why the data is processed (`purpose`), for the record of processing (`retention schedule`).
+    public var purpose: String?
+    /// Who receives the data (`recipients`), for the record of processing.
+    public var recipients: [String] = []
 
     /// Whether the target deletes or pseudonymises rows (it does not keep them).
     public var erases: Bool {

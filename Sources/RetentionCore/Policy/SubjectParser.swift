@@ -47,22 +47,13 @@ enum SubjectParser {
     }
 
     private static func parseTarget(_ value: JSONValue, index: Int, subjectColumns: [String]) -> (SubjectTarget?, [PolicyProblem]) {
-        let placeholder = "#\(index + 1)"
-        guard case .object = value else {
-            return (nil, [PolicyProblem(rule: placeholder, key: "(target)", message: "must be an object, not \(value.typeName)", scope: .target)])
+        var reader: ObjectReader
+        switch DefinitionParser.reader(value, index: index, scope: .target) {
+        case let .success(opened): reader = opened
+        case let .failure(problem): return (nil, [problem])
         }
-        let declaredName: String? = if case let .string(text)? = value["name"], PolicyParser.isPlainName(text) { text } else { nil }
-        var reader = ObjectReader(value, rule: declaredName ?? placeholder, path: "", scope: .target)!
-        let name = reader.string("name", required: true)
-        if let name, declaredName == nil {
-            reader.problem("name", "\"\(name)\" may contain only letters, digits, \".\", \"-\" and \"_\"")
-        }
-        let category = reader.string("category", required: true)
-        let basis = reader.string("basis", required: false)
-        let tableText = reader.string("table", required: true)
-        let table = tableText.flatMap { Identifier(qualified: $0) }
-        if let tableText, table == nil { reader.problem("table", "\"\(tableText)\" is not a table name; write \"table\" or \"schema.table\"") }
-        let tenantColumn = reader.string("tenantColumn", required: false)
+        let shared = DefinitionParser.shared(&reader, categoryRequired: true, tableRequired: true)
+        DefinitionParser.checkTableName(shared, &reader)
         var match: [SubjectMatch] = []
         if let map = reader.stringMap("match", required: true) {
             if map.isEmpty { reader.problem("match", "must map at least one column of the target to a subject column") }
@@ -73,11 +64,11 @@ enum SubjectParser {
                 match.append(SubjectMatch(column: entry.key, subjectColumn: entry.value))
             }
         }
-        let action = parseAction(&reader, basis: basis)
+        let action = parseAction(&reader, basis: shared.basis)
         let problems = reader.finish()
-        guard problems.isEmpty, let name, let category, let table, let action else { return (nil, problems) }
-        return (SubjectTarget(name: name, category: category, basis: basis, table: table, tenantColumn: tenantColumn,
-                              match: match, action: action), [])
+        guard problems.isEmpty, let name = shared.name, let category = shared.category, let table = shared.table, let action else { return (nil, problems) }
+        return (SubjectTarget(name: name, category: category, basis: shared.basis, table: table, tenantColumn: shared.tenantColumn,
+                              match: match, action: action, purpose: shared.purpose, recipients: shared.recipients), [])
     }
 
     private static func parseAction(_ reader: inout ObjectReader, basis: String?) -> SubjectAction? {

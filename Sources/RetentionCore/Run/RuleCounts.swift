@@ -11,18 +11,23 @@ struct RuleCounts {
 
     var rows: [Row] = []
     var blockedByKey: [(constraint: String, rows: Int64)] = []
+    /// The least value of `earliest` over the due rows of each tenant (ISO 8601 UTC), when asked.
+    var earliestByTenant: [(tenant: String?, earliest: String)] = []
 
+    /// `earliest`: an expression over `r` whose least value per tenant is read too (`CountStatement`).
     static func read(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [CountStatement.ReferencingRule]],
-                     connection: Connection) throws -> RuleCounts {
+                     earliest: String? = nil, connection: Connection) throws -> RuleCounts {
         // Nothing to count (and Citus on PostgreSQL 15 refuses an outer join beside a constant `false`).
         guard plan.canHaveDueRows(bounds) else { return RuleCounts() }
-        let statement = CountStatement.make(plan, bounds: bounds, referencingRules: referencingRules, holds: try HoldsInForce.read(for: plan, connection))
+        let statement = CountStatement.make(plan, bounds: bounds, referencingRules: referencingRules, holds: try HoldsInForce.read(for: plan, connection),
+                                            earliest: earliest)
         let result = try connection.longRead(statement.sql, statement.parameters)
         var counts = RuleCounts()
         var perKey = [Int64](repeating: 0, count: plan.blockingKeys.count)
         for row in result.rows {
             counts.rows.append(Row(tenant: row[0], matched: try row.int64(1), held: try row.int64(2), blocked: try row.int64(3)))
             for index in perKey.indices { perKey[index] += try row.int64(4 + index) }
+            if earliest != nil, let value = row[4 + perKey.count] { counts.earliestByTenant.append((row[0], value)) }
         }
         counts.blockedByKey = zip(plan.blockingKeys, perKey).filter { $0.1 > 0 }.map { ($0.0.name, $0.1) }
         return counts

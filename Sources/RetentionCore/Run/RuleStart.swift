@@ -31,13 +31,10 @@ enum RuleStart {
         return RuleBounds(cutoff: cutoff, anchorCutoff: anchorCutoff, terminatedTenants: terminated, onlyTenant: onlyTenant, perTenant: perTenant)
     }
 
-    /// The cursors of the rule's walk along `path`. On one server: one per heap relation (the
-    /// table, or each leaf partition), walked up to the relation's size now: rows appended later
-    /// are younger than the run and so not due. An aggregate walks its anchor's index in time
-    /// order instead, from the earliest due row to the cutoff, when the relation has such an index;
-    /// so does a delete by one anchor column when the heap follows that column
-    /// (`pg_stats.correlation` of at least 0.9), which then reads no page of young rows. Every walk
-    /// re-checks every row, so the choice changes speed only. On Citus: the pages of the largest
+    /// The cursors of the rule's walk along `path` (`BatchPath.choose`). On one server: one per
+    /// heap relation (the table, or each leaf partition), walked up to the relation's size now:
+    /// rows appended later are younger than the run and so not due; or, along an anchor's index, in
+    /// time order from the earliest due row to the cutoff. On Citus: the pages of the largest
     /// shard, or the range of the key or anchor column as it is now.
     /// `removed`: partitions removed whole when the rule started, which have no pages to walk.
     /// No walk at all when no row can be due (a termination rule while no tenant is terminated):
@@ -46,16 +43,14 @@ enum RuleStart {
                         connection: Connection) throws -> [RuleExecution.Cursor] {
         guard plan.canHaveDueRows(bounds) else { return [] }
         let table = plan.table.identifier
+        let walked = plan.table.leaves.filter { !removed.contains($0) }
         switch path {
         case .shardPages:
-            // As on one server: a delete by one anchor whose shards' heaps follow it walks the anchor's index.
-            if let column = plan.deleteAnchorColumn, plan.table.indexLeadingColumns.contains(column),
-               try connection.execute(RuleStartStatements.shardCorrelation, [table.sql, column]).rows.first?[0].flatMap(Double.init) ?? 0 >= 0.9 {
-                return try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
-                    try shardPageCursor(table, connection)
-                }.map { [$0] } ?? []
-            }
             return [try shardPageCursor(table, connection)]
+        case let .shardAnchorIndex(column, _):
+            return try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
+                try shardPageCursor(table, connection)
+            }.map { [$0] } ?? []
         case let .keyRanges(column):
             let row = try connection.execute(RuleStartStatements.keyRange(table, column: column)).onlyRow()
             guard row[0] != nil else { return [] }
@@ -70,20 +65,20 @@ enum RuleStart {
             }
             return cursor.map { [$0] } ?? []
         case .heapPages:
-            break
-        }
-        var cursors: [RuleExecution.Cursor] = []
-        for relation in plan.table.leaves where !removed.contains(relation) {
-            if let column = try windowColumn(plan, relation, connection) {
-                // A '-infinity' anchor has no place on the time line: such a table walks its pages.
-                if let cursor = try anchorCursor(plan, relation, column: column, bounds: bounds, connection, infinite: { try pageCursor($0, connection) }) {
+            return try walked.map { try pageCursor($0, connection) }
+        case let .anchorIndex(column, pagesOf):
+            var cursors: [RuleExecution.Cursor] = []
+            for relation in walked {
+                if pagesOf.contains(relation) {
+                    cursors.append(try pageCursor(relation, connection))
+                } else if let cursor = try anchorCursor(plan, relation, column: column, bounds: bounds, connection,
+                                                         infinite: { try pageCursor($0, connection) }) {
+                    // A '-infinity' anchor has no place on the time line: such a relation walks its pages.
                     cursors.append(cursor)
                 }
-                continue
             }
-            cursors.append(try pageCursor(relation, connection))
+            return cursors
         }
-        return cursors
     }
 
     /// A walk of `relation` by `column` from its earliest due anchor to the cutoff; nil when no row
@@ -118,25 +113,10 @@ enum RuleStart {
         return RuleExecution.Cursor(relation: relation, walk: .pages, start: 0, next: 0, end: pages, sliceSize: RuleExecution.firstSlicePages)
     }
 
-    /// The anchor column to walk `relation` by, or nil to walk its heap pages.
-    private static func windowColumn(_ plan: RulePlan, _ relation: Identifier, _ connection: Connection) throws -> String? {
-        if let column = plan.anchorOrderColumn {
-            return try hasIndex(relation, leadingWith: column, connection) ? column : nil
-        }
-        guard let column = plan.deleteAnchorColumn, try hasIndex(relation, leadingWith: column, connection) else { return nil }
-        let correlation = try connection.execute(RuleStartStatements.correlation, [relation.schema ?? "public", relation.name, column]).rows.first?[0].flatMap(Double.init) ?? 0
-        return correlation >= 0.9 ? column : nil
-    }
-
     /// The starts of the aggregate's buckets between two instants, in the session's (the policy's)
     /// time zone: at most one per day of the due range, so few.
     private static func bucketBoundaries(_ unit: BucketUnit, from: Int64, to: Int64, _ connection: Connection) throws -> [Int64] {
         try connection.execute(RuleStartStatements.bucketBoundaries, [unit.rawValue, String(from), String(to)]).rows.map { try $0.int64(0) }
-    }
-
-    /// Whether `relation` has a valid, non-partial index whose first column is `column`.
-    private static func hasIndex(_ relation: Identifier, leadingWith column: String, _ connection: Connection) throws -> Bool {
-        try connection.execute(RuleStartStatements.hasLeadingIndex, [relation.sql, column]).requiredScalar() == "t"
     }
 }
 

@@ -18,8 +18,6 @@ final class RunLock: Sendable {
     private let source: ConnectionSource
     private let policy: Policy
     private let holdsLock: Bool
-    /// How long the lock is sought again after its session ended (a server restart takes seconds).
-    static let retakeSeconds = 30.0
 
     /// Opens the session with the run's settings and, unless `dryRun`, takes the lock.
     init(policy: Policy, source: ConnectionSource, dryRun: Bool) throws {
@@ -65,28 +63,23 @@ final class RunLock: Sendable {
         }
     }
 
-    /// A new session that takes the lock again, tried for `retakeSeconds`; sets `lost` when the
-    /// lock is held by another run or no session can be had.
+    /// A new session that takes the lock again, tried as `RetryBudget` says (a server restart
+    /// takes seconds); sets `lost` when the lock is held by another run or no session can be had.
     private func reopen(_ session: inout Session) throws {
         session.connection = nil
-        let started = Date()
-        var attempt = 0
-        while true {
-            do {
-                let connection = try RunLock.open(policy: policy, source: source, dryRun: !holdsLock)
-                guard try takeLock(connection) else {
-                    session.lost = "the run lock was lost (its session ended) and another run of policy \"\(policy.name)\" holds it now"
-                    throw RunError.lockLost(session.lost!)
-                }
-                session.connection = connection
-                return
-            } catch let error as PostgresError where error.isTransient && Date().timeIntervalSince(started) < RunLock.retakeSeconds {
-                attempt += 1
-                Thread.sleep(forTimeInterval: Retry.backoff(attempt: attempt))
-            } catch let error as PostgresError {
-                session.lost = "the run lock was lost (its session ended) and could not be taken again: \(error)"
-                throw RunError.lockLost(session.lost!)
-            }
+        var budget = RetryBudget(lockWaitLimit: RetryBudget.reconnectSeconds)
+        let locked: Connection?
+        do {
+            locked = try budget.run(stop: nil, connection: { try RunLock.open(policy: policy, source: source, dryRun: !holdsLock) },
+                                    lost: {}) { connection in try takeLock(connection) ? connection : nil }
+        } catch let error as PostgresError {
+            session.lost = "the run lock was lost (its session ended) and could not be taken again: \(error)"
+            throw RunError.lockLost(session.lost!)
         }
+        guard let locked else {
+            session.lost = "the run lock was lost (its session ended) and another run of policy \"\(policy.name)\" holds it now"
+            throw RunError.lockLost(session.lost!)
+        }
+        session.connection = locked
     }
 }

@@ -108,7 +108,7 @@ public struct Runner {
             guard validation.problems.isEmpty else { throw PolicyError(problems: validation.problems) }
             if options.batchSize != nil {
                 for rule in selectedRules {
-                    guard let table = validation.schema.table(of: rule), case let .success(path) = BatchPath.choose(rule: rule, table: table),
+                    guard let table = validation.schema.table(of: rule), case let .success(path) = BatchPath.placement(rule: rule, table: table),
                           !path.locksRowsFirst else { continue }
                     throw RunError.usage("--batch-size locks a batch's rows first through a ctid subquery, which Citus refuses on \(table.identifier) (rule \"\(rule.name)\"); leave --batch-size out (batches are sized by time)")
                 }

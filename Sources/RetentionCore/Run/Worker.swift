@@ -59,9 +59,9 @@ final class Worker {
             guard let plan = execution.plan else {
                 throw EngineError.noTable(rule: execution.rule.name)
             }
-            let path = try plan.batchPath.get()
             let bounds = try withRetry { connection in try RuleStart.bounds(for: plan, context: context, connection: connection) }
             if context.options.dryRun {
+                let path = try withRetry { connection in try BatchPath.choose(rule: plan.rule, table: plan.table, connection: connection).get() }
                 let referencing = referencingRules(of: plan)
                 let counts = try withRetry { connection in
                     try RuleCounts.read(plan, bounds: bounds, referencingRules: referencing, connection: connection)
@@ -95,9 +95,16 @@ final class Worker {
                 partitions = failed.outcome
                 failure = Worker.describe(failed.error)
             }
-            let cursors = failure != nil ? [] : try withRetry { connection in
-                try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+            // The path is chosen once the partitions removed whole are gone (none when that failed).
+            let walking = plan.table.leaves.filter { !partitions.removedLeaves.contains($0) }
+            let path = failure != nil ? nil : try withRetry { connection in
+                try BatchPath.choose(rule: plan.rule, table: plan.table, walking: walking, connection: connection).get()
             }
+            let cursors = try path.map { path in
+                try withRetry { connection in
+                    try RuleStart.cursors(for: plan, path: path, bounds: bounds, removed: partitions.removedLeaves, connection: connection)
+                }
+            } ?? []
             let waited = takeLockWaited()
             scheduler.update(execution) {
                 $0.lockWaitSeconds += waited
@@ -258,10 +265,7 @@ final class Worker {
         if let lost = context.runLock.verify() {
             context.stop.requestStop(lost)
         }
-        if context.stop.stopReason != nil {
-            outcome.leftRows = true
-            return false
-        }
+        if context.stop.stopReason != nil { return false }
         if let ledgerFile = outcome.ledgerFile {
             outcome.ledgerFile = try context.ledger.verify(ledgerFile, holding: context.runID, rule: execution.rule.name)
         }
@@ -287,10 +291,23 @@ final class Worker {
         outcome.throttle.add(record)
     }
 
+    /// What one batch came to.
+    private enum BatchAttempt {
+        /// It ran and changed these rows, per tenant.
+        case changed([(String?, Int64)])
+        /// It took too long and its slice's halves ran instead.
+        case split
+    }
+
+    /// Thrown when a slice's next batch may not start (a stop request, a lost run lock): the
+    /// slice's rows are left for the next run.
+    private struct SliceLeft: Error {}
+
     /// Runs the batches of one slice: the TID range statement, or, once a row held by the
     /// application was met, the `SKIP LOCKED` form; with `--batch-size`, repeated until a batch
-    /// comes back short. A batch that hits `statement_timeout` is split in halves; failures are
-    /// retried as `RetryBudget` says.
+    /// comes back short. Failures go through one `RetryBudget` for the slice, whose hook skips
+    /// locked rows, splits a batch that hit `statement_timeout` in halves and reads the referenced
+    /// keys again after a foreign-key failure.
     private func runBatches(_ execution: RuleExecution, _ plan: RulePlan, bounds: RuleBounds, slice: BatchSlice,
                      skipLocked: Bool, depth: Int, into outcome: inout SliceOutcome, committed: (Int64) -> Void) throws {
         let limit = context.options.batchSize
@@ -298,51 +315,58 @@ final class Worker {
         var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
         var referenceRetries = 0
         defer { outcome.lockWaitSeconds += budget.lockWaited }
-        while try mayStartBatch(execution, into: &outcome) {
-            let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
-            let started = Date()
+        while true {
+            var started = Date()
+            let attempt: BatchAttempt
             do {
-                let counts = try execute(plan, slice: slice, bounds: bounds, mode: mode)
-                outcome.durations.append(Date().timeIntervalSince(started))
-                var affected: Int64 = 0
-                for (tenant, count) in counts {
-                    outcome.affectedByTenant[tenant, default: 0] += count
-                    affected += count
-                }
-                outcome.lastAffected = affected
-                committed(affected)
-                if context.options.pauseMilliseconds > 0 {
-                    Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
-                }
-                if let limit, affected >= Int64(limit) { continue }
-                return
-            } catch let error as PostgresError {
-                if error.isConnectionLost { connection = nil }
-                switch error.sqlState {
-                case .lockNotAvailable? where !skipLocked && (try? plan.batchPath.get())?.locksRowsFirst == true:
-                    // A row the application holds: leave it for the next run.
-                    outcome.skippedLocked = true
-                    skipLocked = true
-                    continue
-                case .queryCanceled? where depth < 8:
-                    if let (first, second) = slice.halves() {
+                attempt = try budget.run(stop: context.stop, connection: connectedConnection, lost: { connection = nil }, before: {
+                    guard try mayStartBatch(execution, into: &outcome) else { throw SliceLeft() }
+                    started = Date()
+                }, recover: { error in
+                    switch error.sqlState {
+                    case .lockNotAvailable? where !skipLocked && execution.result.batchPath?.locksRowsFirst == true:
+                        // A row the application holds: leave it for the next run.
+                        outcome.skippedLocked = true
+                        skipLocked = true
+                        return .retryNow
+                    case .lockNotAvailable? where context.stop.stopReason != nil:
+                        throw SliceLeft()
+                    case .queryCanceled? where depth < 8:
+                        guard let (first, second) = slice.halves() else { return nil }
                         try runBatches(execution, plan, bounds: bounds, slice: first, skipLocked: skipLocked, depth: depth + 1,
-                                into: &outcome, committed: committed)
+                                       into: &outcome, committed: committed)
                         try runBatches(execution, plan, bounds: bounds, slice: second, skipLocked: skipLocked, depth: depth + 1,
-                                into: &outcome, committed: committed)
-                        return
+                                       into: &outcome, committed: committed)
+                        return .done(.split)
+                    case .foreignKeyViolation? where referenceRetries < 3:
+                        // A row referencing a due row was added between the check and the delete.
+                        referenceRetries += 1
+                        referencedKeys[plan.rule.name] = nil
+                        return .retryNow
+                    default:
+                        return nil
                     }
-                case .foreignKeyViolation? where referenceRetries < 3:
-                    // A row referencing a due row was added between the check and the delete.
-                    referenceRetries += 1
-                    referencedKeys[plan.rule.name] = nil
-                    continue
-                default:
-                    break
+                }) { connection -> BatchAttempt in
+                    let mode: BatchStatement.Mode = (limit == nil && !skipLocked) ? .range : .lockedRows(limit: limit, skipLocked: skipLocked)
+                    return .changed(try execute(plan, slice: slice, bounds: bounds, mode: mode, connection: connection))
                 }
-                guard let delay = budget.delay(after: error, attemptSeconds: Date().timeIntervalSince(started)) else { throw error }
-                Thread.sleep(forTimeInterval: delay)
+            } catch is SliceLeft {
+                outcome.leftRows = true
+                return
             }
+            guard case let .changed(counts) = attempt else { return }
+            outcome.durations.append(Date().timeIntervalSince(started))
+            var affected: Int64 = 0
+            for (tenant, count) in counts {
+                outcome.affectedByTenant[tenant, default: 0] += count
+                affected += count
+            }
+            outcome.lastAffected = affected
+            committed(affected)
+            if context.options.pauseMilliseconds > 0 {
+                Thread.sleep(forTimeInterval: Double(context.options.pauseMilliseconds) / 1000)
+            }
+            guard let limit, affected >= Int64(limit) else { return }
         }
     }
 
@@ -352,8 +376,8 @@ final class Worker {
     /// transaction): the holds every time, so that a hold placed later protects from the next
     /// batch on; the referenced keys once, and again after a row that came to reference a due row
     /// made a batch fail on the foreign key.
-    private func execute(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, mode: BatchStatement.Mode) throws -> [(String?, Int64)] {
-        let connection = try connectedConnection()
+    private func execute(_ plan: RulePlan, slice: BatchSlice, bounds: RuleBounds, mode: BatchStatement.Mode,
+                         connection: Connection) throws -> [(String?, Int64)] {
         var prior: PriorReads?
         if plan.readsHoldsFirst || plan.readsReferencesFirst {
             let keys = try referencedKeys[plan.rule.name] ?? PriorReads.referencedKeys(for: plan, connection)

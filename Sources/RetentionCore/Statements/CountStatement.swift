@@ -22,8 +22,10 @@ public struct CountStatement: Sendable {
     /// `plan.blockingKeys`, in order. Held rows are not counted as blocked. Each key's referencing
     /// rows are read once, as a set joined to the due rows (which Citus pushes down when the
     /// tables are co-located). `holds`: the holds in force when they were read first.
+    /// `earliest`: an expression over `r` whose least value over the due rows is added as a last
+    /// column, in ISO 8601 UTC (the audit's earliest anchor).
     public static func make(_ plan: RulePlan, bounds: RuleBounds, referencingRules: [Identifier: [ReferencingRule]] = [:],
-                            holds: HoldsInForce? = nil) -> CountStatement {
+                            holds: HoldsInForce? = nil, earliest: String? = nil) -> CountStatement {
         var builder = SQLBuilder()
         let due = plan.duePredicate("r", bounds, &builder)
         let held = plan.heldPredicate("r", &builder, holds: holds) ?? "false"
@@ -49,6 +51,7 @@ public struct CountStatement: Sendable {
             "count(*) FILTER (WHERE NOT \(held) AND (\(anyKey))) AS blocked",
         ]
         columns += perKey.map { "count(*) FILTER (WHERE NOT \(held) AND \($0))" }
+        if let earliest { columns.append(SQLTime.isoUTC("min(\(earliest))")) }
         let from = ([plan.table.identifier.sql + " r"] + joins).joined(separator: " ")
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(from) WHERE \(due) GROUP BY 1 ORDER BY 1"
         return CountStatement(sql: sql, parameters: builder.parameters)

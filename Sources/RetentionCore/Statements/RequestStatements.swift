@@ -7,22 +7,70 @@ enum RequestStatements {
         SELECT q.request_id, q.policy, q.reference, q.subject_column, to_json(q.categories)::text,
                \(SQLTime.isoUTC("q.received_at")), \(SQLTime.isoUTC("q.deadline")), q.status, q.open_reason, q.extended,
                \(SQLTime.isoUTC("q.completed_at")), q.resolved_at IS NOT NULL,
-               floor(extract(epoch FROM q.deadline - now()) / 86400)::bigint, q.status = 'open' AND q.deadline < now()
+               floor(extract(epoch FROM q.deadline - now()) / 86400)::bigint, q.status = 'open' AND q.deadline < now(),
+               q.verified_by, q.evidence
         FROM retention.erasure_requests q
         """
 
     /// Files a request: `$1` policy, `$2` reference, `$3` subject column, `$4` categories (a
     /// text[] literal), `$5` received at (or NULL for now), `$6` the deadline interval, `$7` who,
-    /// `$8` the policy's time zone; the value is read from the session's `GivenValue.table`.
-    /// Returns the id; the `added` event is recorded in the same statement.
+    /// `$8` the policy's time zone, `$9` how the person was verified, `$10` the evidence's
+    /// reference; the value is read from the session's `GivenValue.table`. Returns the id; the
+    /// `added` event is recorded in the same statement.
     static let add = """
         WITH added AS (
-            INSERT INTO retention.erasure_requests (policy, reference, subject_column, subject_value, categories, received_at, deadline, time_zone)
-            SELECT $1, $2, $3, g.value, $4::text[], r.at, r.at + $6::interval, $8
+            INSERT INTO retention.erasure_requests (policy, reference, subject_column, subject_value, categories, received_at, deadline, time_zone,
+                                                    verified_by, evidence)
+            SELECT $1, $2, $3, g.value, $4::text[], r.at, r.at + $6::interval, $8, $9, $10
             FROM (SELECT coalesce($5::timestamptz, now()) AS at) r CROSS JOIN \(GivenValue.table) g
             RETURNING request_id),
         event AS (INSERT INTO retention.erasure_request_events (request_id, event, acted_by) SELECT request_id, 'added', $7 FROM added)
         SELECT request_id FROM added
+        """
+
+    /// Serialises the filing of references of policy `$1` (`request add` and `import`) to the
+    /// end of the transaction, so that a reference is filed once.
+    static let lockReferences = "SELECT pg_advisory_xact_lock(hashtext('retention:request-references:' || $1))"
+
+    /// `(reference, request_id)` of the references `$2` (a text[] literal) filed for policy `$1`.
+    static let filedReferences = """
+        SELECT q.reference, min(q.request_id) FROM retention.erasure_requests q
+        WHERE q.policy = $1 AND q.reference IS NOT NULL AND md5(q.reference) = ANY(SELECT md5(x) FROM unnest($2::text[]) x)
+          AND q.reference = ANY($2::text[])
+        GROUP BY q.reference
+        """
+
+    /// The session's temporary table of an import's people: line, subject column, value (by
+    /// `COPY`, like `GivenValue`).
+    static let importTable = "pg_temp.retention_import"
+
+    /// Files the import's records: `$1` a JSON array of `{line, reference, receivedAt,
+    /// categories, verifiedBy, evidence}`, `$2` policy, `$3` the deadline interval, `$4` the
+    /// policy's time zone, `$5` who; the values are read from `importTable` by line. Ids are taken
+    /// in the order of the lines; returns `(line, request_id)`.
+    static let fileImport = """
+        WITH meta AS (
+            SELECT m.* FROM jsonb_to_recordset($1::jsonb) AS m(line int, reference text, "receivedAt" timestamptz, categories text[],
+                                                              "verifiedBy" text, evidence text)),
+        ids AS MATERIALIZED (
+            SELECT m.line, nextval(pg_get_serial_sequence('retention.erasure_requests', 'request_id')) AS id FROM meta m ORDER BY m.line),
+        added AS (
+            INSERT INTO retention.erasure_requests (request_id, policy, reference, subject_column, subject_value, categories, received_at,
+                                                    deadline, time_zone, verified_by, evidence)
+            OVERRIDING SYSTEM VALUE
+            SELECT ids.id, $2, m.reference, i.subject_column, i.value, coalesce(m.categories, '{}'), r.at, r.at + $3::interval, $4,
+                   m."verifiedBy", m.evidence
+            FROM meta m JOIN ids ON ids.line = m.line JOIN \(importTable) i ON i.line = m.line
+            CROSS JOIN LATERAL (SELECT coalesce(m."receivedAt", now()) AS at) r
+            RETURNING request_id),
+        event AS (INSERT INTO retention.erasure_request_events (request_id, event, acted_by) SELECT request_id, 'added', $5 FROM added)
+        SELECT ids.line, ids.id FROM ids JOIN added ON added.request_id = ids.id ORDER BY ids.line
+        """
+
+    /// The lines `(line, at)` of `$1` (int[]) and `$2` (timestamptz[]) that are later than now
+    /// (a minute's leeway for clocks).
+    static let linesInFuture = """
+        SELECT u.line FROM unnest($1::int[], $2::timestamptz[]) AS u(line, at) WHERE u.at > now() + interval '1 minute' ORDER BY 1
         """
 
     /// Whether request `$1`'s deadline, extended by two months, stays within three months of its

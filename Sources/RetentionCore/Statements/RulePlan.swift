@@ -2,7 +2,7 @@ import Postgres
 
 /// A rule bound to its live table: turns the rule's due, hold and foreign-key conditions into
 /// SQL predicates over one row alias. Pure: builds text and parameters, runs nothing.
-public struct RulePlan: Sendable {
+public struct RulePlan: ChangedTable {
     public let rule: Rule
     public let table: TableInfo
     /// How text names a key of the rule's tenant column (text when the rule has none).
@@ -19,11 +19,11 @@ public struct RulePlan: Sendable {
     public init(rule: Rule, table: TableInfo, schema: Schema, coveredTables: Set<Identifier> = []) {
         self.rule = rule
         self.table = table
-        self.tenantKey = rule.tenantColumn.flatMap { table.column($0) }.map(KeyType.init) ?? .text
+        self.tenantKey = Self.tenantKey(of: table, column: rule.tenantColumn)
         let blocking = table.referencedBy.filter { key in
             key.blocksDelete || (key.onDelete == .cascade && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
         }
-        self.blockingKeys = rule.removesRows ? RulePlan.mergedByRoot(blocking) : []
+        self.blockingKeys = rule.removesRows ? blocking.mergedByRoot : []
         if case let .aggregate(spec) = rule.action {
             aggregateBucketType = schema.tables[spec.into]?.column(spec.bucketColumn)?.typeName
         } else {
@@ -35,7 +35,7 @@ public struct RulePlan: Sendable {
     /// table: a row referenced through any of them makes its partition's `DETACH` fail (23503;
     /// a detach cascades nothing), so its partition goes by row batches, whose deletes cascade as
     /// the schema says.
-    var keysIntoTable: [ForeignKey] { RulePlan.mergedByRoot(table.referencedBy) }
+    var keysIntoTable: [ForeignKey] { table.referencedBy.mergedByRoot }
 
     /// Whether the action's statement needs the changed rows themselves (an aggregate's roll-up).
     var needsReturning: Bool {
@@ -43,41 +43,7 @@ public struct RulePlan: Sendable {
         return false
     }
 
-    /// Foreign keys declared on partitions count as the partitioned table's: a row
-    /// in any partition that references a due row keeps it, also in a partition the key was not
-    /// declared on (Pagila declares `payment`'s keys on each monthly partition). Keys of the same
-    /// columns from partitions of one table become one key over that table, named by all of them.
-    static func mergedByRoot(_ keys: [ForeignKey]) -> [ForeignKey] {
-        var merged: [ForeignKey] = []
-        for key in keys {
-            if let index = merged.firstIndex(where: { $0.referencingRoot == key.referencingRoot
-                && $0.referencingColumns == key.referencingColumns && $0.referencedColumns == key.referencedColumns }) {
-                merged[index].name += ", " + key.name
-                continue
-            }
-            var rooted = key
-            rooted.referencing = key.referencingRoot
-            merged.append(rooted)
-        }
-        return merged
-    }
-
-    /// The column an aggregate walks its rows in order of (its only anchor), so that each batch
-    /// touches few roll-up rows; nil for other actions.
-    public var anchorOrderColumn: String? {
-        guard case .aggregate = rule.action, case let .column(name)? = rule.due.anchors.first else { return nil }
-        return name
-    }
-
-    /// The single column a delete rule's rows become due by, when there is one: on a table whose
-    /// heap follows that column, walking it in anchor order reads only the due part of the heap.
-    public var deleteAnchorColumn: String? {
-        guard case .delete = rule.action, rule.due.anchors.count == 1, case let .column(name)? = rule.due.anchors.first else { return nil }
-        return name
-    }
-
-    /// `alias.column`, quoted.
-    func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
+    public var tenantColumn: String? { rule.tenantColumn }
 
     /// The tenant key as text, or a typed NULL when the rule has no tenant column.
     public func tenantText(_ alias: String) -> String {
@@ -173,11 +139,8 @@ public struct RulePlan: Sendable {
         if let holds {
             return tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(holds.tenants(for: rule.name))))
         }
-        return tenantKey.held(column(tenantColumn, alias), holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
+        return heldPredicate(alias, holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
     }
-
-    /// How the rule's batches find their rows, or why the engine cannot slice its table.
-    public var batchPath: Result<BatchPath, BatchPath.Unsliceable> { BatchPath.choose(rule: rule, table: table) }
 
     /// Whether each batch and count reads the holds in force first and passes their keys to its
     /// statement: on Citus, where a statement that read `retention.legal_holds` (a table of the
@@ -191,15 +154,6 @@ public struct RulePlan: Sendable {
     public var readsReferencesFirst: Bool {
         guard !blockingKeys.isEmpty else { return false }
         return table.distribution == .reference || table.distribution == .citusLocal
-    }
-
-    /// Rows referenced through `key` by a row of the referencing table.
-    public func referencedPredicate(_ key: ForeignKey, _ alias: String) -> String {
-        let child = "c"
-        let join = zip(key.referencingColumns, key.referencedColumns)
-            .map { "\(column($0.0, child)) = \(column($0.1, alias))" }
-            .joined(separator: " AND ")
-        return "EXISTS (SELECT 1 FROM \(key.referencing.sql) \(child) WHERE \(join))"
     }
 
     /// The same rows as `referencedPredicate`, written as an uncorrelated `IN` so that the

@@ -40,17 +40,6 @@ enum RuleStartStatements {
           FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid = %L::regclass$cmd$, $1::regclass::text))
         """
 
-    /// How closely the heaps of the shards of Citus table `$1` follow column `$2`: the least over
-    /// the shards with statistics, asked of each worker (0 to 1; NULL when no shard has any).
-    static let shardCorrelation = """
-        SELECT min(nullif(result, '')::float8) FROM run_command_on_workers(format($cmd$
-          SELECT min(abs(st.correlation)) FROM pg_catalog.pg_dist_shard s
-          JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(shard_name(s.logicalrelid, s.shardid))
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname AND st.tablename = c.relname AND st.attname = %L
-          WHERE s.logicalrelid = %L::regclass$cmd$, $2::text, $1::regclass::text))
-        """
-
     /// The pages of the largest shard of Citus table `$1` now (each shard's own heap), asked of every shard.
     static let largestShardPages = """
         SELECT coalesce(max(result::bigint), 0) / current_setting('block_size')::bigint
@@ -63,21 +52,11 @@ enum RuleStartStatements {
         "SELECT min(\(Identifier.quote(column)))::bigint, max(\(Identifier.quote(column)))::bigint + 1 FROM \(table.sql)"
     }
 
-    /// How closely the heap of `$1`.`$2` follows column `$3` (0 to 1).
-    static let correlation = "SELECT abs(correlation) FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2 AND attname = $3"
-
     /// The starts of buckets of unit `$1` from `$2` to `$3` (microseconds), in the session's zone.
     static let bucketBoundaries = """
         SELECT (extract(epoch FROM b) * 1000000)::bigint
         FROM generate_series(date_trunc($1, timestamptz 'epoch' + $2::bigint * interval '1 microsecond'),
                              timestamptz 'epoch' + $3::bigint * interval '1 microsecond', ('1 ' || $1)::interval) AS b
-        """
-
-    /// Whether relation `$1` has a valid, non-partial index whose first column is `$2`.
-    static let hasLeadingIndex = """
-        SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
-          JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-          WHERE i.indrelid = $1::regclass AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL)
         """
 
     /// The tenants (as text) with rows the rule acts on now.

@@ -3,7 +3,7 @@ import Postgres
 /// A subjects target bound to its live table: the SQL predicates that find a person's rows in
 /// it, the legal holds that keep them, and the foreign keys that block their deletion. Pure:
 /// builds text and parameters, runs nothing.
-public struct SubjectTargetPlan: Sendable {
+public struct SubjectTargetPlan: ChangedTable {
     public let target: SubjectTarget
     public let table: TableInfo
     /// How a hold's text names a key of the target's tenant column (text when it has none).
@@ -30,7 +30,7 @@ public struct SubjectTargetPlan: Sendable {
         subjectColumns = Dictionary(target.match.compactMap { match in
             subjectTable?.column(match.subjectColumn).map { (match.subjectColumn, $0) }
         }, uniquingKeysWith: { first, _ in first })
-        tenantKey = target.tenantColumn.flatMap { table.column($0) }.map(KeyType.init) ?? .text
+        tenantKey = Self.tenantKey(of: table, column: target.tenantColumn)
         var covered = schema.tablesEmptied(by: policy.rules)
         var keeping: [Identifier: SubjectTarget] = [:]
         for other in policy.subjects?.targets ?? [] {
@@ -42,10 +42,10 @@ public struct SubjectTargetPlan: Sendable {
         let blocking = table.referencedBy.filter { key in
             key.blocksDelete || (covered.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
         }
-        blockingKeys = target.removesRows ? RulePlan.mergedByRoot(blocking) : []
+        blockingKeys = target.removesRows ? blocking.mergedByRoot : []
     }
 
-    func column(_ name: String, _ alias: String) -> String { "\(alias).\(Identifier.quote(name))" }
+    public var tenantColumn: String? { target.tenantColumn }
 
     /// Whether `key`'s referencing rows are kept rows of a keep target (else rows it references are blocked).
     func keeps(_ key: ForeignKey) -> Bool { keepingTargets[key.referencingRoot] != nil }
@@ -115,24 +115,5 @@ public struct SubjectTargetPlan: Sendable {
 
     /// Rows of a tenant under a legal hold on every rule; nil without a tenant column. Read by
     /// the statement itself, so a hold placed during a run protects from the next batch on.
-    public func heldPredicate(_ alias: String) -> String? {
-        guard let tenantColumn = target.tenantColumn else { return nil }
-        return tenantKey.held(column(tenantColumn, alias), holdFilter: "h.rule IS NULL")
-    }
-
-    /// Rows referenced through `key` by some row of the referencing table.
-    func referencedPredicate(_ key: ForeignKey, _ alias: String) -> String {
-        let join = zip(key.referencingColumns, key.referencedColumns)
-            .map { "\(column($0.0, "c")) = \(column($0.1, alias))" }
-            .joined(separator: " AND ")
-        return "EXISTS (SELECT 1 FROM \(key.referencing.sql) c WHERE \(join))"
-    }
-
-    /// `(r."a", r."b")`: the primary key, which identifies a row also across partitions.
-    func primaryKey(_ alias: String) -> String {
-        "(" + table.primaryKey.map { column($0, alias) }.joined(separator: ", ") + ")"
-    }
-
-    /// `k1`, `k2`, …: the names statements give the primary key's columns.
-    var keyNames: [String] { table.primaryKey.indices.map { "k\($0 + 1)" } }
+    public func heldPredicate(_ alias: String) -> String? { heldPredicate(alias, holdFilter: "h.rule IS NULL") }
 }

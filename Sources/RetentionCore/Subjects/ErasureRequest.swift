@@ -28,6 +28,8 @@ public struct ErasureRequest: Sendable, Equatable {
     /// Whole days until the deadline (negative when past it), as of the reading.
     public var daysLeft: Int64
     public var overdue: Bool
+    /// How the person was verified, as filed.
+    public var verification: Verification
 
     init(row: [String?]) throws {
         id = try row.int64(0)
@@ -47,6 +49,7 @@ public struct ErasureRequest: Sendable, Equatable {
         resolved = try row.bool(11)
         daysLeft = try row.int64(12)
         overdue = try row.bool(13)
+        verification = Verification(method: row[14], evidence: row[15])
     }
 
     /// The request with `id`, or nil.
@@ -63,12 +66,20 @@ public struct ErasureRequest: Sendable, Equatable {
         return try connection.execute(RequestStatements.select + filter + " ORDER BY q.request_id").rows.map(ErasureRequest.init)
     }
 
+    /// Every request received, or completed, at or after `since` (every request without it), by id.
+    public static func list(since: String?, _ connection: Connection) throws -> [ErasureRequest] {
+        guard let since else { return try connection.execute(RequestStatements.select + " ORDER BY q.request_id").rows.map(ErasureRequest.init) }
+        return try connection.execute(RequestStatements.select + " WHERE q.received_at >= $1::timestamptz OR q.completed_at >= $1::timestamptz ORDER BY q.request_id",
+                                      [since]).rows.map(ErasureRequest.init)
+    }
+
     public var json: JSONValue {
         .members([
             ("id", .int(id)), ("policy", .string(policy)), ("reference", .optionalString(reference)), ("status", .string(status.rawValue)),
             ("subjectColumn", .string(subjectColumn)), ("categories", .array(categories.map(JSONValue.string))),
             ("receivedAt", .string(receivedAt)), ("deadline", .string(deadline)), ("daysLeft", .int(daysLeft)), ("overdue", .bool(overdue)),
             ("extended", .bool(extended)), ("openReason", .optionalString(openReason)), ("completedAt", .optionalString(completedAt)),
+            ("verifiedBy", .optionalString(verification.method)), ("evidence", .optionalString(verification.evidence)),
         ])
     }
 }

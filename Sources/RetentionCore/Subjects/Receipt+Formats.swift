@@ -6,7 +6,9 @@ extension Receipt: Document {
             ("schema", .string("retention-erasure-receipt/1")),
             ("request", .int(requestID)), ("reference", .optionalString(reference)), ("status", .string(status.rawValue)),
             ("receivedAt", .string(receivedAt)), ("deadline", .string(deadline)), ("extended", .bool(extended)),
-            ("completedAt", .optionalString(completedAt)), ("generatedAt", .string(generatedAt)),
+            ("completedAt", .optionalString(completedAt)), ("verifiedBy", .optionalString(verification.method)),
+            ("evidence", .optionalString(verification.evidence)),
+            ("recipientsTold", recipientsTold.map { .array($0.map(JSONValue.string)) } ?? .null), ("generatedAt", .string(generatedAt)),
             ("categories", .array(categories.map { category in
                 .members([("category", .string(category.name)), ("targets", .array(category.lines.map { line in
                     .members([("target", .string(line.target)), ("action", .string(line.action.rawValue)),
@@ -27,6 +29,12 @@ extension Receipt: Document {
         case .done: text += "; completed \(completedAt.map(Self.day) ?? "")."
         case .cancelled: text += "; the request was withdrawn \(completedAt.map(Self.day) ?? "")."
         case .open: text += "; still in progress."
+        }
+        if let recipients = recipientsTold, !recipients.isEmpty {
+            text += " We have told the recipients of your data of the erasure: \(recipients.joined(separator: ", "))."
+        }
+        if let method = verification.method {
+            text += " Your identity was verified by \(method)\(verification.evidence.map { " (our record: \($0))" } ?? "")."
         }
         return text
     }

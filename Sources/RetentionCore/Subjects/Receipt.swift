@@ -24,6 +24,10 @@ public struct Receipt: Sendable {
     public var deadline: String
     public var extended: Bool
     public var completedAt: String?
+    /// How the person's identity was verified, as filed.
+    public var verification: Verification
+    /// The recipients told of the erasure (`request receipt --policy`: its processors); nil when not asked.
+    public var recipientsTold: [String]?
     public var generatedAt: String
     /// Category name and its lines, in the order the targets ran.
     public var categories: [(name: String, lines: [Line])]
@@ -43,7 +47,7 @@ public struct Receipt: Sendable {
             }
         }
         return Receipt(requestID: request.id, reference: request.reference, status: request.status, receivedAt: request.receivedAt,
-                       deadline: request.deadline, extended: request.extended, completedAt: request.completedAt,
-                       generatedAt: try connection.execute(RunStatements.now).requiredScalar(), categories: categories)
+                       deadline: request.deadline, extended: request.extended, completedAt: request.completedAt, verification: request.verification,
+                       recipientsTold: nil, generatedAt: try connection.execute(RunStatements.now).requiredScalar(), categories: categories)
     }
 }

@@ -22,6 +22,7 @@ public struct RequestBook {
         case alreadyExtended(Int64)
         case extendedTooFar(Int64)
         case receivedInFuture(String)
+        case duplicateReference(String, id: Int64)
 
         public var description: String {
             switch self {
@@ -38,6 +39,7 @@ public struct RequestBook {
             case let .alreadyExtended(id): return "erasure request \(id) was already extended; a deadline is extended once (GDPR Art. 12(3))"
             case let .extendedTooFar(id): return "erasure request \(id) cannot be extended: its deadline would be more than three months after receipt, which GDPR Art. 12(3) does not allow (the policy's deadline is already longer than one month)"
             case let .receivedInFuture(text): return "--received-at \"\(text)\" is in the future; give when the request was received"
+            case let .duplicateReference(reference, id): return "--reference \"\(reference)\" was filed already, as erasure request \(id); a reference is filed once (see \"retention request list --all\")"
             }
         }
     }
@@ -59,8 +61,8 @@ public struct RequestBook {
     /// Files a request and returns its id, and what the value reaches (`SubjectTargets.reach`).
     /// The deadline is `receivedAt` (default now) plus the policy's `deadline`, in the policy's
     /// time zone.
-    public func add(subject: String, reference: String?, receivedAt: String?, categories: [String], by person: String,
-                    policy: Policy) throws -> (id: Int64, subjectRows: Int64, findsSomebody: Bool) {
+    public func add(subject: String, reference: String?, receivedAt: String?, categories: [String], verification: Verification = Verification(),
+                    by person: String, policy: Policy) throws -> (id: Int64, subjectRows: Int64, findsSomebody: Bool) {
         guard let subjects = policy.subjects else { throw RequestError.noSubjects(policy: policy.name) }
         let given = try GivenValue(parsing: subject)
         for category in categories where !subjects.categories.contains(category) {
@@ -74,9 +76,15 @@ public struct RequestBook {
         let reach = try targets.reach(given, connection: connection)
         let id = try connection.transaction {
             try PolicyTime.enter(policy.timeZone, connection)
+            if let reference {
+                try connection.execute(RequestStatements.lockReferences, [policy.name])
+                if let filed = try connection.execute(RequestStatements.filedReferences, [policy.name, textArrayLiteral([reference])]).rows.first {
+                    throw RequestError.duplicateReference(reference, id: try filed.int64(1))
+                }
+            }
             return try connection.execute(RequestStatements.add, [
                 policy.name, reference, given.column, textArrayLiteral(categories), receivedAt, subjects.deadline.intervalText, person,
-                policy.timeZone,
+                policy.timeZone, verification.method, verification.evidence,
             ]).int64()
         }
         return (id, reach.subjectRows, reach.findsSomebody)

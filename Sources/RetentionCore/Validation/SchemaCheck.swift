@@ -87,7 +87,7 @@ struct RuleSchemaCheck {
         if table.primaryKey.isEmpty {
             problem("table", "table \(table.identifier) has no primary key; add one so rows can be identified")
         }
-        if case let .failure(unsliceable) = BatchPath.choose(rule: rule, table: table) {
+        if case let .failure(unsliceable) = BatchPath.placement(rule: rule, table: table) {
             problem("table", unsliceable.message)
         }
         for anchor in rule.due.anchors {
