@@ -3,9 +3,19 @@ import Postgres
 /// The tenants whose own term is outside a rule's `min` and `max` and so applied as the nearest
 /// bound: named in `validate` and in a run's warnings.
 enum BoundedTenants {
-    /// One warning per bounded tenant of every rule with a per-tenant term, as of now. Rules whose
-    /// tenants table or column is missing are left to the schema check.
+    /// One warning per bounded tenant of every rule with a per-tenant term, as of now, judged in
+    /// the policy's time zone. Rules whose tenants table or column is missing are left to the
+    /// schema check.
     static func warnings(_ policy: Policy, schema: Schema, connection: Connection) throws -> [PolicyProblem] {
+        guard policy.rules.contains(where: { $0.due.perTenant != nil }) else { return [] }
+        return try connection.transaction(readOnly: true) {
+            try PolicyTime.enter(policy.timeZone, connection)
+            return try warningsInZone(policy, schema: schema, connection: connection)
+        }
+    }
+
+    /// The warnings, read in the policy's time zone.
+    private static func warningsInZone(_ policy: Policy, schema: Schema, connection: Connection) throws -> [PolicyProblem] {
         var warnings: [PolicyProblem] = []
         for rule in policy.rules {
             guard let term = rule.due.perTenant, schema.tables[term.tenants.table]?.column(term.column) != nil else { continue }
