@@ -274,6 +274,27 @@ struct PerTenantTermsTests {
         #expect(try database.keyDifferences(expected: "expected", actual: "events", key: "organization_id, id") == 0)
     }
 
+    @Test("audit counts overdue rows by each tenant's own term and dates them by it")
+    func audit() throws {
+        let fixture = try EngineFixture.make("termaudit", schemaSQL: """
+            SET TimeZone = 'UTC';
+            CREATE TABLE organizations (id int PRIMARY KEY, terminated_at timestamptz, term interval);
+            INSERT INTO organizations VALUES (1, NULL, interval '2 years'), (2, NULL, NULL), (3, NULL, interval '700 years');
+            CREATE TABLE events (id bigint PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO events VALUES (1, 1, '2024-06-01'), (2, 2, '2025-09-01'), (3, 3, '2019-01-01'), (4, 3, '2020-01-01'), (5, 1, '2025-01-01');
+            """)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(Self.policy(Self.due))
+        #expect(try fixture.retention(["migrate"]).status == 0)
+        let result = try fixture.retention(["audit", "--policy", path, "--as-of", "2026-11-15T00:00:00Z", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let promise = try #require((report["promises"] as? [[String: Any]])?.first { $0["name"] as? String == "events" })
+        #expect((promise["overdue"] as? [String: Any])?.int("pending") == 3, "\(promise)")
+        // Tenant 3's row of 2019 under its bounded term of 7 years; under the default it would be 2020-01-01.
+        #expect(promise["overdueSince"] as? String == "2026-01-01T00:00:00.000000Z", "\(promise)")
+        #expect(promise.int("overdueDays") == 318)
+    }
+
     @Test("mistakes in perTenant are one line each naming the rule and the key, exit 2, nothing changed", arguments: [
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days"}}"#, "", "due.perTenant.max", "is missing"),
         (#"{"after": "12 months", "from": "created_at", "perTenant": {"column": "term", "min": "30 days", "max": "7 years", "default": "1 year"}}"#, "", "due.perTenant.default", "unknown key"),

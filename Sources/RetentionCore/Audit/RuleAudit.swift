@@ -22,6 +22,11 @@ enum RuleAudit {
         }
         var promise = Promise(kind: .rule, name: rule.name, overdue: overdue, blockedBy: counts.blockedByKey.map(\.constraint))
         guard overdue.total > 0 else { return promise }
+        if let term = rule.due.perTenant, let termBounds = bounds.perTenant, let source = policy.tenants {
+            (promise.overdueSince, promise.overdueDays) = try overdueSince(plan, term, termBounds, counts: counts, key: TenantKey(source: source, schema: schema),
+                                                                           policy: policy, asOf: asOf, connection: connection)
+            return promise
+        }
         var builder = SQLBuilder()
         let column = builder.bind(counts.earliestByTenant.map(\.earliest).min())
         var anchor = "\(column)::timestamptz"
@@ -38,6 +43,22 @@ enum RuleAudit {
             promise.overdueDays = try row.int64(1)
         }
         return promise
+    }
+
+    /// Since when the earliest overdue row of a rule with per-tenant terms is due: each tenant's
+    /// least anchor plus its own term; whole days from then to `asOf`.
+    private static func overdueSince(_ plan: RulePlan, _ term: TenantTerm, _ termBounds: TenantTermBounds, counts: RuleCounts, key: TenantKey,
+                                     policy: Policy, asOf: String, connection: Connection) throws -> (String?, Int64?) {
+        let earliest = Dictionary(counts.earliestByTenant.map { ($0.tenant ?? "", $0.earliest) }, uniquingKeysWith: min)
+        let tenants = counts.rows.map(\.tenant)
+        var builder = SQLBuilder()
+        let sql = TenantTermSQL(term, due: plan.rule.due, bounds: termBounds, &builder)
+        let align = plan.rule.due.align.map { YearAlignmentSQL.shift($0, financialYearStartMonth: policy.financialYearStartMonth) }
+        let query = sql.overdueSince(tenants: builder.bind(textArrayLiteral(tenants)), earliest: builder.bind(textArrayLiteral(tenants.map { earliest[$0 ?? ""] })),
+                                     key: key, withTermination: plan.rule.due.anchors.contains(.tenantTerminatedAt), daysTo: builder.bind(asOf),
+                                     alignTermination: { instant in align.map { YearAlignmentSQL.yearEnd(of: instant, shift: $0) } ?? instant }, &builder)
+        guard let row = try connection.execute(query, builder.parameters).rows.first else { return (nil, nil) }
+        return (try row.text(0), try row.int64(1))
     }
 
     /// The earliest termination among the terminated tenants with overdue rows, for a rule

@@ -78,6 +78,35 @@ public struct TenantTermSQL: Sendable {
             """
     }
 
+    /// The term applied for `term` (an interval expression, NULL for `after`): `min` or `max`
+    /// (bound here) when it passes them, else the term or `after`.
+    public func appliedTerm(term: String, _ builder: inout SQLBuilder) -> String {
+        let bounded = "CASE \(source(term: term)) WHEN 'max' THEN \(builder.bind(self.term.max.intervalText))::interval"
+        return "(\(bounded) WHEN 'min' THEN \(builder.bind(self.term.min.intervalText))::interval ELSE coalesce(\(term), \(after)) END)"
+    }
+
+    /// Since when the earliest overdue row of a rule is due, for `audit`: over the tenants
+    /// (`tenants`, a `text[]` placeholder, NULL for rows without a tenant) and the least aligned
+    /// anchor of each one's overdue rows (`earliest`, a parallel `text[]`; NULL when only the
+    /// termination makes them due), the least anchor (with the tenant's termination, aligned by
+    /// `alignTermination`, when the rule counts from it) plus the tenant's own term; in ISO 8601
+    /// UTC, and whole days from then to `daysTo` (a timestamptz placeholder). No row when there is
+    /// no such anchor.
+    public func overdueSince(tenants: String, earliest: String, key: TenantKey, withTermination: Bool, daysTo: String,
+                             alignTermination: (String) -> String, _ builder: inout SQLBuilder) -> String {
+        var anchor = "u.earliest::timestamptz"
+        if withTermination {
+            anchor = "least(\(anchor), \(alignTermination("t.\(Identifier.quote(term.tenants.terminatedAt))::timestamptz")))"
+        }
+        return """
+            SELECT \(SQLTime.isoUTC("min(s.since)")), floor(extract(epoch FROM (\(daysTo)::timestamptz - min(s.since))) / 86400)::bigint
+            FROM (SELECT \(anchor) + \(appliedTerm(term: termColumn, &builder)) AS since
+                  FROM unnest(\(tenants)::text[], \(earliest)::text[]) AS u(tenant, earliest)
+                  LEFT JOIN \(tenantsTable) ON \(key.matches(tenantKey, "u.tenant"))) s
+            HAVING min(s.since) IS NOT NULL
+            """
+    }
+
     /// One tenant's term (`tenant`: a placeholder of the key as text, read by `key`'s type): the
     /// column's value as text (NULL when not set), the term unbounded as text, and its source.
     /// No row for a tenant the table does not have.
