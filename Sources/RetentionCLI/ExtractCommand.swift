@@ -9,12 +9,14 @@ enum ExtractCommand {
         summary: """
             retention extract writes a register extract: every row of every subjects target that
             matches the person, all columns, read as one consistent snapshot, grouped by target with
-            its category and basis, as JSON. It holds personal data: with --out the file is mode 0600.
+            its category and basis, as JSON or as a page the person reads (HTML). It holds personal
+            data: with --out the file is mode 0600.
             """,
-        usage: ["retention extract --policy=FILE --subject=NAME=VALUE [--out=FILE]"],
+        usage: ["retention extract --policy=FILE --subject=NAME=VALUE [--format=json|html] [--out=FILE]"],
         options: [
             CommonOptions.policy,
             .value("subject", "NAME=VALUE", "the person: the subjects' key or an identifier, and its value"),
+            .value("format", "FORMAT", "json, or html for the person to read (default: json)"),
             .value("out", "FILE", "write to FILE (mode 0600) instead of stdout"),
             CommonOptions.databaseURL,
         ],
@@ -24,6 +26,7 @@ enum ExtractCommand {
         let arguments = try Arguments(spec, raw)
         let out = try arguments.outputFile("out")
         let subject = try arguments.required("subject")
+        let format = DocumentFormat(rawValue: try arguments.choice("format", ["json", "html"], default: "json"))!
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connect(arguments)
         let extract = try RegisterExtract.make(policy: policy, subject: subject, connection: connection)
@@ -36,7 +39,7 @@ enum ExtractCommand {
         if withheld > 0 {
             Output.warning("\(withheld) rows found only through a value another person also holds are withheld (\"withheld\" per target)")
         }
-        let text = JSONWriter.write(extract.json)
+        let text = format.render(extract)
         if let path = out {
             try ReportStore.atomicWrite(Array(text.utf8), to: path, mode: 0o600)
         } else {

@@ -179,11 +179,7 @@ enum RequestCommand {
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
         let plan = try RequestPlan.make(requestID: id, policy: policy, connection: connection)
-        if format == "json" {
-            Output.out(JSONWriter.write(plan.json), terminator: "")
-        } else {
-            for line in plan.lines { Output.out(line.escapingControlCharacters) }
-        }
+        printAs(format, json: plan.json, lines: plan.lines)
         if let problem = plan.problem {
             Output.warning("erasure request \(id) cannot be answered by this policy: \(problem); a run keeps it open and fails")
         } else if plan.findsNobody {
@@ -224,12 +220,17 @@ enum RequestCommand {
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
         let notices = try RequestNotices.build(requestID: id, policy: policy, connection: connection)
-        if format == "json" {
-            Output.out(JSONWriter.write(notices.json), terminator: "")
-        } else {
-            for line in notices.lines { Output.out(line.escapingControlCharacters) }
-        }
+        printAs(format, json: notices.json, lines: notices.lines)
         return .success
+    }
+
+    /// Prints `json` for `--format json`, else `lines`, each with its control characters escaped.
+    private static func printAs(_ format: String, json: JSONValue, lines: [String]) {
+        if format == "json" {
+            Output.out(JSONWriter.write(json), terminator: "")
+        } else {
+            for line in lines { Output.out(line.escapingControlCharacters) }
+        }
     }
 
     private static func cancel(_ raw: [String]) throws -> ExitCode {

@@ -116,12 +116,12 @@ struct AuditTests {
         #expect(try promise("events")["overdueSince"] as? String == events.since)
         #expect(try promise("events").int("overdueDays") == events.days)
         #expect(try promise("events")["verdict"] as? String == "broken")
-        // Why: the rule did not end ok in the run, which the audit names.
-        // (A failure as the rule starts is in the run's report but not in retention.rule_results: then
-        // the audit says the run recorded no result of the rule.)
-        #expect(try fixture.ruleReport("events")["status"] as? String != "ok")
+        // Why: the rule failed as it started (its table locked) in the run, which the audit names:
+        // a failure as a rule starts is recorded in retention.rule_results like any rule's end.
+        #expect(try fixture.ruleReport("events")["status"] as? String == "failed")
         let eventsRun = try #require(try promise("events")["lastRun"] as? [String: Any])
-        #expect(eventsRun["runStatus"] as? String != "ok" && eventsRun["status"] as? String != "ok", "\(eventsRun)")
+        #expect(eventsRun["runStatus"] as? String != "ok" && eventsRun["status"] as? String == "failed", "\(eventsRun)")
+        #expect((eventsRun["error"] as? String)?.isEmpty == false, "\(eventsRun)")
         #expect((try promise("fresh")["lastRun"] as? [String: Any])?["status"] as? String == "ok")
         #expect(try overdue("customers") == [0, blocked.rows, 0])
         #expect(try promise("customers")["overdueSince"] as? String == blocked.since)

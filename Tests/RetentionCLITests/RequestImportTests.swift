@@ -11,7 +11,7 @@ struct RequestImportTests {
         #"{"subject": "email=user\#(n)@example.com", "reference": "DSR-\#(n)", "receivedAt": "2026-11-0\#(1 + n % 9)T10:00:00Z", "verifiedBy": "bankid", "evidence": "case \#(n)"\#(extra)}"#
     }
 
-    @Test("three bad records among 40: three lines naming line and field, exit 2, nothing filed; mended: all filed in order; again: nothing filed twice")
+    @Test("four bad records among 40: a line each naming line and field, exit 2, nothing filed; mended: all filed in order; again: nothing filed twice")
     func wholeOrNothingAndIdempotent() throws {
         let fixture = try SubjectFixture.make("reqimport")
         defer { fixture.drop() }
@@ -19,6 +19,7 @@ struct RequestImportTests {
         lines[4] = #"{"subject": "phone=123", "reference": "DSR-5"}"#                               // line 5: not a subject column
         lines[11] = line(12, extra: #", "colour": "blue""#)                                          // line 12: unknown field
         lines[29] = #"{"subject": "id=3.5", "reference": "DSR-30"}"#                                 // line 30: a bigint cannot hold it
+        lines[35] = #"{"subject": "email=user36@example.com", "reference": "DSR-36\u0000"}"#         // line 36: JSON with a NUL, which no text holds
         let file = fixture.engine.directory + "/requests.jsonl"
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let before = try fixture.checksums()
@@ -28,12 +29,14 @@ struct RequestImportTests {
         #expect(errors.filter { $0.contains("line 5, field subject") }.count == 1, "\(refused.stderr)")
         #expect(errors.filter { $0.contains("line 12, field colour") }.count == 1, "\(refused.stderr)")
         #expect(errors.filter { $0.contains("line 30, field subject") && $0.contains("bigint") }.count == 1, "\(refused.stderr)")
-        #expect(errors.count == 4, "three records and the summary: \(refused.stderr)")
+        #expect(errors.filter { $0.contains("line 36, field (line)") && $0.contains("escape") }.count == 1, "\(refused.stderr)")
+        #expect(errors.count == 5, "four records and the summary: \(refused.stderr)")
         #expect(try fixture.checksums() == before)
 
         lines[4] = line(5)
         lines[11] = line(12)
         lines[29] = #"{"subject": "id=30", "reference": "DSR-30", "categories": ["Marketing", "Content data"]}"#
+        lines[35] = line(36)
         try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let filed = try fixture.retention(["request", "import", "--policy", fixture.policy, "--by", "dsr-bot", file])
         #expect(filed.status == 0, "\(filed.stderr)")
@@ -104,6 +107,7 @@ struct RequestImportTests {
             email=user4@example.com,T-3,
             email=user5@example.com,T-5,2999-01-01T00:00:00Z
             email=   ,T-6,
+            email=user7@example.com,T-7\u{0},
 
             """
         try bad.write(toFile: file, atomically: true, encoding: .utf8)
@@ -112,6 +116,7 @@ struct RequestImportTests {
         #expect(refused.status == 2)
         #expect(refused.stderr.contains("line 3, field reference: repeats the reference of line 2"), "\(refused.stderr)")
         #expect(refused.stderr.contains("line 5, field subject"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("line 6, field reference: contains a NUL"), "\(refused.stderr)")
         #expect(refused.stderr.contains("line 4, field receivedAt") && refused.stderr.contains("in the future"), "\(refused.stderr)")
         #expect(try fixture.checksums() == before)
     }

@@ -124,9 +124,21 @@ final class Worker {
                 $0.state = .running
             }
         } catch {
+            var result = execution.result
+            result.status = .failed
+            result.error = Worker.describe(error)
+            result.durationMs = Int64(Date().timeIntervalSince(execution.startedAt) * 1000)
+            // Recorded like every rule's end, so that the database's trail (audit, Owner reports)
+            // shows the failure too; the report has it whatever becomes of this.
+            if !context.options.dryRun {
+                do {
+                    try withRetry { connection in try RunLedger.recordRule(result, runID: context.runID, connection: connection) }
+                } catch {
+                    result.warnings.append("could not record the rule's failure: \(Worker.describe(error))")
+                }
+            }
             scheduler.update(execution) {
-                $0.result.status = .failed
-                $0.result.error = Worker.describe(error)
+                $0.result = result
                 $0.state = .done
             }
         }

@@ -57,6 +57,8 @@ public enum ImportFile {
             case nil: return .success(nil)
             case let .text(value)? where value.unicodeScalars.allSatisfy(\.properties.isWhitespace):
                 return .failure(BadRecord(line: line, field: name, reason: "is empty; leave the field out instead"))
+            case let .text(value)? where value.unicodeScalars.contains("\u{0}"):
+                return .failure(BadRecord(line: line, field: name, reason: "contains a NUL character, which no column can hold"))
             case let .text(value)?: return .success(value)
             case .list?: return .failure(BadRecord(line: line, field: name, reason: "must be text, not a list"))
             }

@@ -99,10 +99,5 @@ extension Receipt: Document {
         return TextEscaping.htmlPage(title: title, style: Self.style, body: body)
     }
 
-    private static let style = """
-        body { font: 11pt/1.45 system-ui, sans-serif; color: #1d232a; max-width: 46em; margin: 2em auto; padding: 0 1em; }
-        h1 { font-size: 1.5em; margin-bottom: 0.3em; } h2 { font-size: 1.15em; border-bottom: 1px solid #ccd; margin-top: 1.4em; }
-        .meta { color: #556; } section.category { break-inside: avoid; }
-        @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } }
-        """
+    private static let style = DocumentStyle.page(width: "46em")
 }

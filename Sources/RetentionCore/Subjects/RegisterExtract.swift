@@ -47,16 +47,4 @@ public struct RegisterExtract: Sendable {
                                    subjectRows: reach.subjectRows, findsSomebody: reach.findsSomebody)
         }
     }
-
-    public var json: JSONValue {
-        .members([
-            ("schema", .string("retention-register-extract/1")), ("policy", .string(policy)), ("generatedAt", .string(generatedAt)),
-            ("subjectColumn", .string(subjectColumn)),
-            ("targets", .array(sections.map { section in
-                .members([("name", .string(section.target.name)), ("category", .string(section.target.category)),
-                          ("basis", .optionalString(section.target.basis)), ("action", .string(section.target.action.kind.rawValue)),
-                          ("table", .string(section.table)), ("rows", .array(section.rows)), ("withheld", .int(Int64(section.withheld)))])
-            })),
-        ])
-    }
 }
