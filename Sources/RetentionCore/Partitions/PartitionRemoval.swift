@@ -36,6 +36,17 @@ struct PartitionRemoval {
         var durations: [Double] = []
         /// Rows counted into this run's `affected`.
         var rows: Int64 = 0
+
+        /// Adds what another connection removed; the partitions in the candidates' `order` (by name).
+        mutating func merge(_ other: Outcome, order: [String]) {
+            partitions = (partitions + other.partitions).sorted {
+                (order.firstIndex(of: $0.name) ?? order.count) < (order.firstIndex(of: $1.name) ?? order.count)
+            }
+            removedLeaves.formUnion(other.removedLeaves)
+            warnings += other.warnings
+            durations += other.durations
+            rows += other.rows
+        }
     }
 
     /// Tries to take the partition's lock this many times (`RetryBudget`), before leaving it to row batches.
@@ -66,25 +77,70 @@ struct PartitionRemoval {
         case left(String)
     }
 
-    /// Runs every removal; `attempt` runs a step on a connection, retrying transient failures.
-    /// Throws `Failed` with what was removed before the failure.
+    /// Runs every removal; `attempt` runs a step on the worker's connection, retrying transient
+    /// failures. Every other candidate is removed at the same time on a second connection of the
+    /// run (the proofs' scans are most of this phase, and the rule's other worker idles in it);
+    /// each removal is its own transaction with its own proof, whichever connection runs it.
+    /// Throws `Failed` with what was removed before a failure, on either connection.
     func run(_ attempt: (_ step: (Connection) throws -> Void) throws -> Void) throws -> Outcome {
         var outcome = Outcome()
+        var candidates: [PartitionLeaf] = []
         do {
             try attempt { connection in try finishEarlier(connection, into: &outcome) }
-            var candidates: [PartitionLeaf] = []
             try attempt { connection in
                 let found = try PartitionProof.candidates(plan, bounds, connection: connection)
                 candidates = found.leaves
                 outcome.warnings += found.warnings
             }
-            for leaf in candidates {
-                try attempt { connection in try remove(leaf, connection, into: &outcome) }
-            }
         } catch {
             throw Failed(outcome: outcome, error: error)
         }
+        let alongside = stride(from: 1, to: candidates.count, by: 2).map { candidates[$0] }
+        let second = Locked<(outcome: Outcome, error: Error?)?>(nil)
+        let finished = DispatchSemaphore(value: 0)
+        if !alongside.isEmpty {
+            Thread.detachNewThread { [self] in
+                let result = removeOnOwnConnection(alongside)
+                second.withLock { $0 = result }
+                finished.signal()
+            }
+        }
+        var failure: Error?
+        do {
+            for leaf in stride(from: 0, to: candidates.count, by: 2).map({ candidates[$0] }) {
+                try attempt { connection in try remove(leaf, connection, into: &outcome) }
+            }
+        } catch {
+            failure = error
+        }
+        // The second connection's removals are waited for whatever happened here: they change the database.
+        if !alongside.isEmpty {
+            finished.wait()
+            if let (other, error) = second.withLock({ $0 }) {
+                outcome.merge(other, order: candidates.map(\.identifier.description))
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw Failed(outcome: outcome, error: failure) }
         return outcome
+    }
+
+    /// Removes `leaves` on a connection of its own, retried as the worker's; what it removed, and
+    /// the failure that stopped it, if any.
+    private func removeOnOwnConnection(_ leaves: [PartitionLeaf]) -> (outcome: Outcome, error: Error?) {
+        var outcome = Outcome()
+        var connection: Connection?
+        do {
+            for leaf in leaves {
+                var budget = RetryBudget(lockWaitLimit: context.options.lockWaitLimitSeconds)
+                try budget.run(stop: context.stop, connection: { try context.reconnect(&connection) }, lost: { connection = nil }) { connection in
+                    try remove(leaf, connection, into: &outcome)
+                }
+            }
+        } catch {
+            return (outcome, error)
+        }
+        return (outcome, nil)
     }
 
     /// Finishes the partitions that earlier runs detached from this rule's table but did not drop
