@@ -65,7 +65,7 @@ enum RequestCommand {
         name: "request",
         summary: """
             retention request files (one at a time or imported), lists, plans, extends and cancels
-            data subjects' erasure requests, and writes their receipts and the register. \"retention run\" processes the open ones after its rules.
+            data subjects' erasure requests, and writes their receipts and the register. \"retention run\" processes the open ones before its rules.
             """,
         page: .subjects,
         notes: "`request add` prints the new request's id alone on stdout. Requests never show the person's value.",

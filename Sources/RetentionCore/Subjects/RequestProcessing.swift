@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
 
-/// `retention run`'s second part: the open erasure requests, after the rules, on one connection,
+/// `retention run`'s first part: the open erasure requests, before the rules (which could unlink a
+/// person's rows from their subject row first), on one connection,
 /// in groups (`RequestGroupSize`). Targets go in foreign-key order, each for the whole group:
 /// its rows in batches (at most `limit` rows, locked by primary key, sized to the run's target
 /// time like the rules' slices), each batch one statement that also records every request's
