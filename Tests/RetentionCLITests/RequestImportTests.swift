@@ -205,4 +205,22 @@ struct RequestImportTests {
         let refused = try fixture.retention(["validate", "--policy", wrong])
         #expect(refused.status == 2 && refused.stderr.contains("processor \"Archive\", key \"categories\": \"Gossip\" is not a category"), "\(refused.stderr)")
     }
+
+    @Test("a 1 MB reference and a 1 MB verification are filed whole, found as duplicates on the next import; a 1 MB value no subject row holds names nobody but is filed")
+    func megabyteFields() throws {
+        let fixture = try SubjectFixture.make("reqimportbig")
+        defer { fixture.drop() }
+        let big = String(repeating: "r", count: 1_048_576)
+        let file = fixture.engine.directory + "/big.jsonl"
+        let lines = [#"{"subject": "email=user3@example.com", "reference": "\#(big)", "verifiedBy": "\#(big)"}"#,
+                     #"{"subject": "email=\#(big)@example.com", "reference": "BIG-2"}"#]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let first = try fixture.retention(["request", "import", "--policy", fixture.policy, file])
+        #expect(first.status == 0, "\(first.stderr.prefix(300))")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE reference = $1 AND verified_by = $1", [big]) == 1)
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests WHERE length(subject_value) = 1048576 + 12") == 1)
+        let again = try fixture.retention(["request", "import", "--policy", fixture.policy, file])
+        #expect(again.status == 0 && again.stdout.components(separatedBy: "\"duplicate\"").count == 3, "\(again.stdout.suffix(300))")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests") == 2)
+    }
 }

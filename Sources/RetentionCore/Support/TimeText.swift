@@ -13,20 +13,12 @@ public enum TimeText {
         func group(_ index: Int) -> String? { Range(match.range(at: index), in: text).map { String(text[$0]) } }
         func number(_ index: Int) -> Int { group(index).flatMap { Int($0) } ?? 0 }
         let (year, month, day) = (number(1), number(2), number(3))
-        guard year >= 1, (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+        guard year >= 1, (1...12).contains(month), (1...Timestamps.daysIn(month: month, year: year)).contains(day),
               number(4) < 24, number(5) < 60, number(7) < 60, number(11) < 16, number(13) < 60 else { return nil }
         let zone = group(9) == "Z" ? "Z" : "\(group(10)!)\(group(11)!):\(group(13) ?? "00")"
         let normalised = "\(group(1)!)-\(group(2)!)-\(group(3)!)T\(group(4)!):\(group(5)!)\(group(6) ?? ":00")\(zone)"
         guard Timestamps.date(normalised) != nil else { return nil }
         return normalised
-    }
-
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
     }
 
     /// Parses `90s`, `30m`, `2h`, `1d`, or ISO 8601 `PT2H`, `PT30M`, `P1DT2H`, into seconds.
