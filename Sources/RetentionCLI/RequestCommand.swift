@@ -9,7 +9,7 @@ enum RequestCommand {
         usage: ["retention request add --policy=FILE --subject=NAME=VALUE [--reference=TEXT] [--received-at=TIME] [--category=NAME]... [--verified-by=METHOD] [--evidence=REF] [--by=NAME]"],
         options: [
             .value("subject", "NAME=VALUE", "the person: the subjects' key or an identifier, and its value"),
-            .value("reference", "TEXT", "your reference for the request (a ticket number); filed once per policy"),
+            .value("reference", "TEXT", "your reference for the request (a ticket number); filed once in the database"),
             .value("received-at", "TIME", "when the request was received (ISO 8601; default: now)"),
             .value("category", "NAME", "erase only the targets of this category (repeatable)", repeatable: true),
             verifiedBy, evidence,

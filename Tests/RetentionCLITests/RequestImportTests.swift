@@ -73,7 +73,12 @@ struct RequestImportTests {
         #expect(repeated.count == 40 && repeated.allSatisfy { $0["status"] as? String == "duplicate" })
         #expect(repeated.map { $0["id"] as? Int } == outcomes.map { $0["id"] as? Int })
         #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests") == 40)
-        let add = try fixture.retention(["request", "add", "--policy", fixture.policy, "--subject", "email=user1@example.com", "--reference", "DSR-1"])
+        // The policy re-issued under a new name: its requests are the database's, the file still files nothing twice.
+        let renamed = try fixture.engine.writePolicy(SubjectSchema.policy().replacingOccurrences(of: #""policy": "subjects""#, with: #""policy": "subjects-2027""#), name: "renamed.json")
+        let underNewName = try fixture.retention(["request", "import", "--policy", renamed, file])
+        #expect(underNewName.status == 0 && underNewName.stdout.components(separatedBy: "\"duplicate\"").count == 41, "\(underNewName.stderr)")
+        #expect(try fixture.database.count("SELECT count(*) FROM retention.erasure_requests") == 40)
+        let add = try fixture.retention(["request", "add", "--policy", renamed, "--subject", "email=user1@example.com", "--reference", "DSR-1"])
         #expect(add.status == 2 && add.stderr.contains("filed already, as erasure request \(outcomes[0]["id"] as? Int ?? -1)"), "\(add.stderr)")
     }
 

@@ -28,15 +28,16 @@ enum RequestStatements {
         SELECT request_id FROM added
         """
 
-    /// Serialises the filing of references of policy `$1` (`request add` and `import`) to the
-    /// end of the transaction, so that a reference is filed once.
-    static let lockReferences = "SELECT pg_advisory_xact_lock(hashtext('retention:request-references:' || $1))"
+    /// Serialises the filing of references (`request add` and `import`) to the end of the
+    /// transaction, so that a reference is filed once in the database, whatever the policy's name
+    /// (requests belong to the database: a policy re-issued under a new name keeps them).
+    static let lockReferences = "SELECT pg_advisory_xact_lock(hashtext('retention:request-references'))"
 
-    /// `(reference, request_id)` of the references `$2` (a text[] literal) filed for policy `$1`.
+    /// `(reference, request_id)` of the references `$1` (a text[] literal) filed already.
     static let filedReferences = """
         SELECT q.reference, min(q.request_id) FROM retention.erasure_requests q
-        WHERE q.policy = $1 AND q.reference IS NOT NULL AND md5(q.reference) = ANY(SELECT md5(x) FROM unnest($2::text[]) x)
-          AND q.reference = ANY($2::text[])
+        WHERE q.reference IS NOT NULL AND md5(q.reference) = ANY(SELECT md5(x) FROM unnest($1::text[]) x)
+          AND q.reference = ANY($1::text[])
         GROUP BY q.reference
         """
 

@@ -77,8 +77,8 @@ public struct RequestBook {
         let id = try connection.transaction {
             try PolicyTime.enter(policy.timeZone, connection)
             if let reference {
-                try connection.execute(RequestStatements.lockReferences, [policy.name])
-                if let filed = try connection.execute(RequestStatements.filedReferences, [policy.name, textArrayLiteral([reference])]).rows.first {
+                try connection.execute(RequestStatements.lockReferences)
+                if let filed = try connection.execute(RequestStatements.filedReferences, [textArrayLiteral([reference])]).rows.first {
                     throw RequestError.duplicateReference(reference, id: try filed.int64(1))
                 }
             }

@@ -39,10 +39,10 @@ public struct RequestImport {
         guard bad.isEmpty else { throw ImportRefused(records: bad.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
         return try connection.transaction {
             try PolicyTime.enter(policy.timeZone, connection)
-            try connection.execute(RequestStatements.lockReferences, [policy.name])
+            try connection.execute(RequestStatements.lockReferences)
             let references = records.compactMap(\.reference)
             var filed: [String: Int64] = [:]
-            for row in try connection.execute(RequestStatements.filedReferences, [policy.name, textArrayLiteral(references)]).rows {
+            for row in try connection.execute(RequestStatements.filedReferences, [textArrayLiteral(references)]).rows {
                 filed[try row.text(0)] = try row.int64(1)
             }
             let new = records.filter { $0.reference.map { filed[$0] == nil } ?? true }
