@@ -109,6 +109,27 @@ struct RuleStartUnitTests {
         #expect(earliest.canHaveDueRows(none))
     }
 
+    @Test("an aggregate's window that ends inside a bucket holds back the next one until it is done: two batches never add to one roll-up row at once")
+    func openBucketHoldsBackTheNext() throws {
+        let table = PlanningUnitTests.table([("id", "int8", true), ("created_at", "timestamptz", true)])
+        let plan = try PlanningUnitTests.plan(#""due": {"after": "30 days", "from": "created_at"}, "action": "delete""#, table: table)
+        var execution = RuleExecution(index: 0, rule: plan.rule, plan: plan)
+        // Buckets [0, 100), [100, 200), [200, 300); windows of 30 units, then of 150.
+        execution.cursors = [RuleExecution.Cursor(relation: table.identifier, walk: .anchor("created_at"), start: 0, next: 0, end: 300,
+                                                  sliceSize: 30, boundaries: [100, 200])]
+        let taken = execution.takeSlice()
+        let first = try #require(taken)
+        #expect(first.end == 30)
+        #expect(execution.takeSlice() == nil, "the next window is in the same bucket as the one in flight")
+        execution.inFlight -= 1
+        execution.finished(first)
+        execution.cursors[0].sliceSize = 150
+        let second = execution.takeSlice()
+        #expect(second?.end == 100, "a window ends on the last boundary it reaches")
+        let third = execution.takeSlice()
+        #expect(third?.end == 200, "a window that ended on a boundary holds nothing back")
+    }
+
     @Test("a rule on a Citus distributed or reference table has at most two batches in flight; on a local table as many as asked")
     func inFlightLimit() throws {
         // `limit`: the batches taken before the rule says no more (at most 50 are asked for).

@@ -28,6 +28,10 @@ struct RuleExecution: Sendable {
         /// For an aggregate's walk: the bucket boundaries (microseconds, ascending) that windows
         /// end on when they can, so that no bucket is added to by two batches.
         var boundaries: [Int64] = []
+        /// For an aggregate's walk: where the slice in flight that ended inside a bucket ends. The
+        /// slice after it would add to the same roll-up rows, and wait for that one's commit on
+        /// them (and time out), so it is handed out only once that one is done.
+        var openBucketEnd: Int64?
         /// For an anchor or key walk: the shortest of its batches that changed almost nothing, in
         /// seconds: what a batch costs whatever its slice (round trips, planning, commit; on
         /// Citus, a task per shard and a two-phase commit).
@@ -129,11 +133,14 @@ struct RuleExecution: Sendable {
     mutating func nextSlice() -> BatchSlice? {
         guard let index = cursors.firstIndex(where: { $0.next < $0.end }) else { return nil }
         let cursor = cursors[index]
+        if let open = cursor.openBucketEnd, open == cursor.next { return nil }
         let remaining = cursor.end - cursor.next
         var size = max(1, min(Int64(cursor.sliceSize), remaining))
         if remaining > size, remaining < 2 * size { size = (remaining + 1) / 2 }
         if let boundary = Self.lastBoundary(in: cursor.boundaries, after: cursor.next, upTo: cursor.next + size) {
             size = boundary - cursor.next
+        } else if !cursor.boundaries.isEmpty, cursor.next + size < cursor.end {
+            cursors[index].openBucketEnd = cursor.next + size
         }
         cursors[index].next += size
         let span: BatchSlice.Span = switch cursor.walk {
@@ -142,6 +149,11 @@ struct RuleExecution: Sendable {
         case let .key(column): .keyRange(column: column, from: cursor.next, to: cursor.next + size)
         }
         return BatchSlice(relation: cursor.relation, span: span, cursor: index)
+    }
+
+    /// Notes that `slice` is done: a slice that waited for it to end a bucket may be handed out.
+    mutating func finished(_ slice: BatchSlice) {
+        if cursors[slice.cursor].openBucketEnd == slice.end { cursors[slice.cursor].openBucketEnd = nil }
     }
 
     /// The largest boundary in `(after, upTo]`, by binary search.

@@ -234,6 +234,7 @@ final class Worker {
         }
         scheduler.update(execution) { execution in
             execution.inFlight -= 1
+            execution.finished(slice)
             execution.finishedSize += slice.size
             execution.batchDurations += outcome.durations
             execution.lockWaitSeconds += outcome.lockWaitSeconds

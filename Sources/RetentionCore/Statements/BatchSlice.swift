@@ -29,6 +29,14 @@ public struct BatchSlice: Sendable, Equatable, CustomStringConvertible {
         self.cursor = cursor
     }
 
+    /// Where the slice ends: its end page, instant or key.
+    public var end: Int64 {
+        switch span {
+        case let .pages(_, end): return end
+        case let .anchorWindow(_, _, to), let .keyRange(_, _, to): return to
+        }
+    }
+
     /// Pages or microseconds covered.
     public var size: Int64 {
         switch span {
