@@ -130,6 +130,24 @@ struct RuleStartUnitTests {
         #expect(third?.end == 200, "a window that ended on a boundary holds nothing back")
     }
 
+    @Test("an aggregate's walk is cut in two at the bucket boundary nearest its middle, so two workers work on buckets of their own even when a bucket is wider than a window")
+    func halvedAtBucket() throws {
+        let table = PlanningUnitTests.table([("id", "int8", true), ("created_at", "timestamptz", true)])
+        let plan = try PlanningUnitTests.plan(#""due": {"after": "30 days", "from": "created_at"}, "action": "delete""#, table: table)
+        let whole = RuleExecution.Cursor(relation: table.identifier, walk: .anchor("created_at"), start: 0, next: 0, end: 1_000,
+                                         sliceSize: 10, boundaries: [100, 200, 300, 400, 600, 700])
+        let halves = RuleStart.halvedAtBucket(whole)
+        #expect(halves.map(\.start) == [0, 400] && halves.map(\.end) == [400, 1_000] && halves[1].next == 400)
+        #expect(RuleStart.halvedAtBucket(RuleExecution.Cursor(relation: table.identifier, walk: .anchor("created_at"), start: 0, next: 0,
+                                                              end: 1_000, sliceSize: 10)).count == 1, "a walk without buckets stays whole")
+        var execution = RuleExecution(index: 0, rule: plan.rule, plan: plan)
+        execution.cursors = halves
+        let first = execution.takeSlice()
+        let second = execution.takeSlice()
+        #expect(first?.cursor == 0 && second?.cursor == 1, "each worker in its own half")
+        #expect(execution.takeSlice() == nil, "both halves wait for their open bucket")
+    }
+
     @Test("a rule on a Citus distributed or reference table has at most two batches in flight; on a local table as many as asked")
     func inFlightLimit() throws {
         // `limit`: the batches taken before the rule says no more (at most 50 are asked for).

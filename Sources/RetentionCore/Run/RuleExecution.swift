@@ -128,12 +128,12 @@ struct RuleExecution: Sendable {
         return slice
     }
 
-    /// Cuts the next slice from the first cursor with work left. Near the end the last slices are
+    /// Cuts the next slice from the first cursor with work left that no slice in flight holds
+    /// back (`openBucketEnd`). Near the end the last slices are
     /// cut in halves, so that the workers finish together instead of one waiting for the other.
     mutating func nextSlice() -> BatchSlice? {
-        guard let index = cursors.firstIndex(where: { $0.next < $0.end }) else { return nil }
+        guard let index = cursors.firstIndex(where: { $0.next < $0.end && $0.openBucketEnd != $0.next }) else { return nil }
         let cursor = cursors[index]
-        if let open = cursor.openBucketEnd, open == cursor.next { return nil }
         let remaining = cursor.end - cursor.next
         var size = max(1, min(Int64(cursor.sliceSize), remaining))
         if remaining > size, remaining < 2 * size { size = (remaining + 1) / 2 }

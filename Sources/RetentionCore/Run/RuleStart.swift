@@ -63,7 +63,7 @@ enum RuleStart {
             let cursor = try anchorCursor(plan, table, column: column, bounds: bounds, connection) { _ in
                 throw EngineError.infiniteAnchor(rule: plan.rule.name, table: table.description, column: column)
             }
-            return cursor.map { [$0] } ?? []
+            return cursor.map(halvedAtBucket) ?? []
         case .heapPages:
             return try walked.map { try pageCursor($0, connection) }
         case let .anchorIndex(column, pagesOf):
@@ -74,7 +74,7 @@ enum RuleStart {
                 } else if let cursor = try anchorCursor(plan, relation, column: column, bounds: bounds, connection,
                                                          infinite: { try pageCursor($0, connection) }) {
                     // A '-infinity' anchor has no place on the time line: such a relation walks its pages.
-                    cursors.append(cursor)
+                    cursors += halvedAtBucket(cursor)
                 }
             }
             return cursors
@@ -96,6 +96,24 @@ enum RuleStart {
             cursor.boundaries = try bucketBoundaries(spec.bucketUnit, from: start, to: end, connection)
         }
         return cursor
+    }
+
+    /// An aggregate's walk, cut in two at the bucket boundary nearest its middle: while one
+    /// worker's window ends inside a bucket (a bucket holds more rows than a batch), the next
+    /// window of that bucket waits for it (`RuleExecution.Cursor.openBucketEnd`), and the other
+    /// worker walks the other half, whose buckets are its own.
+    static func halvedAtBucket(_ cursor: RuleExecution.Cursor) -> [RuleExecution.Cursor] {
+        let middle = cursor.start + (cursor.end - cursor.start) / 2
+        guard let boundary = cursor.boundaries.filter({ $0 > cursor.start && $0 < cursor.end })
+            .min(by: { abs($0 - middle) < abs($1 - middle) }) else { return [cursor] }
+        var first = cursor
+        var second = cursor
+        first.end = boundary
+        second.start = boundary
+        second.next = boundary
+        first.sliceSize = max(1, Double(boundary - cursor.start) / RuleExecution.firstWindowFraction)
+        second.sliceSize = max(1, Double(cursor.end - boundary) / RuleExecution.firstWindowFraction)
+        return [first, second]
     }
 
     /// A walk over the pages of every shard of a Citus table, as many as the largest has now. One
