@@ -1,14 +1,16 @@
 import Foundation
 
 /// The benchmark's command line: `retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N]
-/// [--concurrency N] [--database-url URL] [--actions delete,...] [--row-sample N] [--whole-process]
-/// [--citus-workers PORT,PORT]`.
+/// [--concurrency N] [--database-url URL] [--actions delete,...] [--buckets sparse|dense] [--row-sample N]
+/// [--whole-process] [--citus-workers PORT,PORT]`.
 struct BenchOptions {
     var rows = 2_000_000
     var layouts = ["seq", "shuffled"]
     var concurrency = 2
     var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
     var actions: [BenchAction] = [.delete]
+    /// How many raw rows the aggregate adds into each roll-up row.
+    var buckets = BenchBuckets.sparse
     /// Time the `retention` binary from its start to its exit instead of the engine in this process.
     var wholeProcess = false
     var rowSample = 5_000
@@ -40,11 +42,12 @@ struct BenchOptions {
                 options.actions = value().split(separator: ",").map { name in
                     required(BenchAction(rawValue: String(name)), "--actions takes \(BenchAction.allCases.map(\.rawValue).joined(separator: ","))")
                 }
+            case "--buckets": options.buckets = required(BenchBuckets(rawValue: value()), "--buckets is sparse or dense")
             case "--whole-process": options.wholeProcess = true
             case "--citus-workers": options.citusWorkers = value().split(separator: ",").map(String.init)
             case "--row-sample": options.rowSample = required(Int(value()), "--row-sample takes a number")
             case "--help":
-                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of,per-tenant] [--row-sample N] [--whole-process] [--citus-workers PORT,PORT] [--database-url URL]")
+                print("usage: retention-bench [--rows N] [--layout seq|shuffled|both|partitioned] [--months N] [--concurrency N] [--actions delete,pseudonymise,aggregate,terminate,earliest-of,per-tenant] [--buckets sparse|dense] [--row-sample N] [--whole-process] [--citus-workers PORT,PORT] [--database-url URL]")
                 exit(0)
             default: fail("unrecognized option \"\(arguments[index])\"")
             }

@@ -9,7 +9,7 @@ let options = BenchOptions.parse(Array(CommandLine.arguments.dropFirst()))
 let server = BenchServer(adminURL: options.databaseURL)
 let migrations = try MigrationFile.load(directory: required(MigrationFile.locateDirectory(), "could not find Migrations/"))
 
-print("retention-bench: \(options.rows) rows, \(Int(options.dueFraction * 100))% due, engine concurrency \(options.concurrency)")
+print("retention-bench: \(options.rows) rows, \(Int(options.dueFraction * 100))% due, engine concurrency \(options.concurrency), \(options.buckets.rawValue) roll-up buckets (\(options.buckets.organisations) organisations)")
 if !options.citusWorkers.isEmpty {
     try BenchCitus(server: server, workerPorts: options.citusWorkers, options: options, migrations: migrations).run()
 }
@@ -26,7 +26,7 @@ for layout in options.citusWorkers.isEmpty ? options.layouts : [] {
             } else if layout == "partitioned" {
                 step = try BenchData.createPartitioned(connection, rows: options.rows, months: options.months)
             } else {
-                try BenchData.create(connection, rows: options.rows, shuffled: layout == "shuffled")
+                try BenchData.create(connection, rows: options.rows, shuffled: layout == "shuffled", buckets: options.buckets)
             }
             _ = try Migrator(files: migrations).migrate(connection)
             if tenantTable { try BenchTenantData.placeHolds(connection) }
