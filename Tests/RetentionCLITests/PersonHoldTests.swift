@@ -166,3 +166,78 @@ struct PersonHoldTests {
         #expect(try fixture.database.count("SELECT count(*) FROM retention.legal_hold_values") == 0)
     }
 }
+
+extension PersonHoldTests {
+    /// Monthly partitions of 2023 of `events`, found through the subjects map by `person_id`;
+    /// person 1's one row lives in March, which is wholly due at 2024-06-15 under 12 months.
+    static let partitionSQL = """
+        SET TimeZone = 'UTC';
+        CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL);
+        INSERT INTO people VALUES (1, 'held@example.com'), (2, 'other@example.com');
+        CREATE TABLE events (id bigint NOT NULL, person_id int REFERENCES people, created_at timestamptz NOT NULL,
+                             PRIMARY KEY (id, created_at)) PARTITION BY RANGE (created_at);
+        DO $$ DECLARE m date; BEGIN
+          FOR m IN SELECT generate_series(date '2023-01-01', date '2023-12-01', interval '1 month')::date LOOP
+            EXECUTE format('CREATE TABLE %I PARTITION OF events FOR VALUES FROM (%L) TO (%L)', 'events_' || to_char(m, 'YYYY_MM'),
+                           m::timestamptz, (m + interval '1 month')::timestamptz);
+          END LOOP; END $$;
+        INSERT INTO events SELECT g, CASE WHEN g % 7 = 0 THEN 2 END, timestamptz '2023-01-01' + g * interval '97 minutes' FROM generate_series(1, 5000) g;
+        INSERT INTO events VALUES (900001, 1, '2023-03-10');
+        """
+
+    static let partitionPolicy = """
+        {"policy": "parts",
+         "rules": [{"name": "events", "table": "events", "due": {"after": "12 months", "from": "created_at"}, "action": "delete", "partitions": "drop"}],
+         "subjects": {"table": "people", "key": "id", "identifiers": ["email"],
+                      "targets": [{"name": "person-events", "category": "Usage data", "table": "events", "match": {"person_id": "id"}, "action": "delete"}]}}
+        """
+
+    @Test("a partition that holds a held person's row is not dropped: its other due rows go by batches; other wholly due partitions are dropped")
+    func partitionWithHeldRow() throws {
+        let fixture = try SubjectFixture.make("personholdpart", schemaSQL: Self.partitionSQL, policy: Self.partitionPolicy)
+        defer { fixture.drop() }
+        let db = fixture.database
+        let cutoff = "timestamptz '2023-06-15 12:00:00+00'"
+        #expect(try fixture.hold("email=held@example.com").status == 0)
+        let kept = try db.checksum("(SELECT * FROM events WHERE created_at >= \(cutoff) OR person_id = 1)", orderBy: "t.id")
+        let run = try fixture.run(["--as-of", "2024-06-15T12:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let rule = try fixture.engine.ruleReport("events")
+        let dropped = Set((rule["partitions"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        #expect(dropped == ["public.events_2023_01", "public.events_2023_02", "public.events_2023_04", "public.events_2023_05"])
+        #expect(rule.int("heldBack") == 1)
+        #expect(try db.count("SELECT count(*) FROM pg_class WHERE oid = to_regclass('public.events_2023_03')") == 1)
+        #expect(try db.checksum("events", orderBy: "t.id") == kept)
+    }
+}
+
+extension PersonHoldTests {
+    @Test("a hold on a person placed while a run goes on protects them from the next batch on")
+    func holdMidRun() throws {
+        let fixture = try SubjectFixture.make("personholdmid", schemaSQL: """
+            CREATE TABLE people (id int PRIMARY KEY, email text NOT NULL);
+            INSERT INTO people VALUES (1, 'one@example.com'), (2, 'two@example.com');
+            CREATE TABLE events (id bigint PRIMARY KEY, person_id int NOT NULL, created_at timestamptz NOT NULL);
+            INSERT INTO events SELECT g, 1 + g % 2, timestamptz '2020-01-01' + g * interval '1 minute' FROM generate_series(1, 40000) g;
+            """, policy: """
+            {"policy": "mid",
+             "rules": [{"name": "events", "table": "events", "due": {"after": "1 year", "from": "created_at"}, "action": "delete"}],
+             "subjects": {"table": "people", "key": "id", "identifiers": ["email"],
+                          "targets": [{"name": "person-events", "category": "Usage data", "table": "events", "match": {"person_id": "id"}, "action": "delete"}]}}
+            """)
+        defer { fixture.drop() }
+        let running = try fixture.engine.start(["run", "--policy", fixture.policy, "--pseudonym-key-file", fixture.keyFile, "--as-of", "2024-01-01T00:00:00Z",
+                                                "--batch-size", "200", "--pause", "50", "--concurrency", "1"])
+        Thread.sleep(forTimeInterval: 0.8)
+        let held = try fixture.hold("email=two@example.com")
+        #expect(held.status == 0, "\(held.stderr)")
+        let atHold = try fixture.database.count("SELECT count(*) FROM events WHERE person_id = 2")
+        let result = running.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        let after = try fixture.database.count("SELECT count(*) FROM events WHERE person_id = 2")
+        #expect(atHold > 0)
+        #expect(atHold - after <= 200, "at most the batch already under way when the hold was placed")
+        #expect(try fixture.database.count("SELECT count(*) FROM events WHERE person_id = 1") == 0)
+        #expect(try fixture.engine.ruleReport("events").int("heldBack") == after)
+    }
+}
