@@ -241,3 +241,19 @@ extension PersonHoldTests {
         #expect(try fixture.engine.ruleReport("events").int("heldBack") == after)
     }
 }
+
+extension PersonHoldTests {
+    @Test("a run without the pseudonym key cannot tell the held person's rows: while a hold on a person is in force it keeps every row of the tables such a hold reaches, counted as held back")
+    func withoutKey() throws {
+        let fixture = try personHoldFixture("personholdnokey")
+        defer { fixture.drop() }
+        let db = fixture.database
+        #expect(try fixture.hold("id=7").status == 0)
+        let due = try db.count("SELECT count(*) FROM checkins WHERE created_at < now() - interval '1 year'")
+        let checkins = try db.checksum("checkins", orderBy: "t.id")
+        let run = try fixture.retention(["run", "--policy", fixture.policy, "--no-requests"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try db.checksum("checkins", orderBy: "t.id") == checkins)
+        #expect(try fixture.engine.ruleReport("old-checkins").int("heldBack") == due)
+    }
+}
