@@ -57,6 +57,13 @@ struct PersonHoldTests {
             """, orderBy: "t.id")
         let contacts = try db.checksum("(SELECT * FROM marketing_contacts WHERE email = 'user7@example.com')")
         let heldUser = try db.checksum("(SELECT * FROM users WHERE id = 7)")
+        // `request plan` with the key tells the held person's rows from the others'.
+        for (request, heldHere) in [(heldPerson, try db.count("SELECT count(*) FROM checkins WHERE user_id = 7")), (other, Int64(0))] {
+            let plan = try fixture.retention(["request", "plan", request, "--policy", fixture.policy, "--format", "json", "--pseudonym-key-file", fixture.keyFile])
+            #expect(plan.status == 0, "\(plan.stderr)")
+            let targets = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["targets"] as? [[String: Any]] ?? []
+            #expect(targets.first { $0["name"] as? String == "user-checkins" }?.int("heldBack") == heldHere, "\(plan.stdout)")
+        }
 
         let run = try fixture.run()
         #expect(run.status == 0, "\(run.stderr)")

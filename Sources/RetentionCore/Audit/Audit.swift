@@ -16,10 +16,11 @@ public enum Audit {
     /// Audits `policy` on `connection` at `asOf` (nil: now). `tenant`: only the rules tied to
     /// tenants, for that tenant's rows (the Owner's report); no requests, files or backups.
     /// `pseudonymKey`: the rows of a person under a hold are told by their HMAC; without it,
-    /// every row of a table such a hold reaches counts as held while one is in force.
+    /// every row of a table such a hold reaches counts as held while one is in force. Only a
+    /// policy with subjects has such holds (and only then does the session take the pads).
     public static func run(policy: Policy, asOf: String?, grace: AuditGrace, tenant: String? = nil, pseudonymKey: PseudonymKey? = nil,
                            connection: Connection) throws -> AuditReport {
-        if let pseudonymKey { try HMACPads(key: pseudonymKey.bytes).load(into: connection) }
+        if let pseudonymKey, policy.subjects != nil { try HMACPads(key: pseudonymKey.bytes).load(into: connection) }
         try connection.execute("SET default_transaction_read_only = on")
         // A table the application holds locked for longer leaves its promise unproven, not the audit stuck.
         try connection.execute("SET lock_timeout = '1min'")
