@@ -264,3 +264,22 @@ extension PersonHoldTests {
         #expect(try fixture.engine.ruleReport("old-checkins").int("heldBack") == due)
     }
 }
+
+extension PersonHoldTests {
+    @Test("a hold follows no ambiguous value: the e-mail user 41 shares with user 42 is not stored, and the contact found only by it goes with the rules")
+    func notThroughAmbiguousValues() throws {
+        let fixture = try personHoldFixture("personholdshared")
+        defer { fixture.drop() }
+        let db = fixture.database
+        #expect(try fixture.hold("id=41").status == 0)
+        #expect(try db.count("SELECT count(*) FROM retention.legal_hold_values WHERE subject_column = 'email'") == 0)
+        #expect(try db.count("""
+            SELECT count(*) FROM retention.legal_hold_values WHERE subject_column = 'id' AND hmac = expected_hmac(convert_to('41', 'UTF8'), decode('\(fixture.keyHex)', 'hex'))
+            """) == 1)
+        let checkins = try db.checksum("(SELECT * FROM checkins WHERE user_id = 41 OR NOT created_at < now() - interval '1 year')", orderBy: "t.id")
+        let run = try fixture.run()
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try db.checksum("checkins", orderBy: "t.id") == checkins)
+        #expect(try db.count("SELECT count(*) FROM marketing_contacts") == 0)
+    }
+}
