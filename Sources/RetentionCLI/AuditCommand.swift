@@ -18,7 +18,7 @@ enum AuditCommand {
             .value("grace", "DURATION", "how long past due a row may still be there: N hours or a period (default: 2 days)"),
             .value("metrics-database", "NAME", "label every metric database=\"NAME\" (one file per database of a fleet)"),
             .value("metrics-file", "FILE", "write Prometheus metrics to FILE (node exporter textfile collector)"),
-            CommonOptions.out, CommonOptions.policy,
+            CommonOptions.out, CommonOptions.policy, CommonOptions.pseudonymKeyFile,
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
         ],
         page: .audit,
@@ -43,8 +43,9 @@ enum AuditCommand {
         }
         let format = try arguments.choice("format", ["text", "json", "md", "html"], default: "text")
         let policy = try PolicyParser.load(path: policyPath)
+        let key = try Commands.pseudonymKey(arguments)
         let connection = try Commands.connectMigrated(arguments)
-        let report = try Audit.run(policy: policy, asOf: asOf, grace: grace, connection: connection)
+        let report = try Audit.run(policy: policy, asOf: asOf, grace: grace, pseudonymKey: key, connection: connection)
         let text = switch format {
         case "json": JSONWriter.write(report.json)
         case "md": report.markdown()

@@ -5,14 +5,16 @@ import RetentionCore
 /// `retention hold add|release|list`: legal holds.
 enum HoldCommand {
     static let addSpec = CommandSpec(
-        name: "hold add", summary: "retention hold add places a legal hold.",
-        usage: ["retention hold add --tenant=ID --reason=TEXT --policy=FILE [--rule=NAME] [--by=NAME]"],
+        name: "hold add", summary: "retention hold add places a legal hold on a tenant or on one person.",
+        usage: ["retention hold add --tenant=ID --reason=TEXT --policy=FILE [--rule=NAME] [--by=NAME]",
+                "retention hold add --subject=NAME=VALUE --reason=TEXT --policy=FILE [--by=NAME] [--pseudonym-key-file=FILE]"],
         options: [
             .value("tenant", "ID", "the tenant to hold"),
+            .value("subject", "NAME=VALUE", "the person to hold, by a column of the policy's subjects map (stored only as HMACs)"),
             .value("reason", "TEXT", "why the data is held: a case number, a decision"),
-            .value("rule", "NAME", "hold only this rule (default: every rule)"),
-            by, .value("policy", "FILE", "the policy whose tenants table the tenant must exist in"),
-            CommonOptions.migrationsDir, CommonOptions.databaseURL,
+            .value("rule", "NAME", "hold only this rule (default: every rule; not with --subject)"),
+            by, .value("policy", "FILE", "the policy whose tenants table the tenant, or whose subjects map the person, must exist in"),
+            CommonOptions.pseudonymKeyFile, CommonOptions.migrationsDir, CommonOptions.databaseURL,
         ],
         page: .operations)
     static let releaseSpec = CommandSpec(
@@ -29,7 +31,8 @@ enum HoldCommand {
         name: "hold",
         summary: """
             retention hold places, releases and lists legal holds. A held tenant's rows are kept
-            from every rule (or the one named) until the hold is released. Holds are never deleted.
+            from every rule (or the one named) until the hold is released; a held person's rows
+            from every rule and every erasure request. Holds are never deleted.
             """,
         page: .operations,
         notes: "`hold add` prints the new hold's id alone on stdout.",
@@ -51,18 +54,49 @@ enum HoldCommand {
 
     private static func add(_ raw: [String]) throws -> ExitCode {
         let arguments = try Arguments(addSpec, raw)
-        let tenant = try arguments.required("tenant")
+        let holder = try holder(arguments)
         let reason = try arguments.required("reason")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
         let connection = try Commands.connectMigrated(arguments)
         do {
-            let id = try HoldBook(connection: connection).add(tenant: tenant, reason: reason, rule: arguments.value("rule"),
-                                                              by: ActingPerson.name(arguments), policy: policy)
+            let book = HoldBook(connection: connection)
+            let person = ActingPerson.name(arguments)
+            let id = switch holder {
+            case let .tenant(tenant): try book.add(tenant: tenant, reason: reason, rule: arguments.value("rule"), by: person, policy: policy)
+            case let .person(subject, key): try book.add(subject: subject, reason: reason, by: person, policy: policy, key: key)
+            }
             Output.out(String(id))
             return .success
         } catch let error as HoldBook.HoldError {
             Output.error(error.description)
             return .usage
+        } catch let error as RequestBook.RequestError {
+            Output.error(error.description)
+            return .usage
+        }
+    }
+
+    /// Whom `hold add` holds: `--tenant`, or `--subject` (which needs the pseudonym key and
+    /// holds from every rule).
+    private enum Holder {
+        case tenant(String)
+        case person(subject: String, key: PseudonymKey)
+    }
+
+    private static func holder(_ arguments: Arguments) throws -> Holder {
+        switch (arguments.value("tenant"), arguments.value("subject")) {
+        case let (tenant?, nil):
+            return .tenant(tenant)
+        case let (nil, subject?):
+            guard arguments.value("rule") == nil else {
+                throw UsageError(message: "options --subject and --rule cannot be used together: a hold on a person keeps their rows from every rule", command: "hold add")
+            }
+            guard let key = try Commands.pseudonymKey(arguments) else {
+                throw UsageError(message: "option --pseudonym-key-file is required with --subject: the hold keeps only the HMACs of the person's values", command: "hold add")
+            }
+            return .person(subject: subject, key: key)
+        default:
+            throw UsageError(message: "hold add needs either --tenant or --subject", command: "hold add")
         }
     }
 
@@ -92,7 +126,7 @@ enum HoldCommand {
         }
         if holds.isEmpty { Output.out(arguments.flag("all") ? "no legal holds" : "no legal holds in force") }
         for hold in holds {
-            var line = "\(hold.id)\ttenant \(hold.tenant)\t\(hold.rule.map { "rule \($0)" } ?? "all rules")\tplaced \(hold.placedAt) by \(hold.placedBy)"
+            var line = "\(hold.id)\t\(hold.holder.description)\t\(hold.rule.map { "rule \($0)" } ?? "all rules")\tplaced \(hold.placedAt) by \(hold.placedBy)"
             if let releasedAt = hold.releasedAt { line += "\treleased \(releasedAt) by \(hold.releasedBy ?? "?")" }
             line += "\t\(hold.reason)"
             // Tenants, names and reasons come from people: one hold stays one line.

@@ -17,7 +17,7 @@ enum ReportCommand {
             .value("from", "TIME", "only batches at or after TIME (ISO 8601)"),
             CommonOptions.out,
             .value("policy", "FILE", "also show what is scheduled next for the tenant and what is kept past its period"),
-            CommonOptions.stateDir,
+            CommonOptions.pseudonymKeyFile, CommonOptions.stateDir,
             CommonOptions.tenant,
             .value("to", "TIME", "only batches before TIME (ISO 8601)"),
             CommonOptions.migrationsDir, CommonOptions.databaseURL,
@@ -35,6 +35,7 @@ enum ReportCommand {
         }
         let format = try arguments.documentFormat()
         let policy = try arguments.value("policy").map { try PolicyParser.load(path: $0) }
+        let pseudonymKey = try Commands.pseudonymKey(arguments)
         let connection = try Commands.connectMigrated(arguments)
         // A tenant whose own row is gone has nothing scheduled: the report leaves that section out.
         var plan: TerminationPlan?
@@ -52,7 +53,8 @@ enum ReportCommand {
         // What of a tenant that still exists is kept past its period, on a session of its own
         // (the audit's is READ ONLY and in the policy's time zone).
         if let policy, plan != nil {
-            report.keptPastPeriod = try Audit.run(policy: policy, asOf: nil, grace: .standard, tenant: tenant, connection: Commands.connect(arguments))
+            report.keptPastPeriod = try Audit.run(policy: policy, asOf: nil, grace: .standard, tenant: tenant, pseudonymKey: pseudonymKey,
+                                                  connection: Commands.connect(arguments))
         }
         try Output.write(format.render(report), to: out)
         if !report.integrity.isIntact {

@@ -26,7 +26,8 @@ enum RequestCommand {
     static let planSpec = CommandSpec(
         name: "request plan", summary: "retention request plan shows what a run will do for one request; it changes nothing.",
         usage: ["retention request plan ID --policy=FILE [--format=text|json]"],
-        options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.migrationsDir, CommonOptions.databaseURL],
+        options: [CommonOptions.policy, .value("format", "FORMAT", "text or json (default: text)"), CommonOptions.pseudonymKeyFile,
+                  CommonOptions.migrationsDir, CommonOptions.databaseURL],
         page: .subjects, positionals: 1)
     static let extendSpec = CommandSpec(
         name: "request extend", summary: "retention request extend extends a request's deadline by two months, once.",
@@ -177,8 +178,9 @@ enum RequestCommand {
         let id = try id(arguments)
         let format = try arguments.choice("format", ["text", "json"], default: "text")
         let policy = try PolicyParser.load(path: try arguments.required("policy"))
+        let key = try Commands.pseudonymKey(arguments)
         let connection = try Commands.connectMigrated(arguments)
-        let plan = try RequestPlan.make(requestID: id, policy: policy, connection: connection)
+        let plan = try RequestPlan.make(requestID: id, policy: policy, pseudonymKey: key, connection: connection)
         printAs(format, json: plan.json, lines: plan.lines)
         if let problem = plan.problem {
             Output.warning("erasure request \(id) cannot be answered by this policy: \(problem); a run keeps it open and fails")

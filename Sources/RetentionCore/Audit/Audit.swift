@@ -15,7 +15,12 @@ public struct AuditReport: Sendable {
 public enum Audit {
     /// Audits `policy` on `connection` at `asOf` (nil: now). `tenant`: only the rules tied to
     /// tenants, for that tenant's rows (the Owner's report); no requests, files or backups.
-    public static func run(policy: Policy, asOf: String?, grace: AuditGrace, tenant: String? = nil, connection: Connection) throws -> AuditReport {
+    /// `pseudonymKey`: the rows of a person under a hold are told by their HMAC; without it,
+    /// every row of a table such a hold reaches counts as held while one is in force. Only a
+    /// policy with subjects has such holds (and only then does the session take the pads).
+    public static func run(policy: Policy, asOf: String?, grace: AuditGrace, tenant: String? = nil, pseudonymKey: PseudonymKey? = nil,
+                           connection: Connection) throws -> AuditReport {
+        if let pseudonymKey, policy.subjects != nil { try HMACPads(key: pseudonymKey.bytes).load(into: connection) }
         try connection.execute("SET default_transaction_read_only = on")
         // A table the application holds locked for longer leaves its promise unproven, not the audit stuck.
         try connection.execute("SET lock_timeout = '1min'")
@@ -32,7 +37,8 @@ public enum Audit {
         var plans: [(plan: RulePlan, bounds: RuleBounds)] = []
         for rule in policy.rules where tenant == nil || rule.tenantColumn != nil {
             guard let table = schema.table(of: rule) else { continue }
-            let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered)
+            let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered,
+                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC))
             let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: instant, replay: [], onlyTenant: tenant, connection: connection)
             plans.append((plan, bounds))
         }

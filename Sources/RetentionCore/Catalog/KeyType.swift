@@ -74,7 +74,7 @@ public struct KeyType: Sendable, Equatable {
     /// `holdFilter` (an SQL condition on `h`, the hold); never NULL. The holds are read by the
     /// statement itself, so a hold placed while a run goes on protects from the next batch on.
     public func held(_ column: String, holdFilter: String) -> String {
-        among(column, "retention.legal_holds h WHERE h.released_at IS NULL AND \(holdFilter)")
+        among(column, "retention.legal_holds h WHERE h.released_at IS NULL AND h.tenant IS NOT NULL AND \(holdFilter)")
     }
 
     /// `column` names one of the held tenants in `keys`, a `text[]` expression (the holds read

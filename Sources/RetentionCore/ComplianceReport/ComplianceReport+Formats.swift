@@ -23,6 +23,8 @@ extension ComplianceReport: Document {
                 ])
             })),
             ("holds", .array(holds.map(\.json))),
+            ("personHolds", .array(personHolds.map { .members([("id", .int($0.id)), ("subject", .optionalString($0.subjectColumn)),
+                                                              ("placedAt", .string($0.placedAt))]) })),
             ("backupsExpired", .array(backupsExpired.map { run in
                 .members([("rule", .string(run.rule)), ("basis", .optionalString(run.basis)), ("date", .string(run.date)),
                           ("sets", .array(run.sets.map(\.json)))])
@@ -94,6 +96,13 @@ extension ComplianceReport: Document {
         return "Hold \(hold.id) (\(hold.rule.map { "rule \($0)" } ?? "every rule")): placed \(hold.placedAt) by \(hold.placedBy), \(released). Reason: \(hold.reason)"
     }
 
+    /// "Hold 7 on a person named by subject email: in force since …; …".
+    private func personHoldText(_ hold: LegalHold) -> String {
+        "Hold \(hold.id) on a person named by \(hold.holder.description): in force since \(hold.placedAt). \(Self.personHoldsExplained)"
+    }
+
+    private static let personHoldsExplained = "If the person is among this tenant's data, their rows are kept from every rule and every erasure request until the hold is released."
+
     private func scheduledText(_ items: [TimelineItem]) -> String {
         items.map { "\($0.action.verb) \(grouped($0.rows)) rows of \($0.table)\($0.year.map { " (\($0))" } ?? "")\($0.held ? " (held)" : "")" }
             .joined(separator: "; ")
@@ -155,6 +164,7 @@ extension ComplianceReport: Document {
         lines.append("## Legal holds")
         if holds.isEmpty { lines.append(""); lines.append(Self.noHolds) }
         for hold in holds { lines.append("- " + md(holdText(hold))) }
+        for hold in personHolds { lines.append("- " + md(personHoldText(hold))) }
         if !terms.isEmpty {
             lines.append("")
             lines.append("## Retention terms of this tenant")
@@ -214,9 +224,11 @@ extension ComplianceReport: Document {
             body += "</ul>\n"
         }
         body += "<h2>Legal holds</h2>\n"
-        if holds.isEmpty { body += "<p>\(Self.noHolds)</p>\n" } else { body += "<ul>\n" }
+        if holds.isEmpty { body += "<p>\(Self.noHolds)</p>\n" }
+        if !holds.isEmpty || !personHolds.isEmpty { body += "<ul>\n" }
         for hold in holds { body += "<li>\(escape(holdText(hold)))</li>\n" }
-        if !holds.isEmpty { body += "</ul>\n" }
+        for hold in personHolds { body += "<li>\(escape(personHoldText(hold)))</li>\n" }
+        if !holds.isEmpty || !personHolds.isEmpty { body += "</ul>\n" }
         if !terms.isEmpty {
             body += "<h2>Retention terms of this tenant</h2>\n<ul>\n"
             for entry in terms { body += "<li>\(escape(termText(entry)))</li>\n" }

@@ -11,6 +11,10 @@ public struct ComplianceReport: Sendable {
     public var generatedAt: String
     public var rules: [RuleSection]
     public var holds: [LegalHold]
+    /// The holds on persons in force: whether one is this tenant's customer cannot be told without
+    /// the pseudonym key, so every one is shown, by id and subject column only (no reason: it
+    /// may name a person or another tenant's case).
+    public var personHolds: [LegalHold] = []
     /// The backup sets `expire-backups` rules expired in the period: they held every tenant's data.
     public var backupsExpired: [BackupsExpired]
     /// The next dates of the tenant's plan, when a policy was given.
@@ -129,7 +133,8 @@ public struct ComplianceReport: Sendable {
                 ORDER BY started_at
                 """, [from, to]).rows.map { RecordedRun(id: try $0.text(0), status: try $0.text(1), reportSHA256: $0[2], startedAt: try $0.text(3)) }
             return ComplianceReport(tenant: tenant, from: from, to: to, generatedAt: generatedAt, rules: sections,
-                                    holds: try LegalHold.of(tenant: tenant, key: key, connection), backupsExpired: backupsExpired,
+                                    holds: try LegalHold.of(tenant: tenant, key: key, connection),
+                                    personHolds: try LegalHold.personsActive(connection), backupsExpired: backupsExpired,
                                     scheduled: plan.map { Array($0.timeline.prefix(12)) },
                                     terms: plan?.rules.compactMap { rule in rule.term.map { (rule.rule, $0) } } ?? [],
                                     integrity: ChainCheck.verify(store: store, runs: recordedRuns), runs: recordedRuns.count)

@@ -212,7 +212,7 @@ public struct GrantScript {
         var lines = [
             "-- the engine's own schema (migrations are applied by the owner, not by this role)",
             "GRANT USAGE ON SCHEMA retention TO \(grantee);",
-            "GRANT SELECT ON TABLE retention.schema_migrations, retention.legal_holds TO \(grantee);",
+            "GRANT SELECT ON TABLE retention.schema_migrations, retention.legal_holds, retention.legal_hold_values TO \(grantee);",
             "GRANT SELECT, INSERT, UPDATE ON TABLE retention.runs, retention.rule_results, retention.rule_tenant_results, retention.run_rules TO \(grantee);",
             "GRANT SELECT, INSERT ON TABLE retention.batch_results TO \(grantee);",
             "GRANT SELECT, INSERT, UPDATE ON TABLE retention.partition_removals TO \(grantee);",

@@ -24,7 +24,7 @@ public struct HoldsInForce: Sendable, Equatable {
         holds.filter { $0.rule == nil || $0.rule == rule }.map(\.tenant)
     }
 
-    static let sql = "SELECT tenant, rule FROM retention.legal_holds WHERE released_at IS NULL"
+    static let sql = "SELECT tenant, rule FROM retention.legal_holds WHERE released_at IS NULL AND tenant IS NOT NULL"
 
     /// The holds in force when `plan` reads them first (`RulePlan.readsHoldsFirst`), else nil:
     /// its statements read `retention.legal_holds` themselves.

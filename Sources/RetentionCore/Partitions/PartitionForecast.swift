@@ -19,7 +19,8 @@ public enum PartitionForecast {
         let covered = schema.tablesEmptied(by: policy.rules)
         return try rules.compactMap { rule -> RuleForecast? in
             guard let table = schema.table(of: rule) else { return nil }
-            let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered)
+            let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered,
+                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: .everyRowWhileAnyHold))
             let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: nil, replay: [], onlyTenant: nil, connection: connection)
             let (partitions, notes) = try PartitionProof.forecast(plan, bounds, connection: connection)
             return RuleForecast(rule: rule.name, partitions: partitions, notes: notes)

@@ -19,11 +19,12 @@ struct RunContext: Sendable {
 
     /// Opens a worker connection with the run's session settings: the policy's time zone,
     /// short lock and statement timeouts, READ ONLY transactions for a dry run, and the pseudonym
-    /// pads when the run changes data with a key, and on Citus one node connection per batch. A
-    /// reconnect comes here too, so a new session always has its pads.
+    /// pads when the run changes data with a key, or is a dry run with a key of a policy with
+    /// subjects (its counts tell a held person's rows by their HMAC), and on Citus one node
+    /// connection per batch. A reconnect comes here too, so a new session always has its pads.
     func connect() throws -> Connection {
         let connection = try source.connect(applicationName: "retention worker")
-        if !options.dryRun, let key = options.pseudonymKey {
+        if let key = options.pseudonymKey, !options.dryRun || policy.subjects != nil {
             try HMACPads(key: key.bytes).load(into: connection)
         }
         try connection.execute(RunStatements.workerSettings,

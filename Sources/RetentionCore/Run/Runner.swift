@@ -123,7 +123,7 @@ public struct Runner {
             return validation
         }
         let subjectTargets = try policy.subjects.map { _ in
-            try runLock.withConnection { try SubjectTargets.load(policy: policy, schema: validation.schema, connection: $0) }
+            try runLock.withConnection { try SubjectTargets.load(policy: policy, schema: validation.schema, connection: $0, personHolds: personHoldReading) }
         }
         let requests = try runLock.withConnection { try requestsToProcess($0, subjects: subjectTargets) }
         let chainStart = try state.reports.lastLink()
@@ -246,6 +246,10 @@ public struct Runner {
         return [request]
     }
 
+    /// How the run's sessions tell a held person's rows: by HMAC when they have the pseudonym
+    /// pads (a key was given), else every row of the tables such a hold reaches is held while one is in force.
+    var personHoldReading: PersonHolds.Reading { options.pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC }
+
     /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants;
     /// none with `--request`.
     var selectedRules: [Rule] {
@@ -265,7 +269,8 @@ public struct Runner {
         let covered = schema.tablesEmptied(by: policy.rules)
         let rules = selected.map { rule in
             (rule, schema.table(of: rule).map {
-                RulePlan(rule: rule, table: $0, schema: schema, coveredTables: covered)
+                RulePlan(rule: rule, table: $0, schema: schema, coveredTables: covered,
+                         personHolds: PersonHolds.of($0, policy: policy, schema: schema, reading: personHoldReading))
             })
         }
         return Scheduler(rules: rules, waitsFor: order, stop: stop)

@@ -442,7 +442,7 @@ final class Worker {
         let interrupted = stopReason != nil && (execution.hasSlicesLeft || execution.leftRows)
         var counts = RuleCounts()
         var failure = execution.failure
-        let needsCount = !plan.blockingKeys.isEmpty || execution.skippedLockedRows || (plan.rule.tenantColumn != nil && holdsInForce())
+        let needsCount = !plan.blockingKeys.isEmpty || execution.skippedLockedRows || ((plan.rule.tenantColumn != nil || plan.personHolds != nil) && holdsInForce())
         if failure == nil, !interrupted, needsCount {
             do {
                 counts = try withRetry { connection in try RuleCounts.read(plan, bounds: bounds, referencingRules: [:], connection: connection) }
@@ -544,7 +544,8 @@ final class Worker {
         result.viewsRefreshMs = Int64(Date().timeIntervalSince(started) * 1000)
     }
 
-    /// Whether any legal hold is in force (then a rule with a tenant column counts what it kept).
+    /// Whether any legal hold is in force (then a rule with a tenant column, or on a table where
+    /// a person's rows are found, counts what it kept).
     private func holdsInForce() -> Bool {
         (try? withRetry { connection in try connection.execute(RunStatements.holdsInForce).requiredScalar() == "t" }) ?? true
     }

@@ -13,6 +13,8 @@ public protocol ChangedTable: Sendable {
     var tenantKey: KeyType { get }
     /// Foreign keys whose referencing rows keep a row from being deleted.
     var blockingKeys: [ForeignKey] { get }
+    /// How holds on persons reach the table's rows; nil when no person's rows are found there.
+    var personHolds: PersonHolds? { get }
 }
 
 extension ChangedTable {
@@ -32,11 +34,19 @@ extension ChangedTable {
         return "EXISTS (SELECT 1 FROM \(key.referencing.sql) c WHERE \(join))"
     }
 
-    /// Rows of a tenant under a legal hold that `holdFilter` (over the hold `h`) selects; nil
-    /// without a tenant column. Read by the statement itself, so a hold placed during a run
-    /// protects from the next batch on.
+    /// Rows of a tenant under a legal hold that `holdFilter` (over the hold `h`) selects, or of a
+    /// person under a hold; nil when neither can be. Read by the statement itself, so a hold
+    /// placed during a run protects from the next batch on.
     func heldPredicate(_ alias: String, holdFilter: String) -> String? {
-        tenantColumn.map { tenantKey.held(column($0, alias), holdFilter: holdFilter) }
+        held(tenant: tenantColumn.map { tenantKey.held(column($0, alias), holdFilter: holdFilter) }, alias)
+    }
+
+    /// `tenantHeld` (rows of held tenants), or rows of a person under a hold: the one predicate of
+    /// what legal holds keep; nil when nothing can be held.
+    func held(tenant tenantHeld: String?, _ alias: String) -> String? {
+        let held = [tenantHeld, personHolds?.heldPredicate { column($0, alias) }].compactMap { $0 }
+        guard held.count > 1 else { return held.first }
+        return "(" + held.joined(separator: " OR ") + ")"
     }
 
     /// `(r."a", r."b")`: the primary key, which identifies a row also across partitions.

@@ -12,13 +12,16 @@ public struct RulePlan: ChangedTable {
 
     /// The declared type of an aggregate's bucket column.
     public let aggregateBucketType: String?
+    /// How holds on persons reach the table's rows (`PersonHolds.of`); nil when they cannot.
+    public let personHolds: PersonHolds?
 
     /// `coveredTables`: the tables that rules of the policy remove rows from. A key from one of
     /// them declared ON DELETE CASCADE blocks like any other: cascading would delete rows of that
     /// table before its own rule makes them due.
-    public init(rule: Rule, table: TableInfo, schema: Schema, coveredTables: Set<Identifier> = []) {
+    public init(rule: Rule, table: TableInfo, schema: Schema, coveredTables: Set<Identifier> = [], personHolds: PersonHolds? = nil) {
         self.rule = rule
         self.table = table
+        self.personHolds = personHolds
         self.tenantKey = Self.tenantKey(of: table, column: rule.tenantColumn)
         let blocking = table.referencedBy.filter { key in
             key.blocksDelete || (key.onDelete == .cascade && coveredTables.contains(key.referencingRoot) && key.referencingRoot != table.identifier)
@@ -128,16 +131,16 @@ public struct RulePlan: ChangedTable {
         return "(\(own) OR coalesce(\(column(tenantColumn, alias)) = ANY(\(tenantArray(termBounds.replayedTerminations, &builder))), false))"
     }
 
-    /// Rows of a tenant under a legal hold that covers this rule; nil for rules without a tenant
-    /// column. The holds are read by the statement itself, so a hold placed while a run goes on
-    /// protects the tenant from the next batch on. Never NULL (a NULL tenant is not held).
-    /// Held keys are read as the tenant column's type, so its own equality decides (as the
-    /// termination join's does): a hold on `Acme` keeps `ACME` and `acme` under `citext`.
-    /// `holds`: the holds in force when the statement's transaction read them first.
+    /// Rows of a tenant under a legal hold that covers this rule, or of a person under a hold
+    /// (`PersonHolds`); nil when neither can be. The holds are read by the statement itself, so
+    /// a hold placed while a run goes on protects from the next batch on. Never NULL (a NULL
+    /// tenant is not held). Held keys are read as the tenant column's type, so its own equality
+    /// decides (as the termination join's does): a hold on `Acme` keeps `ACME` and `acme` under
+    /// `citext`. `holds`: the tenant holds in force when the statement's transaction read them first.
     public func heldPredicate(_ alias: String, _ builder: inout SQLBuilder, holds: HoldsInForce? = nil) -> String? {
-        guard let tenantColumn = rule.tenantColumn else { return nil }
+        guard let tenantColumn = rule.tenantColumn else { return held(tenant: nil, alias) }
         if let holds {
-            return tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(holds.tenants(for: rule.name))))
+            return held(tenant: tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(holds.tenants(for: rule.name)))), alias)
         }
         return heldPredicate(alias, holdFilter: "(h.rule IS NULL OR h.rule = \(builder.bind(rule.name)))")
     }

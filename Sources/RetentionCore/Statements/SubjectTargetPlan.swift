@@ -21,11 +21,16 @@ public struct SubjectTargetPlan: ChangedTable {
     /// Partitions detached from the table that still exist (`ArchivedLeaves`): a `detach` rule
     /// moved whole months there with every column, so the person's rows there are theirs too.
     public let archivedLeaves: [Identifier]
+    /// How holds on persons reach the table's rows (every target on the table finds them).
+    public let personHolds: PersonHolds?
 
-    public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema, archivedLeaves: [Identifier] = []) {
+    /// `personHolds`: how the session tells a held person's rows.
+    public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema, archivedLeaves: [Identifier] = [],
+                personHolds reading: PersonHolds.Reading = .everyRowWhileAnyHold) {
         self.target = target
         self.table = table
         self.archivedLeaves = archivedLeaves
+        personHolds = PersonHolds.of(table, policy: policy, schema: schema, reading: reading)
         let subjectTable = policy.subjects.flatMap { schema.tables[$0.table] }
         subjectColumns = Dictionary(target.match.compactMap { match in
             subjectTable?.column(match.subjectColumn).map { (match.subjectColumn, $0) }
@@ -113,7 +118,8 @@ public struct SubjectTargetPlan: ChangedTable {
         "ROW(" + target.match.map { column($0.column, alias) }.joined(separator: ", ") + ")::text"
     }
 
-    /// Rows of a tenant under a legal hold on every rule; nil without a tenant column. Read by
-    /// the statement itself, so a hold placed during a run protects from the next batch on.
+    /// Rows of a tenant under a legal hold on every rule, or of a person under a hold; nil when
+    /// neither can be. Read by the statement itself, so a hold placed during a run protects from
+    /// the next batch on.
     public func heldPredicate(_ alias: String) -> String? { heldPredicate(alias, holdFilter: "h.rule IS NULL") }
 }

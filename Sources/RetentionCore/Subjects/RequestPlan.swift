@@ -13,11 +13,15 @@ public struct RequestPlan: Sendable {
     /// closes such a request as "nothing found".
     public var findsNobody: Bool { targets.allSatisfy { $0.matched == 0 && $0.ambiguous == 0 } }
 
-    public static func make(requestID: Int64, policy: Policy, connection: Connection) throws -> RequestPlan {
+    /// `pseudonymKey`: the rows of a person under a hold are told by their HMAC; without it, every
+    /// row of a table such a hold reaches counts as held while one is in force.
+    public static func make(requestID: Int64, policy: Policy, pseudonymKey: PseudonymKey? = nil, connection: Connection) throws -> RequestPlan {
         guard let request = try ErasureRequest.find(requestID, connection) else { throw RequestBook.RequestError.noSuchRequest(requestID) }
         guard request.status == .open else { throw RequestBook.RequestError.notOpen(requestID, request.status) }
         let schema = try Schema.load(for: policy, connection: connection)
-        let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection)
+        if let pseudonymKey { try HMACPads(key: pseudonymKey.bytes).load(into: connection) }
+        let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection,
+                                              personHolds: pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC)
         let values = targets.values(for: [request])
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

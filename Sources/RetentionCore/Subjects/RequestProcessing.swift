@@ -66,7 +66,7 @@ struct RequestProcessing {
     /// `replay`: erases again, in a restored database, the rows of each ledger entry's targets
     /// whose match column's HMAC is one of the entry's (the entries of one request together); no
     /// values are needed. A dry run only lists the requests (counting would need the key's pads,
-    /// which a dry run's sessions lack).
+    /// which a dry run's sessions may lack).
     func replay(_ entries: [SubjectErasureEntry]) -> [RequestResult] {
         var byRequest: [Int64: SubjectErasureEntry] = [:]
         for entry in entries {

@@ -11,19 +11,21 @@ public struct SubjectTargets: Sendable {
     let hashedColumns: [String]
 
     /// The targets with the archived leaves of their tables (`ArchivedLeaves`), as requests and
-    /// extracts read them.
-    public static func load(policy: Policy, schema: Schema, connection: Connection) throws -> SubjectTargets {
+    /// extracts read them. `personHolds`: how the sessions that use them tell a held person's rows.
+    public static func load(policy: Policy, schema: Schema, connection: Connection,
+                            personHolds: PersonHolds.Reading = .everyRowWhileAnyHold) throws -> SubjectTargets {
         var archived: [Identifier: [Identifier]] = [:]
         for target in policy.subjects?.targets ?? [] {
             guard let table = schema.table(of: target), table.kind == .partitioned, archived[table.identifier] == nil else { continue }
             archived[table.identifier] = try ArchivedLeaves.of(parent: table.identifier, connection: connection)
         }
-        return try SubjectTargets(policy: policy, schema: schema, archived: archived)
+        return try SubjectTargets(policy: policy, schema: schema, archived: archived, personHolds: personHolds)
     }
 
     /// Throws the policy error when the schema does not fit the policy: `validate` says why.
     /// `archived`: the archived leaves of each target's table.
-    public init(policy: Policy, schema: Schema, archived: [Identifier: [Identifier]] = [:]) throws {
+    public init(policy: Policy, schema: Schema, archived: [Identifier: [Identifier]] = [:],
+                personHolds: PersonHolds.Reading = .everyRowWhileAnyHold) throws {
         guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
         let problems = SubjectSchemaCheck.problems(subjects, policy: policy, schema: schema)
         guard problems.isEmpty, let subjectTable = schema.tables[subjects.table] else { throw PolicyError(problems: problems) }
@@ -41,7 +43,8 @@ public struct SubjectTargets: Sendable {
         hashedColumns = subjects.identifiers.filter { name in specs.contains { $0.columns.contains { $0.column == name && $0.strategy == .hmac } } }
         plans = ordered.compactMap { target in
             schema.table(of: target).map {
-                SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema, archivedLeaves: archived[$0.identifier] ?? [])
+                SubjectTargetPlan(target: target, table: $0, policy: policy, schema: schema, archivedLeaves: archived[$0.identifier] ?? [],
+                                  personHolds: personHolds)
             }
         }
     }

@@ -1,0 +1,56 @@
+import Postgres
+
+/// The rows of one table that legal holds on persons keep (`hold add --subject`): the table's
+/// columns through which the subjects map finds a person's rows (the `match` of every target on
+/// the table, and the subject table's key), and how a statement tells the held person's rows.
+/// The holds are read by the statement itself from `retention.legal_holds`, so a hold placed
+/// while a run goes on keeps the person's rows from the next batch on. Pure: builds text.
+public struct PersonHolds: Sendable {
+    /// How the statements of a session tell a held person's rows.
+    public enum Reading: Sendable {
+        /// A row is held when the HMAC of one of its match columns' text is one the hold stores
+        /// for that column's subject column. The session has the pseudonym pads.
+        case byHMAC
+        /// The session has no pseudonym key, so nobody's rows can be told apart: while any hold
+        /// on a person is in force, every row of the table counts as held.
+        case everyRowWhileAnyHold
+    }
+
+    /// The table's columns and the subject column each is compared with.
+    public let matches: [SubjectMatch]
+    public let reading: Reading
+
+    /// The holds on persons that reach `table`, or nil: the policy has no subjects map, or no
+    /// target of it (nor its subject table) is `table`, so no person's rows are found there.
+    public static func of(_ table: TableInfo, policy: Policy, schema: Schema, reading: Reading) -> PersonHolds? {
+        guard let subjects = policy.subjects else { return nil }
+        var matches: [SubjectMatch] = []
+        if schema.tables[subjects.table]?.identifier == table.identifier {
+            matches.append(SubjectMatch(column: subjects.key, subjectColumn: subjects.key))
+        }
+        for target in subjects.targets where schema.table(of: target)?.identifier == table.identifier {
+            for match in target.match where !matches.contains(match) && table.column(match.column) != nil { matches.append(match) }
+        }
+        return matches.isEmpty ? nil : PersonHolds(matches: matches, reading: reading)
+    }
+
+    /// Rows of a person under a hold in force; never NULL. `column` writes a column of the row.
+    func heldPredicate(_ column: (String) -> String) -> String {
+        switch reading {
+        case .byHMAC:
+            let held = matches.map { match in
+                let hmac = HMACPads.sql(message: "convert_to(\(column(match.column))::text, 'UTF8')")
+                return "coalesce(\(hmac) IN (SELECT v.hmac FROM \(Self.valuesInForce) AND v.subject_column = \(Self.literal(match.subjectColumn))), false)"
+            }
+            return held.count == 1 ? held[0] : "(" + held.joined(separator: " OR ") + ")"
+        case .everyRowWhileAnyHold:
+            return "EXISTS (SELECT 1 FROM retention.legal_holds h WHERE h.released_at IS NULL AND h.subject_column IS NOT NULL)"
+        }
+    }
+
+    /// The stored HMACs (`v`) of the holds on persons in force, as a FROM clause open for more conditions.
+    static let valuesInForce = "retention.legal_hold_values v JOIN retention.legal_holds h ON h.hold_id = v.hold_id WHERE h.released_at IS NULL"
+
+    /// `text` as an SQL string literal (a column name of the policy).
+    private static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+}
