@@ -67,7 +67,7 @@ while [ "$round" -le "$runs" ]; do
     psql "$server/postgres" -q -c "DROP DATABASE aggplain"
     copy aggengine
     /usr/bin/time -f "%e %M" -o "$dir/time" "$bin" run --policy "$dir/policy.json" --as-of "$as_of" --concurrency 2 \
-        --state-dir "$dir/state" --report "$dir/report.json" --pseudonym-key-file "$dir/key" --database-url "$server/aggengine" >/dev/null
+        --state-dir "$dir/state" --report "$dir/report.json" --pseudonym-key-file "$dir/key" --database-url "$server/aggengine" >/dev/null 2>"$dir/stderr" || { cat "$dir/stderr" >&2; exit 1; }
     engine=$(cut -d' ' -f1 "$dir/time")
     peak=$(echo "scale=1; $(cut -d' ' -f2 "$dir/time") / 1024" | bc)
     psql "$server/aggengine" -qtA -c "SELECT md5(string_agg(format('%s|%s|%s|%s|%s', day, org_id, kind, events, user_total), ',' ORDER BY day, org_id, kind)) FROM events_daily" > "$dir/engine.md5"
