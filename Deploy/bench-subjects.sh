@@ -40,7 +40,7 @@ INSERT INTO comments SELECT g, 1 + g % :people, 'c' || g FROM generate_series(1,
 INSERT INTO checkins SELECT g, 1 + g % :people, 'k' || g FROM generate_series(1, :people * 6) g;
 INSERT INTO audit_rows SELECT g, 1 + g % :people, 'a' || g FROM generate_series(1, :people * 6) g;
 INSERT INTO marketing_contacts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, :people) g;
-ANALYZE;
+VACUUM ANALYZE;
 SQL
 cat > "$dir/policy.json" <<'JSON'
 {"policy": "bench", "subjects": {"table": "users", "key": "id", "identifiers": ["email"], "targets": [
@@ -81,7 +81,7 @@ sampler=$!
 commits="SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 before=$(psql "$url" -qtA -c "$commits")
 start=$(date +%s.%N)
-"$bin" run --policy "$dir/policy.json" --database-url "$url" --state-dir "$dir/state" --pseudonym-key-file "$dir/key" --concurrency 1 | tail -n 3
+"$bin" run --policy "$dir/policy.json" --database-url "$url" --state-dir "$dir/state" --pseudonym-key-file "$dir/key" --concurrency 2 | tail -n 3
 end=$(date +%s.%N)
 psql "$url" -q -c "INSERT INTO bench_done VALUES (now())"
 wait "$sampler"
