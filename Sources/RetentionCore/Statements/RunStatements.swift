@@ -6,12 +6,13 @@ enum RunStatements {
     /// The run's own session: `$1` the policy's time zone, `$2` `on` for a dry run's READ ONLY transactions.
     static let sessionSettings = "SELECT set_config('TimeZone', $1, false), set_config('default_transaction_read_only', $2, false)"
 
-    /// A worker's session: `$1` time zone, `$2` lock_timeout, `$3` statement_timeout, `$4` read only.
+    /// A worker's session: `$1` time zone, `$2` lock_timeout, `$3` statement_timeout, `$4` read only; no JIT.
     static let workerSettings = """
         SELECT set_config('TimeZone', $1, false), set_config('lock_timeout', $2, false),
                set_config('statement_timeout', $3, false),
                set_config('idle_in_transaction_session_timeout', '60s', false),
-               set_config('default_transaction_read_only', $4, false)
+               set_config('default_transaction_read_only', $4, false),
+               set_config('jit', 'off', false)
         """
 
     /// A worker's session on a Citus coordinator: one connection per worker node for each batch,
