@@ -51,7 +51,8 @@ extension SubjectStatements {
         case .delete, .keep:
             change = DeleteStatement.sql(target: table, using: "picked p", whereClause: recheck)
         case let .pseudonymise(spec):
-            change = PseudonymiseStatement.sql(spec, table: plan.table, target: table, from: "picked p", whereClause: recheck, completingMarked: true)
+            change = PseudonymiseStatement.sql(spec, table: plan.table, target: table, from: "picked p", whereClause: recheck,
+                                               completingMarked: plan.completesMarkedRows)
         }
         let sql = """
             WITH picked AS MATERIALIZED (\(picked)), changed AS (\(change) RETURNING p.request_id) \

@@ -18,10 +18,10 @@ public struct RequestPlan: Sendable {
         guard request.status == .open else { throw RequestBook.RequestError.notOpen(requestID, request.status) }
         let schema = try Schema.load(for: policy, connection: connection)
         let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection)
-        let values = targets.values(for: [request])
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             try PolicyTime.enter(policy.timeZone, connection)
+            let values = try targets.values(for: [request], connection)
             return try targets.plans(for: request).map { plan in
                 let counts = SubjectStatements.counts(plan, values: values, requests: [request.id], affected: .recorded(runID: nil), policy: policy)
                 let outcomes = try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)

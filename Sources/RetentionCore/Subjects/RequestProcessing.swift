@@ -82,7 +82,7 @@ struct RequestProcessing {
         return inGroups(merged, result: { RequestResult(id: $0.requestID, reference: nil, status: .open, outcome: $1) }) { group, session in
             var stopped = false
             let outcomes = try byTarget(group, id: \.requestID, includes: { $0.targets.contains($1.target.name) }) { plan, members in
-                try self.outcomes(of: plan, members, values: .hashed(group.filter { members.contains($0.requestID) }), ledgerFile: nil,
+                try self.outcomes(of: plan, members, values: { _ in .hashed(group.filter { members.contains($0.requestID) }) }, ledgerFile: nil,
                              stopped: &stopped, session)
             }
             return group.map { entry in
@@ -143,7 +143,7 @@ struct RequestProcessing {
             try connection.transaction(readOnly: true) {
                 try PolicyTime.enter(context.policy.timeZone, connection)
                 return try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
-                    let values = targets.values(for: group.filter { members.contains($0.id) })
+                    let values = try targets.values(for: group.filter { members.contains($0.id) }, connection)
                     let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .nothing, policy: context.policy)
                     return try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
                 }
@@ -158,17 +158,33 @@ struct RequestProcessing {
     private func process(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
         let unresolved = group.filter { !$0.resolved }.map(\.id)
         if !unresolved.isEmpty {
-            let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved), hashed: true), requests: unresolved)
-            try session.execute { try $0.execute(resolve.sql, resolve.parameters) }
+            let resolution = targets.resolution(.requests(unresolved), hashed: true)
+            try session.execute { connection in
+                let found = targets.readsValuesFirst ? try PersonValues.resolved(resolution, connection) : nil
+                let resolve = SubjectStatements.resolve(resolution, readFirst: found, requests: unresolved)
+                try connection.execute(resolve.sql, resolve.parameters)
+            }
         }
         let resolved = group.filter(\.resolved).map(\.id)
-        if !resolved.isEmpty, let add = SubjectStatements.addNewColumns(targets.people, requests: resolved) {
-            try session.execute { try $0.execute(add.sql, add.parameters) }
+        if !resolved.isEmpty {
+            try session.execute { connection in
+                guard targets.readsValuesFirst else {
+                    guard let add = SubjectStatements.addNewColumns(targets.people, requests: resolved) else { return }
+                    try connection.execute(add.sql, add.parameters)
+                    return
+                }
+                let stored = try PersonValues.stored(resolved, people: targets.people, connection)
+                guard let read = SubjectStatements.addNewColumns(targets.people, requests: resolved, stored: stored) else { return }
+                let found = try connection.execute(read.sql, read.parameters).rows
+                guard !found.isEmpty else { return }
+                try connection.execute(SubjectStatements.storeNewColumns, [bigintArrayLiteral(try found.map { try $0.int64(0) }),
+                                                                           textArrayLiteral(found.map { $0[1] }), textArrayLiteral(found.map { $0[2] })])
+            }
         }
         let ledgerFile = try recordInLedger(group, session)
         var stopped = false
         let outcomes = try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
-            try self.outcomes(of: plan, members, values: targets.stored(members), ledgerFile: ledgerFile, stopped: &stopped, session)
+            try self.outcomes(of: plan, members, values: { try targets.stored(members, $0) }, ledgerFile: ledgerFile, stopped: &stopped, session)
         }.mapValues(TargetOutcome.keptUntilOfKeepers)
         if !stopped { try recordFollowUps(group, outcomes: outcomes, session) }
         let records = group.flatMap { request in (outcomes[request.id] ?? []).map { $0.record(requestID: request.id) } }
@@ -198,8 +214,11 @@ struct RequestProcessing {
     private func recordFollowUps(_ group: [ErasureRequest], outcomes: [Int64: [TargetOutcome]], _ session: Session) throws {
         for plan in targets.plans {
             let members = group.filter { request in outcomes[request.id]?.contains { $0.name == plan.target.name && $0.kept > 0 } ?? false }
-            guard !members.isEmpty, let record = SubjectStatements.recordFollowUps(plan, values: targets.stored(members.map(\.id))) else { continue }
-            try session.execute { try $0.execute(record.sql, record.parameters) }
+            guard !members.isEmpty else { continue }
+            try session.execute { connection in
+                guard let record = SubjectStatements.recordFollowUps(plan, values: try targets.stored(members.map(\.id), connection)) else { return }
+                try connection.execute(record.sql, record.parameters)
+            }
         }
     }
 
@@ -235,13 +254,17 @@ struct RequestProcessing {
 
     /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
     /// run was asked to stop (then `stopped`, and no later target erases either), then its counts.
-    private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
-                          stopped: inout Bool, _ session: Session) throws -> [Int64: TargetOutcome] {
+    /// `values`: where each statement reads the people's values, read (on Citus) before it.
+    private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: (Connection) throws -> SubjectValues,
+                          ledgerFile: ErasureLedger.FileIdentity?, stopped: inout Bool, _ session: Session) throws -> [Int64: TargetOutcome] {
         if plan.target.erases, !stopped {
             stopped = try !erase(plan, values: values, ledgerFile: ledgerFile, session)
         }
-        let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .recorded(runID: context.runID), policy: context.policy)
-        return try TargetOutcome.read(plan, rows: session.execute { try $0.execute(counts.sql, counts.parameters).rows })
+        return try session.execute { connection in
+            let counts = SubjectStatements.counts(plan, values: try values(connection), requests: members, affected: .recorded(runID: context.runID),
+                                                  policy: context.policy)
+            return try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
+        }
     }
 
     /// Writes the ledger entries of the group's requests that erase (the HMAC of each of the
@@ -260,11 +283,13 @@ struct RequestProcessing {
             hashes[try row.int64(0), default: []].append(SubjectErasureEntry.ValueHash(subjectColumn: try row.text(1), hmac: try row.text(2)))
         }
         var matched: [Int64: [SubjectErasureEntry.MatchedHash]] = [:]
-        let values = targets.stored(erasing.map(\.id))
         for plan in targets.plans where plan.target.erases && !plan.matchesOnlyValueTexts {
             let erasingHere = Set(erasing.filter { $0.targets.contains(plan.target.name) }.map(\.id))
-            let query = SubjectStatements.matchedHMACs(plan, values: values)
-            for row in try session.execute({ try $0.execute(query.sql, query.parameters).rows }) {
+            let found = try session.execute { connection in
+                let query = SubjectStatements.matchedHMACs(plan, values: try targets.stored(erasing.map(\.id), connection))
+                return try connection.execute(query.sql, query.parameters).rows
+            }
+            for row in found {
                 let request = try row.int64(0)
                 guard erasingHere.contains(request) else { continue }
                 matched[request, default: []].append(SubjectErasureEntry.MatchedHash(target: plan.target.name, column: try row.text(1), hmac: try row.text(2)))
@@ -278,12 +303,40 @@ struct RequestProcessing {
         })
     }
 
+    /// A batch with the values read first (on Citus): its pairs read, then, in one transaction,
+    /// the one statement that changes the rows they name (re-checking the values) and the
+    /// counts it returned recorded. Returns the pairs taken.
+    private func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: PersonValues, limit: Int, _ connection: Connection) throws -> Int64 {
+        var builder = SQLBuilder()
+        let pairs = try connection.execute(SubjectStatements.pairs(plan, in: relation, values: .listed(values), limit: limit, &builder),
+                                           builder.parameters).rows
+        // A row of several of the requests counts for the first.
+        var picked: [[String]: Int64] = [:]
+        for row in pairs {
+            let keys = try plan.keyNames.indices.map { try row.text($0 + 1) }
+            let request = try row.int64(0)
+            picked[keys] = min(picked[keys] ?? request, request)
+        }
+        guard !picked.isEmpty else { return 0 }
+        let change = SubjectStatements.batch(plan, in: relation, values: values, picked: picked.map { (requestID: $0.value, keys: $0.key) })
+        try connection.transaction {
+            var counts: [Int64: Int64] = [:]
+            for row in try connection.execute(change.sql, change.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
+            guard !counts.isEmpty else { return }
+            let requests = counts.keys.sorted()
+            try connection.execute(SubjectStatements.recordBatch, [context.runID, plan.target.name, bigintArrayLiteral(requests),
+                                                                   bigintArrayLiteral(requests.map { counts[$0] ?? 0 })])
+        }
+        return Int64(pairs.count)
+    }
+
     /// Runs the target's batches until one takes fewer than `limit` rows; false when the run was
     /// asked to stop first. Before each batch it waits while a standby or slot is behind the
     /// run's limits, like the rules' batches. A ledger that was removed or replaced since the
     /// entries were written stops the group before its next batch (its requests fail, and stay
     /// open), so that no erasure goes unrecorded.
-    private func erase(_ plan: SubjectTargetPlan, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
+    private func erase(_ plan: SubjectTargetPlan, values: (Connection) throws -> SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
+                       _ session: Session) throws -> Bool {
         for relation in plan.relations {
             guard try erase(plan, in: relation, values: values, ledgerFile: ledgerFile, session) else { return false }
         }
@@ -291,8 +344,8 @@ struct RequestProcessing {
     }
 
     /// The batches of one relation of the target: its table or an archived leaf.
-    private func erase(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
-                       _ session: Session) throws -> Bool {
+    private func erase(_ plan: SubjectTargetPlan, in relation: Identifier, values: (Connection) throws -> SubjectValues,
+                       ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
         var limit = session.limits[plan.target.name] ?? context.options.batchSize ?? 1000
         defer { session.limits[plan.target.name] = limit }
         let throttle = context.throttle
@@ -301,9 +354,13 @@ struct RequestProcessing {
             if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return false }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }
-            let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
             let started = Date()
-            let taken = try session.execute { try $0.execute(batch.sql, batch.parameters).int64() }
+            let taken = try session.execute { connection in
+                let values = try values(connection)
+                if case let .listed(listed) = values { return try batch(plan, in: relation, values: listed, limit: limit, connection) }
+                let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
+                return try connection.execute(batch.sql, batch.parameters).int64()
+            }
             if taken < Int64(limit) { return true }
             let seconds = max(Date().timeIntervalSince(started), 0.0005)
             var next = min(max(Double(limit) * context.options.targetBatchSeconds / seconds, Double(limit) / 4), Double(limit) * 2)
