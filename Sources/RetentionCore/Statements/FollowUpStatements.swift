@@ -62,6 +62,46 @@ extension SubjectStatements {
         return (sql, builder.parameters)
     }
 
+    /// On Citus (`SubjectTargets.readsValuesFirst`): `(request_id, row_key as text, row_key as
+    /// a JSON array)` of the target's follow-ups, read first; `$1` the target.
+    static let followUpsOfTarget = "SELECT f.request_id, f.row_key::text, to_json(f.row_key)::text FROM retention.erasure_followups f WHERE f.target = $1 ORDER BY 1"
+
+    /// On Citus: the keys (`row_key`'s text) among `followed` (read first) whose row is still
+    /// there and to do.
+    static func followedRowsLeft(_ plan: SubjectTargetPlan, followed: [[String]]) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let keys = "ARRAY[" + plan.table.primaryKey.map { "\(plan.column($0, "r"))::text" }.joined(separator: ", ") + "]::text"
+        let sql = "SELECT \(keys) FROM \(plan.table.identifier.sql) r, \(keyArrays(plan, followed.map { (0, $0) }, &builder)) WHERE \(keyMatch(plan))\(plan.toDoPredicate.map { " AND \($0)" } ?? "")"
+        return (sql, builder.parameters)
+    }
+
+    /// On Citus: removes the target's follow-ups `$2` (their `row_key`s' texts) of target `$1`.
+    static let forgetFollowUps = "DELETE FROM retention.erasure_followups f WHERE f.target = $1 AND f.row_key::text = ANY($2::text[])"
+
+    /// On Citus: the followed-up rows `picked` (each the key and the request it counts for, read
+    /// first) that nothing keeps or blocks any more (nor a hold), erased by one multi-shard
+    /// statement; returns the request of each row changed (`recordBatch` records them).
+    static func followUpBatch(_ plan: SubjectTargetPlan, picked: [(requestID: Int64, keys: [String])]) -> (sql: String, parameters: [String?]) {
+        var builder = SQLBuilder()
+        let using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, &builder)
+        return (change(plan, in: plan.table.identifier, picked: using, recheck: [keyMatch(plan)]) + " RETURNING p.request_id", builder.parameters)
+    }
+
+    /// `unnest(…) AS p(k1, …, request_id)`: rows by their keys (texts, read as the key's types)
+    /// and the request each counts for, as arrays.
+    static func keyArrays(_ plan: SubjectTargetPlan, _ rows: [(Int64, [String])], _ builder: inout SQLBuilder) -> String {
+        let keyColumns = plan.table.primaryKey.enumerated().map { index, name in
+            "\(builder.bind(textArrayLiteral(rows.map { $0.1[index] })))::text[]::\(plan.table.column(name)?.unmodifiedType ?? "text")[]"
+        }
+        let requests = builder.bind(bigintArrayLiteral(rows.map(\.0)))
+        return "unnest(\(keyColumns.joined(separator: ", ")), \(requests)::bigint[]) AS p(\(plan.keyNames.joined(separator: ", ")), request_id)"
+    }
+
+    /// Row `r` is the one `p` names by its key.
+    static func keyMatch(_ plan: SubjectTargetPlan) -> String {
+        zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) = p.\($1)" }.joined(separator: " AND ")
+    }
+
     /// Removes the target's follow-ups whose row is gone or done.
     static func settleFollowUps(_ plan: SubjectTargetPlan) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()

@@ -116,18 +116,14 @@ enum SubjectStatements {
     static func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: PersonValues, picked: [(requestID: Int64, keys: [String])])
         -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
-        let keyColumns = plan.table.primaryKey.enumerated().map { index, name in
-            "\(builder.bind(textArrayLiteral(picked.map { $0.keys[index] })))::text[]::\(plan.table.column(name)?.unmodifiedType ?? "text")[]"
-        }
-        let requests = builder.bind(bigintArrayLiteral(picked.map(\.requestID)))
-        let using = "unnest(\(keyColumns.joined(separator: ", ")), \(requests)::bigint[]) AS p(\(plan.keyNames.joined(separator: ", ")), request_id)"
+        let using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, &builder)
         let listed = SubjectValues.listed(values)
         let matches = plan.target.match.compactMap { match -> String? in
             guard let column = plan.table.column(match.column) else { return nil }
             let typed = listed.typed(match, target: plan.target.name, as: column, from: plan.subjectColumns[match.subjectColumn], &builder)
             return "EXISTS (SELECT 1 FROM (\(typed)) m WHERE m.request_id = p.request_id AND NOT m.ambiguous AND \(listed.matches(plan.column(match.column, "r"))))"
         }
-        let recheck = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) = p.\($1)" } + ["(" + matches.joined(separator: " OR ") + ")"]
+        let recheck = [keyMatch(plan), "(" + matches.joined(separator: " OR ") + ")"]
         return (change(plan, in: relation, picked: using, recheck: recheck) + " RETURNING p.request_id", builder.parameters)
     }
 
@@ -147,7 +143,7 @@ enum SubjectStatements {
 
     /// The change of a batch: the rows of `relation` (as `r`) that `picked` (as `p`) names and
     /// `recheck` confirms, if still actionable, deleted or pseudonymised.
-    private static func change(_ plan: SubjectTargetPlan, in relation: Identifier, picked: String, recheck: [String]) -> String {
+    static func change(_ plan: SubjectTargetPlan, in relation: Identifier, picked: String, recheck: [String]) -> String {
         let table = "\(relation.sql) r"
         let whereClause = (recheck + actionable(plan)).joined(separator: " AND ")
         switch plan.target.action {

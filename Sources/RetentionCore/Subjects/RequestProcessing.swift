@@ -235,6 +235,10 @@ struct RequestProcessing {
                 .map { "\(try $0.text(1)) of target \"\(try $0.text(0))\"" }
             for plan in targets.plans where plan.target.erases {
                 guard context.stop.stopReason == nil else { return nil }
+                guard !targets.readsValuesFirst else {
+                    try session.execute { try followUpsReadingFirst(plan, $0) }
+                    continue
+                }
                 let settle = SubjectStatements.settleFollowUps(plan)
                 let batch = SubjectStatements.followUpBatch(plan, runID: context.runID)
                 try session.execute { connection in
@@ -250,6 +254,38 @@ struct RequestProcessing {
         } catch {
             return "erasing the follow-ups of answered requests failed: \(Worker.describe(error))"
         }
+    }
+
+    /// `followUps` for one target on Citus: its follow-ups read first; those whose row is gone or
+    /// done forgotten; the others' rows that nothing keeps any more erased by one statement (by
+    /// key, re-checked on the row), counted in the same transaction; then those forgotten too.
+    private func followUpsReadingFirst(_ plan: SubjectTargetPlan, _ connection: Connection) throws {
+        let followed = try connection.execute(SubjectStatements.followUpsOfTarget, [plan.target.name]).rows.map { row in
+            // A text[] of the primary key's columns, never NULL.
+            guard case let .array(elements) = try JSONParser.parse(try row.text(2)) else { return (requestID: try row.int64(0), keys: [String](), text: try row.text(1)) }
+            let keys = elements.compactMap { element -> String? in if case let .string(text) = element { return text } else { return nil } }
+            return (requestID: try row.int64(0), keys: keys, text: try row.text(1))
+        }
+        guard !followed.isEmpty else { return }
+        func forgetGone() throws {
+            let left = SubjectStatements.followedRowsLeft(plan, followed: followed.map(\.keys))
+            let present = Set(try connection.execute(left.sql, left.parameters).rows.map { try $0.text(0) })
+            let gone = followed.map(\.text).filter { !present.contains($0) }
+            if !gone.isEmpty { try connection.execute(SubjectStatements.forgetFollowUps, [plan.target.name, textArrayLiteral(gone)]) }
+        }
+        try forgetGone()
+        var picked: [[String]: Int64] = [:]
+        for row in followed { picked[row.keys] = min(picked[row.keys] ?? row.requestID, row.requestID) }
+        let batch = SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) })
+        try connection.transaction {
+            var counts: [Int64: Int64] = [:]
+            for row in try connection.execute(batch.sql, batch.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
+            guard !counts.isEmpty else { return }
+            let requests = counts.keys.sorted()
+            try connection.execute(SubjectStatements.recordBatch, [context.runID, plan.target.name, bigintArrayLiteral(requests),
+                                                                   bigintArrayLiteral(requests.map { counts[$0] ?? 0 })])
+        }
+        try forgetGone()
     }
 
     /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
