@@ -83,7 +83,8 @@ public enum SubjectSchemaCheck {
     /// ambiguous in the subject column's type before the batch), when it has a tenant column
     /// (its holds would be read from the coordinator's table by the batch), when it
     /// pseudonymises with a marker another rule or target of its table sets (completing a
-    /// marked row needs a CASE over the pads' HMAC, which Citus refuses), and when it removes
+    /// marked row needs a CASE over the pads' HMAC, which Citus refuses), when it hashes a
+    /// column of a reference table (Citus refuses a change of one that reads the pads), and when it removes
     /// rows of a reference or Citus local table that another table references (Citus lets such
     /// a change read only reference tables).
     private static func citusProblems(_ subjects: SubjectMap, policy: Policy, schema: Schema, subjectTable: TableInfo) -> [PolicyProblem] {
@@ -115,6 +116,10 @@ public enum SubjectSchemaCheck {
                 if ruleShares || targetShares {
                     target(entry, "pseudonymise.marker", "on Citus the marker \"\(spec.marker)\" of \(table.identifier) must be this target's alone (another rule or target sets it, and completing a row it marked needs a CASE over the pseudonyms, which Citus refuses); give the target a marker column of its own")
                 }
+            }
+            if case let .pseudonymise(spec) = entry.action, table.distribution == .reference,
+               let hashed = spec.columns.first(where: { $0.strategy == .hmac }) {
+                target(entry, "pseudonymise.columns", "column \"\(hashed.column)\" of \(table.identifier) (\(table.distribution.description)) cannot be hashed: Citus refuses a change of a reference table that reads the session's pseudonym key (a coordinator table); use \"null\" or \"redact\", or distribute the table")
             }
             if entry.removesRows, table.distribution == .reference || table.distribution == .citusLocal {
                 let plan = SubjectTargetPlan(target: entry, table: table, policy: policy, schema: schema)
