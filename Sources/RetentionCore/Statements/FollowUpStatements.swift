@@ -13,7 +13,7 @@ extension SubjectStatements {
         guard plan.target.erases, !keeping.isEmpty else { return nil }
         var builder = SQLBuilder()
         let rows = plan.personRows(values, &builder, in: plan.table.identifier.sql)
-        let conditions = ["NOT m.ambiguous", plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" },
+        let conditions = ["NOT m.ambiguous", plan.toDoPredicate, plan.heldPredicate("r", held: values.heldTenants, &builder).map { "NOT \($0)" },
                           "(" + keeping.map { plan.referencedPredicate($0, "r") }.joined(separator: " OR ") + ")"].compactMap { $0 }
         let key = "ARRAY[" + plan.table.primaryKey.map { "\(plan.column($0, "r"))::text" }.joined(separator: ", ") + "]"
         let sql = """
@@ -81,20 +81,29 @@ extension SubjectStatements {
     /// On Citus: the followed-up rows `picked` (each the key and the request it counts for, read
     /// first) that nothing keeps or blocks any more (nor a hold), erased by one multi-shard
     /// statement; returns the request of each row changed (`recordBatch` records them).
-    static func followUpBatch(_ plan: SubjectTargetPlan, picked: [(requestID: Int64, keys: [String])]) -> (sql: String, parameters: [String?]) {
+    /// `held`: the tenants held, read first.
+    static func followUpBatch(_ plan: SubjectTargetPlan, picked: [(requestID: Int64, keys: [String])], held: [String]) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, &builder)
-        return (change(plan, in: plan.table.identifier, picked: using, recheck: [keyMatch(plan)]) + " RETURNING p.request_id", builder.parameters)
+        let change = change(plan, in: plan.table.identifier, picked: using, recheck: [keyMatch(plan)], held: held, &builder)
+        return (change + " RETURNING p.request_id", builder.parameters)
     }
 
     /// `unnest(…) AS p(k1, …, request_id)`: rows by their keys (texts, read as the key's types)
-    /// and the request each counts for, as arrays.
-    static func keyArrays(_ plan: SubjectTargetPlan, _ rows: [(Int64, [String])], _ builder: inout SQLBuilder) -> String {
-        let keyColumns = plan.table.primaryKey.enumerated().map { index, name in
-            "\(builder.bind(textArrayLiteral(rows.map { $0.1[index] })))::text[]::\(plan.table.column(name)?.unmodifiedType ?? "text")[]"
+    /// and the request each counts for, as arrays; with `texts`, also each row's `match`
+    /// columns (`t1`, …, read as the columns' types).
+    static func keyArrays(_ plan: SubjectTargetPlan, _ rows: [(Int64, [String])], texts: [[String?]]? = nil, _ builder: inout SQLBuilder) -> String {
+        func typed(_ values: [String?], _ column: String) -> String {
+            "\(builder.bind(textArrayLiteral(values)))::text[]::\(plan.table.column(column)?.unmodifiedType ?? "text")[]"
         }
-        let requests = builder.bind(bigintArrayLiteral(rows.map(\.0)))
-        return "unnest(\(keyColumns.joined(separator: ", ")), \(requests)::bigint[]) AS p(\(plan.keyNames.joined(separator: ", ")), request_id)"
+        var arrays = plan.table.primaryKey.enumerated().map { index, name in typed(rows.map { $0.1[index] }, name) }
+        arrays.append("\(builder.bind(bigintArrayLiteral(rows.map(\.0))))::bigint[]")
+        var names = plan.keyNames + ["request_id"]
+        if let texts {
+            arrays += plan.target.match.enumerated().map { index, match in typed(texts.map { $0[index] }, match.column) }
+            names += plan.target.match.indices.map { "t\($0 + 1)" }
+        }
+        return "unnest(\(arrays.joined(separator: ", "))) AS p(\(names.joined(separator: ", ")))"
     }
 
     /// Row `r` is the one `p` names by its key.

@@ -5,7 +5,8 @@ import Postgres
 /// Citus, where a statement that joined the coordinator's request tables with a shard's rows
 /// would be planned in steps through the coordinator, or refused), as the holds in force are
 /// for a rule's batches (`HoldsInForce`). Whether each value is ambiguous is judged when it is
-/// read (`SubjectPeople.ambiguousAmong`), so each batch reads them anew.
+/// read (`SubjectPeople.ambiguousAmong`), so each batch reads them anew; with them the tenants
+/// under a legal hold on every rule, which such a statement cannot read either.
 public struct PersonValues: Sendable, Equatable {
     public struct Value: Sendable, Equatable {
         public var requestID: Int64
@@ -15,6 +16,8 @@ public struct PersonValues: Sendable, Equatable {
     }
 
     public var values: [Value]
+    /// The tenants (as text) under a legal hold on every rule, read with the values.
+    public var heldTenants: [String] = []
 
     /// `SELECT request_id, subject_column, value, ambiguous` of the values, from the arrays.
     func sql(_ builder: inout SQLBuilder) -> String {
@@ -27,7 +30,7 @@ public struct PersonValues: Sendable, Equatable {
 
     /// The stored values of requests `ids` (`retention.erasure_request_values`), judged now.
     static func stored(_ ids: [Int64], people: SubjectPeople, _ connection: Connection) throws -> PersonValues {
-        guard !ids.isEmpty else { return PersonValues(values: []) }
+        guard !ids.isEmpty else { return try PersonValues(values: [], heldTenants: heldTenants(connection)) }
         let rows = try connection.execute(storedSQL, [bigintArrayLiteral(ids)]).rows
         return try judged(rows.map { Value(requestID: try $0.int64(0), subjectColumn: try $0.text(1), value: try $0.text(2), ambiguous: false) },
                           people: people, connection)
@@ -48,7 +51,7 @@ public struct PersonValues: Sendable, Equatable {
         case let .given(column):
             named = try connection.execute("SELECT g.value FROM \(GivenValue.table) g").rows.map { (0, column, try $0.text(0)) }
         }
-        guard !named.isEmpty else { return PersonValues(values: []) }
+        guard !named.isEmpty else { return try PersonValues(values: [], heldTenants: heldTenants(connection)) }
         var builder = SQLBuilder()
         let given = """
             SELECT g.request_id, g.subject_column, g.subject_value FROM unnest(\(builder.bind(bigintArrayLiteral(named.map(\.0))))::bigint[], \
@@ -66,9 +69,15 @@ public struct PersonValues: Sendable, Equatable {
         WHERE q.request_id = ANY($1::bigint[]) AND q.resolved_at IS NULL ORDER BY 1
         """
 
-    /// `values`, each ambiguous when a subject row outside its person's holds it now.
+    /// The tenants under a legal hold on every rule now.
+    static func heldTenants(_ connection: Connection) throws -> [String] {
+        try connection.execute("SELECT h.tenant FROM retention.legal_holds h WHERE h.released_at IS NULL AND h.rule IS NULL ORDER BY 1").rows.map { try $0.text(0) }
+    }
+
+    /// `values`, each ambiguous when a subject row outside its person's holds it now, with the
+    /// tenants held now.
     private static func judged(_ values: [Value], people: SubjectPeople, _ connection: Connection) throws -> PersonValues {
-        var judged = PersonValues(values: values)
+        var judged = try PersonValues(values: values, heldTenants: heldTenants(connection))
         guard !values.isEmpty, let query = people.ambiguousAmong(judged) else { return judged }
         for row in try connection.execute(query.sql, query.parameters).rows {
             judged.values[Int(try row.int64(0))].ambiguous = true

@@ -62,7 +62,7 @@ enum SubjectStatements {
     /// the row was found only through ambiguous values, whether it is held, whether each
     /// blocking key references it (`b1`, …), and for a kept target with a rule, its anchor.
     private static func found(_ plan: SubjectTargetPlan, _ values: SubjectValues, keptUntil anchor: String?, _ builder: inout SQLBuilder) -> String {
-        var columns = ["m.request_id", "m.ambiguous", "\(plan.heldPredicate("r") ?? "false") AS held"]
+        var columns = ["m.request_id", "m.ambiguous", "\(plan.heldPredicate("r", held: values.heldTenants, &builder) ?? "false") AS held"]
         columns += plan.blockingKeys.enumerated().map { "\(plan.referencedPredicate($1, "r")) AS b\($0 + 1)" }
         if let anchor { columns.append("\(anchor) AS anchor") }
         let toDo = plan.toDoPredicate.map { " WHERE \($0)" } ?? ""
@@ -81,12 +81,12 @@ enum SubjectStatements {
     static func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, runID: String, limit: Int) -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
         let keys = plan.keyNames.joined(separator: ", ")
-        let pairs = pairs(plan, in: relation, values: values, limit: limit, &builder)
+        let pairs = pairs(plan, in: relation, values: values, limit: limit, held: values.heldTenants, &builder)
         let recheck = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) = p.\($1)" } + ["\(plan.matchedText("r")) = p.matched"]
         let sql = """
             WITH pairs AS MATERIALIZED (\(pairs)), \
             picked AS MATERIALIZED (SELECT \(keys), matched, min(request_id) AS request_id FROM pairs GROUP BY \(keys), matched), \
-            changed AS (\(change(plan, in: relation, picked: "picked p", recheck: recheck)) RETURNING p.request_id), \
+            changed AS (\(change(plan, in: relation, picked: "picked p", recheck: recheck, held: nil, &builder)) RETURNING p.request_id), \
             recorded AS (INSERT INTO retention.request_batch_results (run_id, request_id, target, affected) \
             SELECT \(builder.bind(runID))::uuid, c.request_id, \(builder.bind(plan.target.name)), count(*) FROM changed c GROUP BY c.request_id) \
             SELECT count(*) FROM pairs
@@ -96,14 +96,26 @@ enum SubjectStatements {
 
     /// A batch's pairs: `(request_id, k1, …, matched)` of the first `limit` (request, row) pairs
     /// of the people's actionable rows in `relation`, in request order (never a row found only
-    /// through ambiguous values). `matched`: the text of the row's `match` columns.
-    static func pairs(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, limit: Int, _ builder: inout SQLBuilder) -> String {
-        let columns = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) AS \($1)" } + ["\(plan.matchedText("r")) AS matched"]
-        let condition = " WHERE " + (["NOT m.ambiguous"] + actionable(plan)).joined(separator: " AND ")
+    /// through ambiguous values). `matched`: the text of the row's `match` columns; `texts`:
+    /// then each of them as text (`t1`, …: on Citus, where a replay's change re-checks them).
+    /// `held`: the tenants held, read first (on Citus), else read by the statement.
+    static func pairs(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, limit: Int, held: [String]?, texts: Bool = false,
+                      _ builder: inout SQLBuilder) -> String {
+        var columns = zip(plan.table.primaryKey, plan.keyNames).map { "\(plan.column($0, "r")) AS \($1)" } + ["\(plan.matchedText("r")) AS matched"]
+        if texts { columns += plan.target.match.enumerated().map { "\(plan.column($1.column, "r"))::text AS t\($0 + 1)" } }
+        let condition = " WHERE " + (["NOT m.ambiguous"] + actionable(plan, held: held, &builder)).joined(separator: " AND ")
         return """
             SELECT m.request_id, \(columns.joined(separator: ", ")) FROM \(plan.personRows(values, &builder, in: relation.sql))\(condition) \
             ORDER BY m.request_id LIMIT \(builder.bind(String(limit)))::bigint
             """
+    }
+
+    /// A row a batch on Citus read first (`pairs`): its key's texts, the request it counts for,
+    /// and its `match` columns' texts.
+    struct PickedRow: Sendable, Equatable {
+        var requestID: Int64
+        var keys: [String]
+        var texts: [String?]
     }
 
     /// On Citus (`SubjectTargets.readsValuesFirst`), a batch is the pairs, read first
@@ -111,20 +123,28 @@ enum SubjectStatements {
     /// `picked` names (their keys and the request each counts for, as arrays) deleted or
     /// pseudonymised where a `match` column still holds one of that request's values (the
     /// arrays of `values`, judged before the batch) that is not ambiguous and the actionable
-    /// conditions still hold, on the row it locked. Returns the request of each row changed;
-    /// `recordBatch` records the counts in the same transaction.
-    static func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: PersonValues, picked: [(requestID: Int64, keys: [String])])
+    /// conditions still hold (`held`: the tenants held, read first), on the row it locked. For
+    /// a replay, whose values are HMACs that Citus cannot compute beside the arrays in a change,
+    /// the `match` columns still hold the texts the pairs read. Returns the request of each row
+    /// changed; `recordBatch` records the counts in the same transaction.
+    static func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, picked: [PickedRow], held: [String])
         -> (sql: String, parameters: [String?]) {
         var builder = SQLBuilder()
-        let using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, &builder)
-        let listed = SubjectValues.listed(values)
-        let matches = plan.target.match.compactMap { match -> String? in
-            guard let column = plan.table.column(match.column) else { return nil }
-            let typed = listed.typed(match, target: plan.target.name, as: column, from: plan.subjectColumns[match.subjectColumn], &builder)
-            return "EXISTS (SELECT 1 FROM (\(typed)) m WHERE m.request_id = p.request_id AND NOT m.ambiguous AND \(listed.matches(plan.column(match.column, "r"))))"
+        var recheck = [keyMatch(plan)]
+        let using: String
+        if case .hashed = values {
+            using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, texts: picked.map(\.texts), &builder)
+            recheck += plan.target.match.enumerated().map { "\(plan.column($1.column, "r")) IS NOT DISTINCT FROM p.t\($0 + 1)" }
+        } else {
+            using = keyArrays(plan, picked.map { ($0.requestID, $0.keys) }, &builder)
+            let matches = plan.target.match.compactMap { match -> String? in
+                guard let column = plan.table.column(match.column) else { return nil }
+                let typed = values.typed(match, target: plan.target.name, as: column, from: plan.subjectColumns[match.subjectColumn], &builder)
+                return "EXISTS (SELECT 1 FROM (\(typed)) m WHERE m.request_id = p.request_id AND NOT m.ambiguous AND \(values.matches(plan.column(match.column, "r"))))"
+            }
+            recheck.append("(" + matches.joined(separator: " OR ") + ")")
         }
-        let recheck = [keyMatch(plan), "(" + matches.joined(separator: " OR ") + ")"]
-        return (change(plan, in: relation, picked: using, recheck: recheck) + " RETURNING p.request_id", builder.parameters)
+        return (change(plan, in: relation, picked: using, recheck: recheck, held: held, &builder) + " RETURNING p.request_id", builder.parameters)
     }
 
     /// Records a Citus batch's counts in run `$1`, target `$2`: each request of `$3` (a bigint[]
@@ -135,17 +155,18 @@ enum SubjectStatements {
         """
 
     /// The conditions on a person's row `r` that the target may change it: to do, not held, not
-    /// referenced through a blocking key.
-    private static func actionable(_ plan: SubjectTargetPlan) -> [String] {
-        [plan.toDoPredicate, plan.heldPredicate("r").map { "NOT \($0)" }].compactMap { $0 }
+    /// referenced through a blocking key. `held`: the tenants held, read first (on Citus).
+    private static func actionable(_ plan: SubjectTargetPlan, held: [String]?, _ builder: inout SQLBuilder) -> [String] {
+        [plan.toDoPredicate, plan.heldPredicate("r", held: held, &builder).map { "NOT \($0)" }].compactMap { $0 }
             + plan.blockingKeys.map { "NOT " + plan.referencedPredicate($0, "r") }
     }
 
     /// The change of a batch: the rows of `relation` (as `r`) that `picked` (as `p`) names and
     /// `recheck` confirms, if still actionable, deleted or pseudonymised.
-    static func change(_ plan: SubjectTargetPlan, in relation: Identifier, picked: String, recheck: [String]) -> String {
+    static func change(_ plan: SubjectTargetPlan, in relation: Identifier, picked: String, recheck: [String], held: [String]?,
+                       _ builder: inout SQLBuilder) -> String {
         let table = "\(relation.sql) r"
-        let whereClause = (recheck + actionable(plan)).joined(separator: " AND ")
+        let whereClause = (recheck + actionable(plan, held: held, &builder)).joined(separator: " AND ")
         switch plan.target.action {
         case .delete, .keep:
             return DeleteStatement.sql(target: table, using: picked, whereClause: whereClause)

@@ -124,4 +124,11 @@ public struct SubjectTargetPlan: ChangedTable {
     /// Rows of a tenant under a legal hold on every rule; nil without a tenant column. Read by
     /// the statement itself, so a hold placed during a run protects from the next batch on.
     public func heldPredicate(_ alias: String) -> String? { heldPredicate(alias, holdFilter: "h.rule IS NULL") }
+
+    /// `heldPredicate`, or with `held`, the tenants held as read first (on Citus, with the
+    /// people's values: `PersonValues.heldTenants`), passed as an array.
+    func heldPredicate(_ alias: String, held: [String]?, _ builder: inout SQLBuilder) -> String? {
+        guard let held, let tenantColumn = target.tenantColumn else { return heldPredicate(alias) }
+        return tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(held)))
+    }
 }

@@ -15,8 +15,9 @@ public enum SubjectValues: Sendable {
     /// (`SubjectTargets.readsValuesFirst`: on Citus).
     case listed(PersonValues)
     /// Only the HMACs of the texts to match, from the erasure ledger (`replay` after a restore):
-    /// a row matches when the HMAC of its column's text is one of them.
-    case hashed([SubjectErasureEntry])
+    /// a row matches when the HMAC of its column's text is one of them. `heldTenants`: on Citus,
+    /// the tenants held, read first (as `PersonValues.heldTenants`), else nil.
+    case hashed([SubjectErasureEntry], heldTenants: [String]?)
 
     /// `SELECT request_id, subject_column, value, ambiguous` of `requests`; a stored value is
     /// ambiguous when a subject row outside the person's (their stored keys) holds it now.
@@ -53,7 +54,7 @@ public enum SubjectValues: Sendable {
             // Only where the target's column has the subject column's type (`SubjectSchemaCheck`):
             // the values were judged in it.
             return Self.typed(match, from: "(\(listed.sql(&builder))) w", as: column, source: source, ambiguous: "t.ambiguous", &builder)
-        case let .hashed(entries):
+        case let .hashed(entries, _):
             var requests: [Int64] = []
             var hashes: [String] = []
             for entry in entries {
@@ -80,6 +81,15 @@ public enum SubjectValues: Sendable {
             SELECT t.request_id, t.value, \(ambiguous) AS ambiguous FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
             FROM \(from) WHERE w.subject_column = \(name) GROUP BY 1, 2) t WHERE t.value IS NOT NULL
             """
+    }
+
+    /// The tenants held as read first (on Citus), or nil: statements read the holds.
+    var heldTenants: [String]? {
+        switch self {
+        case let .listed(listed): return listed.heldTenants
+        case let .hashed(_, heldTenants): return heldTenants
+        case .requests: return nil
+        }
     }
 
     /// The join condition of a row's `column` with `m.value`, one of `typed`'s.

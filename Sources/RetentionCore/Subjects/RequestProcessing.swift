@@ -82,8 +82,10 @@ struct RequestProcessing {
         return inGroups(merged, result: { RequestResult(id: $0.requestID, reference: nil, status: .open, outcome: $1) }) { group, session in
             var stopped = false
             let outcomes = try byTarget(group, id: \.requestID, includes: { $0.targets.contains($1.target.name) }) { plan, members in
-                try self.outcomes(of: plan, members, values: { _ in .hashed(group.filter { members.contains($0.requestID) }) }, ledgerFile: nil,
-                             stopped: &stopped, session)
+                let entries = group.filter { members.contains($0.requestID) }
+                return try self.outcomes(of: plan, members, values: { connection in
+                    .hashed(entries, heldTenants: targets.readsValuesFirst ? try PersonValues.heldTenants(connection) : nil)
+                }, ledgerFile: nil, stopped: &stopped, session)
             }
             return group.map { entry in
                 RequestResult(id: entry.requestID, reference: nil, status: stopped ? .open : .done,
@@ -276,7 +278,8 @@ struct RequestProcessing {
         try forgetGone()
         var picked: [[String]: Int64] = [:]
         for row in followed { picked[row.keys] = min(picked[row.keys] ?? row.requestID, row.requestID) }
-        let batch = SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) })
+        let held = try PersonValues.heldTenants(connection)
+        let batch = SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) }, held: held)
         try connection.transaction {
             var counts: [Int64: Int64] = [:]
             for row in try connection.execute(batch.sql, batch.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
@@ -342,19 +345,22 @@ struct RequestProcessing {
     /// A batch with the values read first (on Citus): its pairs read, then, in one transaction,
     /// the one statement that changes the rows they name (re-checking the values) and the
     /// counts it returned recorded. Returns the pairs taken.
-    private func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: PersonValues, limit: Int, _ connection: Connection) throws -> Int64 {
+    private func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, limit: Int, _ connection: Connection) throws -> Int64 {
+        let held = try values.heldTenants ?? PersonValues.heldTenants(connection)
         var builder = SQLBuilder()
-        let pairs = try connection.execute(SubjectStatements.pairs(plan, in: relation, values: .listed(values), limit: limit, &builder),
+        let pairs = try connection.execute(SubjectStatements.pairs(plan, in: relation, values: values, limit: limit, held: held, texts: true, &builder),
                                            builder.parameters).rows
         // A row of several of the requests counts for the first.
-        var picked: [[String]: Int64] = [:]
+        var picked: [[String]: SubjectStatements.PickedRow] = [:]
+        let firstText = plan.keyNames.count + 2
         for row in pairs {
             let keys = try plan.keyNames.indices.map { try row.text($0 + 1) }
             let request = try row.int64(0)
-            picked[keys] = min(picked[keys] ?? request, request)
+            guard picked[keys].map({ request < $0.requestID }) ?? true else { continue }
+            picked[keys] = SubjectStatements.PickedRow(requestID: request, keys: keys, texts: plan.target.match.indices.map { row[firstText + $0] })
         }
         guard !picked.isEmpty else { return 0 }
-        let change = SubjectStatements.batch(plan, in: relation, values: values, picked: picked.map { (requestID: $0.value, keys: $0.key) })
+        let change = SubjectStatements.batch(plan, in: relation, values: values, picked: Array(picked.values), held: held)
         try connection.transaction {
             var counts: [Int64: Int64] = [:]
             for row in try connection.execute(change.sql, change.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
@@ -393,7 +399,7 @@ struct RequestProcessing {
             let started = Date()
             let taken = try session.execute { connection in
                 let values = try values(connection)
-                if case let .listed(listed) = values { return try batch(plan, in: relation, values: listed, limit: limit, connection) }
+                if targets.readsValuesFirst { return try batch(plan, in: relation, values: values, limit: limit, connection) }
                 let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
                 return try connection.execute(batch.sql, batch.parameters).int64()
             }

@@ -80,13 +80,12 @@ public enum SubjectSchemaCheck {
     /// On Citus (the subject table or a target's is a Citus table, so the people's values are
     /// read first and passed as arrays: `SubjectTargets.readsValuesFirst`), a target is refused
     /// when its `match` column has another type than its subject column (the values are judged
-    /// ambiguous in the subject column's type before the batch), when it has a tenant column
-    /// (its holds would be read from the coordinator's table by the batch), when it
-    /// pseudonymises with a marker another rule or target of its table sets (completing a
-    /// marked row needs a CASE over the pads' HMAC, which Citus refuses), when it hashes a
-    /// column of a reference table (Citus refuses a change of one that reads the pads), and when it removes
-    /// rows of a reference or Citus local table that another table references (Citus lets such
-    /// a change read only reference tables).
+    /// ambiguous in the subject column's type before the batch); when it pseudonymises with a
+    /// marker another rule or target of its table sets (completing a marked row needs a CASE
+    /// over the pads' HMAC, which Citus refuses); when it hashes a column of a reference table
+    /// (Citus refuses a change of one that reads the pads); and when it removes rows of a
+    /// reference or Citus local table that another table references (Citus lets such a change
+    /// read only reference tables).
     private static func citusProblems(_ subjects: SubjectMap, policy: Policy, schema: Schema, subjectTable: TableInfo) -> [PolicyProblem] {
         let tables = subjects.targets.compactMap { schema.table(of: $0) }
         guard subjectTable.distribution.isCitus || tables.contains(where: { $0.distribution.isCitus }) else { return [] }
@@ -100,9 +99,6 @@ public enum SubjectSchemaCheck {
                 guard let column = table.column(match.column), let source = subjectTable.column(match.subjectColumn),
                       column.typeName != source.typeName else { continue }
                 target(entry, "match.\(match.column)", "column \"\(match.column)\" of \(table.identifier) is \(column.typeName) but subject column \"\(match.subjectColumn)\" is \(source.typeName); on Citus a request compares them in the subject column's type: give the column that type")
-            }
-            if entry.tenantColumn != nil {
-                target(entry, "tenantColumn", "on Citus a target's rows cannot be kept by tenant legal holds (its request statements cannot read the coordinator's holds); remove \"tenantColumn\" from the target")
             }
             if case let .pseudonymise(spec) = entry.action, table.distribution.isCitus {
                 let ruleShares = policy.rules.contains { rule in
