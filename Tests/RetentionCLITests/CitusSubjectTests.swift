@@ -270,7 +270,8 @@ struct CitusSubjectTests {
             UPDATE users u SET email = r.email, name = r.name, pseudonymised_at = NULL FROM restored_users r WHERE u.id = r.id;
             """, in: db)
         #expect(try db.count("SELECT count(*) FROM checkins WHERE user_id = 9") == 10)
-        let replay = try fixture.retention(["replay", "--policy", fixture.policy, "--since", since, "--pseudonym-key-file", fixture.keyFile])
+        let replay = try fixture.retention(["replay", "--policy", fixture.policy, "--since", since, "--pseudonym-key-file", fixture.keyFile,
+                                            "--state-dir", fixture.engine.stateDirectory])
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("erasure requests: 1"), "\(replay.stdout)")
         try CitusSubjectTests.expectExact(db)
