@@ -331,7 +331,7 @@ struct CitusSubjectTests {
         #expect(try fixture.database.count("SELECT count(*) FROM messages WHERE sender_email = 'user9@example.com'") == 0)
     }
 
-    @Test("EXPLAIN: a batch's pairs and its change on a table distributed by the person's key and on one distributed by another column are each one multi-shard plan run on the workers, nothing pulled to the coordinator")
+    @Test("EXPLAIN: a batch's pairs and its change on a table distributed by the person's key, on one distributed by another column and on a reference table are each one plan run on the workers, nothing pulled to the coordinator")
     func batchIsPushedDown() throws {
         let fixture = try CitusSubjectTests.fixture("citus_subj_explain")
         defer { fixture.drop() }
@@ -341,7 +341,7 @@ struct CitusSubjectTests {
         let targets = try SubjectTargets(policy: policy, schema: schema)
         let values = PersonValues(values: [PersonValues.Value(requestID: 1, subjectColumn: "id", value: "9", ambiguous: false),
                                            PersonValues.Value(requestID: 1, subjectColumn: "email", value: "user9@example.com", ambiguous: false)])
-        for (name, keys) in [("user-checkins", ["9", "8"]), ("user-messages", ["8"]), ("payment-methods", ["9", "8"])] {
+        for (name, keys) in [("user-checkins", ["9", "8"]), ("user-messages", ["8"]), ("payment-methods", ["9", "8"]), ("newsletter", ["9"])] {
             let plan = try #require(targets.plans.first { $0.target.name == name })
             var builder = SQLBuilder()
             let pairs = SubjectStatements.pairs(plan, in: plan.table.identifier, values: .listed(values), limit: 100, held: [], texts: true, &builder)
@@ -361,7 +361,7 @@ struct CitusSubjectTests {
         }
     }
 
-    @Test("what requests cannot do on Citus is refused in validate (exit 2, one line each, naming the target and key): a match column of another type, a marker two targets share, a hash on a reference table")
+    @Test("what requests cannot do on Citus is refused in validate (exit 2, one line each, naming the target and key): a match column of another type, a marker two targets share, a hash on a reference table, a reference table a distributed one references")
     func refusals() throws {
         let fixture = try CitusSubjectTests.fixture("citus_subj_refuse", users: CitusSubjectTests.subjectTables[1])
         defer { fixture.drop() }
@@ -369,12 +369,15 @@ struct CitusSubjectTests {
             CREATE TABLE visits (id bigint PRIMARY KEY, email varchar(100), org_id int);
             SELECT create_distributed_table('visits', 'id');
             CREATE INDEX ON visits (email);
+            CREATE TABLE contact_events (id bigint PRIMARY KEY, contact_id bigint REFERENCES marketing_contacts);
+            SELECT create_distributed_table('contact_events', 'id');
             """, in: fixture.database)
         let policy = try fixture.engine.writePolicy("""
             {"policy": "refused", "rules": [
               {"name": "billing", "table": "invoices", "due": {"after": "7 years", "from": "issued_at"}, "action": "delete"}],
              "subjects": {"table": "users", "key": "id", "identifiers": ["email"], "deadline": "1 month", "targets": [
               {"name": "visits", "category": "Usage", "table": "visits", "match": {"email": "email"}, "action": "delete"},
+              {"name": "newsletter", "category": "Marketing", "table": "marketing_contacts", "match": {"email": "email"}, "action": "delete"},
               {"name": "account", "category": "Account", "table": "users", "match": {"id": "id"}, "action": "pseudonymise",
                "pseudonymise": {"columns": {"email": "hmac"}, "marker": "pseudonymised_at"}},
               {"name": "account-name", "category": "Account", "table": "users", "match": {"id": "id"}, "action": "pseudonymise",
@@ -384,7 +387,8 @@ struct CitusSubjectTests {
         let validate = try fixture.retention(["validate", "--policy", policy])
         #expect(validate.status == 2)
         let lines = validate.stderr.split(separator: "\n").filter { $0.contains("error") }
-        #expect(lines.count == 4, "\(validate.stderr)")
+        #expect(lines.count == 5, "\(validate.stderr)")
+        #expect(validate.stderr.contains("\"newsletter\", key \"table\": rows of public.marketing_contacts (Citus reference table) are referenced from public.contact_events through foreign key"), "\(validate.stderr)")
         #expect(validate.stderr.contains("\"visits\", key \"match.email\": column \"email\" of public.visits is character varying(100) but subject column \"email\" is text; on Citus"), "\(validate.stderr)")
         #expect(validate.stderr.contains("\"account\", key \"pseudonymise.marker\": on Citus the marker \"pseudonymised_at\" of public.users must be this target's alone"), "\(validate.stderr)")
         #expect(validate.stderr.contains("\"account-name\", key \"pseudonymise.marker\": on Citus"), "\(validate.stderr)")

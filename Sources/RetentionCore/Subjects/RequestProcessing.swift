@@ -9,7 +9,10 @@ import Postgres
 /// count, then one statement that counts, per request, what this run changed and what is left.
 /// So a killed run leaves whole batches and exact counts, and the next run goes on from the
 /// values stored at the first resolution. Holds are read by every statement. A dry run only
-/// counts, in READ ONLY transactions.
+/// counts, in READ ONLY transactions. On Citus (`SubjectTargets.readsValuesFirst`) each
+/// statement gets the people's values and the holds read just before it, as arrays, and a
+/// batch is its pairs read, then one multi-shard change that re-checks the values on the row,
+/// then its counts recorded in the same transaction.
 struct RequestProcessing {
     let context: RunContext
     let targets: SubjectTargets

@@ -84,8 +84,8 @@ public enum SubjectSchemaCheck {
     /// marker another rule or target of its table sets (completing a marked row needs a CASE
     /// over the pads' HMAC, which Citus refuses); when it hashes a column of a reference table
     /// (Citus refuses a change of one that reads the pads); and when it removes rows of a
-    /// reference or Citus local table that another table references (Citus lets such a change
-    /// read only reference tables).
+    /// reference or Citus local table that a table other than a reference table references
+    /// (Citus lets such a change read only reference tables).
     private static func citusProblems(_ subjects: SubjectMap, policy: Policy, schema: Schema, subjectTable: TableInfo) -> [PolicyProblem] {
         let tables = subjects.targets.compactMap { schema.table(of: $0) }
         guard subjectTable.distribution.isCitus || tables.contains(where: { $0.distribution.isCitus }) else { return [] }
@@ -119,7 +119,7 @@ public enum SubjectSchemaCheck {
             }
             if entry.removesRows, table.distribution == .reference || table.distribution == .citusLocal {
                 let plan = SubjectTargetPlan(target: entry, table: table, policy: policy, schema: schema)
-                for key in plan.blockingKeys where key.referencing != table.identifier {
+                for key in plan.blockingKeys where schema.tables[key.referencingRoot]?.distribution != .reference {
                     target(entry, "table", "rows of \(table.identifier) (\(table.distribution.description)) are referenced from \(key.referencing) through foreign key \"\(key.name)\", which a change of it may not read on Citus; keep the target, or drop the foreign key")
                 }
             }
