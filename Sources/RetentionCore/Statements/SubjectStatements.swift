@@ -206,21 +206,22 @@ enum SubjectStatements {
             AND x.value IS NOT NULL AND x.value !~ '\(SubjectResolution.blank)'
             """
         guard stored == nil else { return (found, builder.parameters) }
-        return ("INSERT INTO retention.erasure_request_values (request_id, subject_column, value) \(found) AND \(newColumnsOnly) ON CONFLICT DO NOTHING",
+        return ("INSERT INTO retention.erasure_request_values (request_id, subject_column, value) \(found) AND \(newColumnOnly("k", "x")) ON CONFLICT DO NOTHING",
                 builder.parameters)
     }
 
-    /// Value `x` of `k`'s request is in a column the request has no values of.
-    private static let newColumnsOnly = """
-        NOT EXISTS (SELECT 1 FROM retention.erasure_request_values h WHERE h.request_id = k.request_id AND h.subject_column = x.subject_column)
-        """
+    /// Value `value` (a row of `subject_column` and `value`) of `request`'s request (a row of
+    /// `request_id`) is in a column the request has no values of.
+    private static func newColumnOnly(_ request: String, _ value: String) -> String {
+        "NOT EXISTS (SELECT 1 FROM retention.erasure_request_values h WHERE h.request_id = \(request).request_id AND h.subject_column = \(value).subject_column)"
+    }
 
     /// Stores the new columns' values `addNewColumns` read: `$1` requests, `$2` subject columns,
     /// `$3` values (arrays, by place).
     static let storeNewColumns = """
         INSERT INTO retention.erasure_request_values (request_id, subject_column, value)
         SELECT x.request_id, x.subject_column, x.value FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(request_id, subject_column, value)
-        CROSS JOIN LATERAL (SELECT x.request_id) k WHERE \(newColumnsOnly) ON CONFLICT DO NOTHING
+        WHERE \(newColumnOnly("x", "x")) ON CONFLICT DO NOTHING
         """
 
     /// Stores the values of the people of `resolution`'s requests and marks them resolved.
