@@ -7,8 +7,9 @@ import TestSupport
 /// The subjects schema on Citus: users (the subject table) distributed by their key or a
 /// reference table; tenants in a reference table; check-ins (tied to a tenant), payment methods and the invoices kept under Bokföringslagen
 /// distributed by the person's key (co-located when users are); messages distributed by their
-/// own id and matched by the sender's e-mail; marketing contacts a reference table. Users 41 and
-/// 42 share an e-mail, as do two messages and a contact.
+/// own id and matched by the sender's e-mail; marketing contacts a reference table; audit rows a
+/// Citus local table, pseudonymised. Users 41 and 42 share an e-mail, as do two messages and a
+/// contact.
 private func citusSubjectSchema(users: String) -> String {
     """
     SET citus.shard_count = 8;
@@ -44,6 +45,10 @@ private func citusSubjectSchema(users: String) -> String {
     UPDATE messages SET sender_email = 'shared@example.com' WHERE id IN (40, 41);
     INSERT INTO marketing_contacts SELECT g, 'user' || g || '@example.com', 'User ' || g FROM generate_series(1, 30) g;
     INSERT INTO marketing_contacts VALUES (100, 'outsider@example.com', 'Outsider'), (102, 'shared@example.com', 'Shared');
+    CREATE TABLE audit_rows (id bigint PRIMARY KEY, actor_id bigint, actor_email text, pseudonymised_at timestamptz);
+    SELECT citus_add_local_table_to_metadata('audit_rows');
+    CREATE INDEX ON audit_rows (actor_id);
+    INSERT INTO audit_rows SELECT g, 1 + g % 50, 'user' || (1 + g % 50) || '@example.com', NULL FROM generate_series(1, 300) g;
     """
 }
 
@@ -57,6 +62,8 @@ private let citusSubjectPolicy = """
       {"name": "user-invoices", "category": "Billing data", "table": "invoices", "match": {"owner_user_id": "id"}, "action": "keep",
        "keptUntilRule": "billing", "basis": "Bokföringslagen"},
       {"name": "newsletter", "category": "Marketing", "table": "marketing_contacts", "match": {"email": "email"}, "action": "delete"},
+      {"name": "user-audit", "category": "Usage and log data", "table": "audit_rows", "match": {"actor_id": "id"}, "action": "pseudonymise",
+       "pseudonymise": {"columns": {"actor_email": "hmac"}, "marker": "pseudonymised_at"}},
       {"name": "user-account", "category": "Account and profile data", "table": "users", "match": {"id": "id"}, "action": "pseudonymise",
        "pseudonymise": {"columns": {"email": "hmac", "name": "null"}, "marker": "pseudonymised_at"}}]}}
     """
@@ -67,6 +74,7 @@ private let citusSubjectPolicy = """
 private let changedTables: [(table: String, key: String, columns: String, distribution: String?)] = [
     ("checkins", "user_id, id", "*", "user_id"), ("messages", "id", "*", "id"), ("payment_methods", "user_id, id", "*", "user_id"),
     ("invoices", "owner_user_id, id", "*", "owner_user_id"), ("marketing_contacts", "id", "*", nil),
+    ("audit_rows", "id", "id, actor_id, actor_email, pseudonymised_at IS NOT NULL AS marked", nil),
     ("users", "id", "id, email, name, pseudonymised_at IS NOT NULL AS marked", "id"),
 ]
 
@@ -135,10 +143,12 @@ struct CitusSubjectTests {
               AND NOT EXISTS (SELECT 1 FROM expected_invoices i WHERE i.owner_user_id = p.user_id AND i.payment_method_id = p.id);
             DELETE FROM expected_marketing_contacts WHERE email IN (\(emails));
             UPDATE expected_users SET email = \(email), name = NULL, pseudonymised_at = now() WHERE id IN (\(ids));
+            UPDATE expected_audit_rows SET actor_email = encode(hmac(convert_to(actor_email, 'UTF8'), '\\x\(fixture.keyHex)'::bytea, 'sha256'), 'hex'),
+              pseudonymised_at = now() WHERE actor_id IN (\(ids));
             """, in: fixture.database)
     }
 
-    @Test("by e-mail, by key and by a key whose e-mail another person shares: each person's rows erased, pseudonymised or kept exactly as plain SQL computed before the run, on every shard; the shared e-mail's rows left alone; the dry run counts what the run does, the receipt says it",
+    @Test("by e-mail, by key and by a key whose e-mail another person shares: each person's rows erased, pseudonymised (also in a Citus local table) or kept exactly as plain SQL computed before the run, on every shard; the shared e-mail's rows left alone; the dry run counts what the run does, the receipt says it",
           arguments: subjectTables)
     func eraseExactly(users: String) throws {
         let hashed = users.contains("distributed")
@@ -184,7 +194,7 @@ struct CitusSubjectTests {
         let affected = reported.values.flatMap(\.targets).reduce(into: [String: Int64]()) { $0[$1.key, default: 0] += $1.value.int("affected") }
         #expect(affected["user-checkins"] == erased["checkins"] && affected["user-messages"] == erased["messages"]
                 && affected["payment-methods"] == erased["payment_methods"] && affected["newsletter"] == erased["marketing_contacts"]
-                && affected["user-account"] == 3, "\(affected)")
+                && affected["user-account"] == 3 && affected["user-audit"] == 18, "\(affected)")
         #expect(reported[Int64(ambiguous) ?? -1]?.targets["user-messages"]?.int("ambiguous") == 2)
         #expect(try db.count("SELECT count(*) FROM retention.erasure_requests WHERE request_id = $1::bigint AND open_reason LIKE '%2 rows of user-messages found only through a value another person also holds%'", [ambiguous]) == 1)
 
@@ -255,6 +265,7 @@ struct CitusSubjectTests {
             CREATE TABLE restored_payment_methods AS SELECT * FROM payment_methods WHERE user_id = 9;
             CREATE TABLE restored_marketing_contacts AS SELECT * FROM marketing_contacts WHERE email = 'user9@example.com';
             CREATE TABLE restored_users AS SELECT * FROM users WHERE id = 9;
+            CREATE TABLE restored_audit_rows AS SELECT * FROM audit_rows WHERE actor_id = 9;
             """, in: db)
         try CitusSubjectTests.snapshot(db)
         try CitusSubjectTests.expectErased(fixture, ids: "9", emails: "'user9@example.com'")
@@ -268,6 +279,7 @@ struct CitusSubjectTests {
             INSERT INTO payment_methods SELECT * FROM restored_payment_methods ON CONFLICT DO NOTHING;
             INSERT INTO marketing_contacts SELECT * FROM restored_marketing_contacts;
             UPDATE users u SET email = r.email, name = r.name, pseudonymised_at = NULL FROM restored_users r WHERE u.id = r.id;
+            UPDATE audit_rows a SET actor_email = r.actor_email, pseudonymised_at = NULL FROM restored_audit_rows r WHERE a.id = r.id;
             """, in: db)
         #expect(try db.count("SELECT count(*) FROM checkins WHERE user_id = 9") == 10)
         let replay = try fixture.retention(["replay", "--policy", fixture.policy, "--since", since, "--pseudonym-key-file", fixture.keyFile,
