@@ -266,10 +266,7 @@ struct RequestProcessing {
     /// key, re-checked on the row), counted in the same transaction; then those forgotten too.
     private func followUpsReadingFirst(_ plan: SubjectTargetPlan, _ connection: Connection) throws {
         let followed = try connection.execute(SubjectStatements.followUpsOfTarget, [plan.target.name]).rows.map { row in
-            // A text[] of the primary key's columns, never NULL.
-            guard case let .array(elements) = try JSONParser.parse(try row.text(2)) else { return (requestID: try row.int64(0), keys: [String](), text: try row.text(1)) }
-            let keys = elements.compactMap { element -> String? in if case let .string(text) = element { return text } else { return nil } }
-            return (requestID: try row.int64(0), keys: keys, text: try row.text(1))
+            (requestID: try row.int64(0), keys: try Self.strings(ofJSONArray: try row.text(2)), text: try row.text(1))
         }
         guard !followed.isEmpty else { return }
         func forgetGone() throws {
@@ -282,16 +279,30 @@ struct RequestProcessing {
         var picked: [[String]: Int64] = [:]
         for row in followed { picked[row.keys] = min(picked[row.keys] ?? row.requestID, row.requestID) }
         let held = try PersonValues.heldTenants(connection)
-        let batch = SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) }, held: held)
+        try changeAndRecord(SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) }, held: held), plan, connection)
+        try forgetGone()
+    }
+
+    /// The strings of a JSON array of strings (a `text[]` as `to_json` writes it).
+    private static func strings(ofJSONArray text: String) throws -> [String] {
+        guard case let .array(elements) = try JSONParser.parse(text) else { return [] }
+        return elements.compactMap { element in
+            if case let .string(string) = element { return string }
+            return nil
+        }
+    }
+
+    /// On Citus: runs `change` (one multi-shard statement that returns the request of each row
+    /// it changed) and records its counts per request, in one transaction.
+    private func changeAndRecord(_ change: (sql: String, parameters: [String?]), _ plan: SubjectTargetPlan, _ connection: Connection) throws {
         try connection.transaction {
             var counts: [Int64: Int64] = [:]
-            for row in try connection.execute(batch.sql, batch.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
+            for row in try connection.execute(change.sql, change.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
             guard !counts.isEmpty else { return }
             let requests = counts.keys.sorted()
             try connection.execute(SubjectStatements.recordBatch, [context.runID, plan.target.name, bigintArrayLiteral(requests),
                                                                    bigintArrayLiteral(requests.map { counts[$0] ?? 0 })])
         }
-        try forgetGone()
     }
 
     /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
@@ -363,15 +374,7 @@ struct RequestProcessing {
             picked[keys] = SubjectStatements.PickedRow(requestID: request, keys: keys, texts: plan.target.match.indices.map { row[firstText + $0] })
         }
         guard !picked.isEmpty else { return 0 }
-        let change = SubjectStatements.batch(plan, in: relation, values: values, picked: Array(picked.values), held: held)
-        try connection.transaction {
-            var counts: [Int64: Int64] = [:]
-            for row in try connection.execute(change.sql, change.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
-            guard !counts.isEmpty else { return }
-            let requests = counts.keys.sorted()
-            try connection.execute(SubjectStatements.recordBatch, [context.runID, plan.target.name, bigintArrayLiteral(requests),
-                                                                   bigintArrayLiteral(requests.map { counts[$0] ?? 0 })])
-        }
+        try changeAndRecord(SubjectStatements.batch(plan, in: relation, values: values, picked: Array(picked.values), held: held), plan, connection)
         return Int64(pairs.count)
     }
 
