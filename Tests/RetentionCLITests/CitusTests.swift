@@ -366,18 +366,6 @@ struct CitusTests {
         #expect(validate.stderr.contains("rule \"countries\", key \"table\": public.countries (Citus reference table) cannot be sliced by pages"), "\(validate.stderr)")
         #expect(validate.stderr.contains("rule \"visits\", key \"table\": public.visits is a partitioned Citus table"), "\(validate.stderr)")
 
-        // Erasure requests: their statements join the coordinator's request tables with the rows.
-        let subjects = try fixture.writePolicy("""
-            {"policy": "subjects", "rules": [
-              {"name": "old-events", "table": "events", "due": {"from": "created_at", "after": "2 years"}, "action": "delete"}],
-             "subjects": {"table": "organizations", "key": "id", "identifiers": ["name"], "deadline": "1 month", "targets": [
-              {"name": "tenant-events", "category": "Usage data", "table": "events", "match": {"organization_id": "id"}, "action": "delete"}]}}
-            """, name: "subjects.json")
-        let subjectsValidate = try fixture.retention(["validate", "--policy", subjects])
-        #expect(subjectsValidate.status == 2)
-        #expect(subjectsValidate.stderr.contains("public.organizations is a Citus reference table; the engine does not carry out erasure requests on Citus tables"), "\(subjectsValidate.stderr)")
-        #expect(subjectsValidate.stderr.contains("\"tenant-events\", key \"table\": public.events is a Citus distributed table (by \"organization_id\", 32 shards); the engine does not carry out erasure requests"), "\(subjectsValidate.stderr)")
-
         let policy = try fixture.writePolicy(saasPolicy)
         let before = try CitusTests.keys(fixture.database, "events")
         let run = try fixture.retention(["run", "--policy", policy, "--as-of", asOf, "--batch-size", "100"])

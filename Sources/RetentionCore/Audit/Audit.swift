@@ -35,10 +35,11 @@ public enum Audit {
 
         let covered = schema.tablesEmptied(by: policy.rules)
         var plans: [(plan: RulePlan, bounds: RuleBounds)] = []
+        let reading = try PersonHolds.Reading.session(key: pseudonymKey, policy: policy, connection)
         for rule in policy.rules where tenant == nil || rule.tenantColumn != nil {
             guard let table = schema.table(of: rule) else { continue }
             let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered,
-                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC))
+                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: reading))
             let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: instant, replay: [], onlyTenant: tenant, connection: connection)
             plans.append((plan, bounds))
         }

@@ -18,6 +18,8 @@ public struct HoldBook {
         case namesNobody(column: String)
         /// `--subject` names several subject rows: not one person for certain.
         case namesSeveral(column: String, rows: Int64, table: String, key: String)
+        /// The subjects map reaches a Citus table, where the engine cannot tell a person's rows.
+        case personOnCitus(table: String)
         case noSuchHold(Int64)
         case alreadyReleased(Int64, at: String)
 
@@ -30,6 +32,7 @@ public struct HoldBook {
             case let .noSubjects(policy): return "policy \"\(policy)\" has no \"subjects\" map, so it cannot find a person; add one to hold a person's rows"
             case let .namesNobody(column): return "--subject \(column)= names nobody: no row of the subject table or of a target holds the value; check the value (nothing was held)"
             case let .namesSeveral(column, rows, table, key): return "--subject \(column)= names \(rows) rows of \(table), so it is not one person for certain; name the person by \"\(key)\" (nothing was held)"
+            case let .personOnCitus(table): return "the subjects map reaches \(table), a Citus table, where the engine cannot tell one person's rows by their HMAC; hold the person's tenant (--tenant) instead (nothing was held)"
             case let .noSuchHold(id): return "there is no legal hold \(id); see \"retention hold list --all\""
             case let .alreadyReleased(id, at): return "legal hold \(id) was already released at \(at)"
             }
@@ -63,6 +66,9 @@ public struct HoldBook {
         guard let subjects = policy.subjects else { throw HoldError.noSubjects(policy: policy.name) }
         let given = try GivenValue(parsing: subject)
         let targets = try SubjectTargets.load(policy: policy, schema: Schema.load(for: policy, connection: connection), connection: connection)
+        if let citus = ([targets.subjectTable] + targets.plans.map(\.table)).first(where: { $0.distribution.isCitus }) {
+            throw HoldError.personOnCitus(table: citus.identifier.description)
+        }
         try RequestBook.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
         let reach = try targets.reach(given, connection: connection)
         guard reach.findsSomebody else { throw HoldError.namesNobody(column: given.column) }

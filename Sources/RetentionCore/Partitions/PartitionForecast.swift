@@ -17,10 +17,11 @@ public enum PartitionForecast {
         guard !rules.isEmpty else { return [] }
         try PolicyTime.enterSession(policy.timeZone, connection)
         let covered = schema.tablesEmptied(by: policy.rules)
+        let reading = try PersonHolds.Reading.session(key: nil, policy: policy, connection)
         return try rules.compactMap { rule -> RuleForecast? in
             guard let table = schema.table(of: rule) else { return nil }
             let plan = RulePlan(rule: rule, table: table, schema: schema, coveredTables: covered,
-                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: .everyRowWhileAnyHold))
+                                personHolds: PersonHolds.of(table, policy: policy, schema: schema, reading: reading))
             let bounds = try RuleStart.bounds(for: rule, policy: policy, asOf: nil, replay: [], onlyTenant: nil, connection: connection)
             let (partitions, notes) = try PartitionProof.forecast(plan, bounds, connection: connection)
             return RuleForecast(rule: rule.name, partitions: partitions, notes: notes)

@@ -122,6 +122,9 @@ public struct Runner {
             if !options.dryRun { try checkStateDirectory(control) }
             return validation
         }
+        // How the run's sessions tell a held person's rows: by HMAC when they have the pseudonym
+        // pads (a key was given), else every row of the tables such a hold reaches is held while one is in force.
+        let personHoldReading = try runLock.withConnection { try PersonHolds.Reading.session(key: options.pseudonymKey, policy: policy, $0) }
         let subjectTargets = try policy.subjects.map { _ in
             try runLock.withConnection { try SubjectTargets.load(policy: policy, schema: validation.schema, connection: $0, personHolds: personHoldReading) }
         }
@@ -138,7 +141,7 @@ public struct Runner {
             try runLock.withConnection { try RunLedger.begin(runID: runID, policy: policy, rules: selectedRules, asOf: asOf, connection: $0) }
         }
 
-        let scheduler = try makeScheduler(schema: validation.schema)
+        let scheduler = try makeScheduler(schema: validation.schema, personHoldReading: personHoldReading)
         // Erasure requests go first: a rule that deletes a person's subject row would set the
         // references to it NULL (or cascade) and unlink the person's rows before the request
         // finds them.
@@ -246,10 +249,6 @@ public struct Runner {
         return [request]
     }
 
-    /// How the run's sessions tell a held person's rows: by HMAC when they have the pseudonym
-    /// pads (a key was given), else every row of the tables such a hold reaches is held while one is in force.
-    var personHoldReading: PersonHolds.Reading { options.pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC }
-
     /// The rules this run works on: `--rule` narrows by name, `--tenant` to rules tied to tenants;
     /// none with `--request`.
     var selectedRules: [Rule] {
@@ -259,7 +258,7 @@ public struct Runner {
         }
     }
 
-    private func makeScheduler(schema: Schema) throws -> Scheduler {
+    private func makeScheduler(schema: Schema, personHoldReading: PersonHolds.Reading) throws -> Scheduler {
         let selected = selectedRules
         let order: [String: Set<String>]
         switch RuleOrder.dependencies(selected, schema: schema) {

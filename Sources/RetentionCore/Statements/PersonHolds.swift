@@ -10,15 +10,35 @@ public struct PersonHolds: Sendable {
     public enum Reading: Sendable {
         /// A row is held when the HMAC of one of its match columns' text is one the hold stores
         /// for that column's subject column. The session has the pseudonym pads.
-        case byHMAC
+        case byHMAC(citusHeld: Bool)
         /// The session has no pseudonym key, so nobody's rows can be told apart: while any hold
         /// on a person is in force, every row of the table counts as held.
-        case everyRowWhileAnyHold
+        case everyRowWhileAnyHold(citusHeld: Bool)
+
+        /// Whether a hold on a person was in force when the command read it (`session`). A
+        /// statement on a Citus table cannot take the HMAC of a row's text with the coordinator's
+        /// pads, nor read the coordinator's holds: there, every row the subjects map reaches is
+        /// kept when this is true (`hold add --subject` refuses such a map, so only a hold placed
+        /// before a table was distributed can be in force). Unread, it is taken to be true.
+        var citusHeld: Bool {
+            switch self {
+            case let .byHMAC(held), let .everyRowWhileAnyHold(held): return held
+            }
+        }
+
+        /// How a session with (or without) the pseudonym key tells a held person's rows, with
+        /// the holds on persons in force now (none read for a policy without subjects).
+        public static func session(key: PseudonymKey?, policy: Policy, _ connection: Connection) throws -> Reading {
+            let held = try policy.subjects != nil &&  connection.execute("SELECT EXISTS (SELECT 1 FROM retention.legal_holds WHERE released_at IS NULL AND subject_column IS NOT NULL)").onlyRow().bool(0)
+            return key == nil ? .everyRowWhileAnyHold(citusHeld: held) : .byHMAC(citusHeld: held)
+        }
     }
 
     /// The table's columns and the subject column each is compared with.
     public let matches: [SubjectMatch]
     public let reading: Reading
+    /// A Citus table, on which every row the map reaches is held (`Reading.citusHeld`).
+    let keepsEveryRow: Bool
 
     /// The holds on persons that reach `table`, or nil: the policy has no subjects map, or no
     /// target of it (nor its subject table) is `table`, so no person's rows are found there.
@@ -31,11 +51,16 @@ public struct PersonHolds: Sendable {
         for target in subjects.targets where schema.table(of: target)?.identifier == table.identifier {
             for match in target.match where !matches.contains(match) && table.column(match.column) != nil { matches.append(match) }
         }
-        return matches.isEmpty ? nil : PersonHolds(matches: matches, reading: reading)
+        guard !matches.isEmpty else { return nil }
+        if table.distribution.isCitus {
+            return reading.citusHeld ? PersonHolds(matches: matches, reading: reading, keepsEveryRow: true) : nil
+        }
+        return PersonHolds(matches: matches, reading: reading, keepsEveryRow: false)
     }
 
     /// Rows of a person under a hold in force; never NULL. `column` writes a column of the row.
     func heldPredicate(_ column: (String) -> String) -> String {
+        if keepsEveryRow { return "true" }
         switch reading {
         case .byHMAC:
             let held = matches.map { match in

@@ -1,6 +1,8 @@
 /// The SQL of erasure requests: reading, filing, extending, cancelling and completing them.
 /// The person's value is only ever read by statements from the request's own row (or bound
-/// once, when the request is filed); it is never selected back to the engine.
+/// once, when the request is filed); it is never selected back to the engine, except on Citus,
+/// where the people's values are read first and passed to the statements as arrays
+/// (`PersonValues`).
 enum RequestStatements {
     /// The columns `ErasureRequest(row:)` reads, from `retention.erasure_requests q`.
     static let select = """

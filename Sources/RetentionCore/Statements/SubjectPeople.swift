@@ -29,6 +29,29 @@ public struct SubjectPeople: Sendable {
         return "EXISTS (SELECT 1 FROM \(table.identifier.sql) o WHERE \(value) = \(typed) AND \(notPersons("o", request: request, keys: keys, &builder)))"
     }
 
+    /// The positions (from 0) of `listed`'s values that a subject row outside the person's holds
+    /// in its own subject column, now: `heldOutside` as a join of the subject table with the
+    /// arrays, which Citus runs on every shard (it refuses the correlated form beside them).
+    /// Nil when the map has no identifiers (a key is never another person's).
+    func ambiguousAmong(_ listed: PersonValues) -> (sql: String, parameters: [String?])? {
+        var builder = SQLBuilder()
+        let positions = builder.bind(bigintArrayLiteral(listed.values.indices.map(Int64.init)))
+        let rows = """
+            SELECT * FROM unnest(\(positions)::bigint[], \(builder.bind(bigintArrayLiteral(listed.values.map(\.requestID))))::bigint[], \
+            \(builder.bind(textArrayLiteral(listed.values.map(\.subjectColumn))))::text[], \(builder.bind(textArrayLiteral(listed.values.map(\.value))))::text[]) \
+            AS v(position, request_id, subject_column, value)
+            """
+        let branches = subjects.identifiers.compactMap { name -> String? in
+            guard let column = table.column(name) else { return nil }
+            return """
+                SELECT v.position FROM v JOIN \(table.identifier.sql) o ON o.\(Identifier.quote(name)) = v.value::\(column.typeName) \
+                WHERE v.subject_column = \(builder.bind(name)) AND \(notPersons("o", request: "v.request_id", keys: "v", &builder))
+                """
+        }
+        guard !branches.isEmpty else { return nil }
+        return ("WITH v AS (\(rows)) \(branches.joined(separator: " UNION "))", builder.parameters)
+    }
+
     /// Subject row `alias` is not one of the request's person's rows: its key is not among the
     /// request's values of the key column in `keys` (a relation of request values).
     private func notPersons(_ alias: String, request: String, keys: String, _ builder: inout SQLBuilder) -> String {

@@ -56,11 +56,15 @@ public struct SubjectResolution: Sendable {
 
     /// `SELECT request_id, subject_column, value, ambiguous`: one row per request and distinct
     /// value that is not empty.
-    func sql(_ builder: inout SQLBuilder) -> String {
+    /// `given`: whom to resolve as `(request_id, subject_column, subject_value)` read first
+    /// (`PersonValues.resolved`), else the statement reads them. `judging`: whether the
+    /// statement judges the values ambiguous itself (else every value is not, and
+    /// `PersonValues` judges them).
+    func sql(_ builder: inout SQLBuilder, given named: String? = nil, judging: Bool = true) -> String {
         let columns = subjects.columns
         let table = subjectTable.identifier.sql
         let selected = zip(columns, aliases).map { "s.\(Identifier.quote($0)) AS \($1)" }.joined(separator: ", ")
-        let given = given(&builder)
+        let given = named ?? given(&builder)
         // The person's subject rows: the named column equals the given value, read without loss.
         let person = columns.compactMap { name -> String? in
             guard let column = subjectTable.column(name) else { return nil }
@@ -80,7 +84,7 @@ public struct SubjectResolution: Sendable {
         let key = Identifier.quote(subjects.key)
         let values = zip(columns, aliases).map { name, alias in
             let column = Identifier.quote(name)
-            let outside = "EXISTS (SELECT 1 FROM \(table) o WHERE o.\(column) = p.\(alias) AND NOT coalesce(o.\(key) = ANY(k.keys), false))"
+            let outside = judging ? "EXISTS (SELECT 1 FROM \(table) o WHERE o.\(column) = p.\(alias) AND NOT coalesce(o.\(key) = ANY(k.keys), false))" : "false"
             return "(\(builder.bind(name)), p.\(alias)::text, \(outside))"
         }.joined(separator: ", ")
         return """

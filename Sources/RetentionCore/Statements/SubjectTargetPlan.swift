@@ -26,7 +26,7 @@ public struct SubjectTargetPlan: ChangedTable {
 
     /// `personHolds`: how the session tells a held person's rows.
     public init(target: SubjectTarget, table: TableInfo, policy: Policy, schema: Schema, archivedLeaves: [Identifier] = [],
-                personHolds reading: PersonHolds.Reading = .everyRowWhileAnyHold) {
+                personHolds reading: PersonHolds.Reading = .everyRowWhileAnyHold(citusHeld: true)) {
         self.target = target
         self.table = table
         self.archivedLeaves = archivedLeaves
@@ -107,11 +107,19 @@ public struct SubjectTargetPlan: ChangedTable {
     /// or target that shares the marker while one of this target's columns is not done yet
     /// (the target's own columns decide, not the marker alone); nil for other targets. Over
     /// alias `r`, as `PseudonymiseStatement` writes.
+    /// On a Citus table, the unmarked rows only: the marker is this target's alone there
+    /// (`SubjectSchemaCheck`), since completing a marked row takes a CASE over the pads' HMAC,
+    /// which Citus refuses in an UPDATE.
     var toDoPredicate: String? {
         guard case let .pseudonymise(spec) = target.action else { return nil }
+        if !completesMarkedRows { return "\(column(spec.marker, "r")) IS NULL" }
         let done = spec.columns.map { PseudonymiseStatement.done($0, table: table) }
         return "(\(column(spec.marker, "r")) IS NULL OR NOT (\(done.joined(separator: " AND "))))"
     }
+
+    /// Whether a pseudonymise target's change completes rows that another rule or target
+    /// marked (`PseudonymiseStatement`'s `completingMarked`): not on a Citus table.
+    var completesMarkedRows: Bool { !table.distribution.isCitus }
 
     /// The text of a row's `match` columns: unchanged, the row still belongs to the same people.
     func matchedText(_ alias: String) -> String {
@@ -122,4 +130,11 @@ public struct SubjectTargetPlan: ChangedTable {
     /// neither can be. Read by the statement itself, so a hold placed during a run protects from
     /// the next batch on.
     public func heldPredicate(_ alias: String) -> String? { heldPredicate(alias, holdFilter: "h.rule IS NULL") }
+
+    /// `heldPredicate`, or with `held`, the tenants held as read first (on Citus, with the
+    /// people's values: `PersonValues.heldTenants`), passed as an array.
+    func heldPredicate(_ alias: String, held: [String]?, _ builder: inout SQLBuilder) -> String? {
+        guard let held, let tenantColumn = target.tenantColumn else { return heldPredicate(alias) }
+        return tenantKey.held(column(tenantColumn, alias), amongKeys: builder.bind(textArrayLiteral(held)))
+    }
 }

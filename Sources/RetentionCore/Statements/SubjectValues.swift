@@ -11,9 +11,13 @@ public enum SubjectValues: Sendable {
     /// `people`: the subject table, in which a value is judged ambiguous by every statement
     /// anew (a value the person held alone when the request was filed may be shared since).
     case requests(stored: [Int64], resolving: SubjectResolution?, people: SubjectPeople)
+    /// The values read first and passed as arrays, each judged ambiguous when it was read
+    /// (`SubjectTargets.readsValuesFirst`: on Citus).
+    case listed(PersonValues)
     /// Only the HMACs of the texts to match, from the erasure ledger (`replay` after a restore):
-    /// a row matches when the HMAC of its column's text is one of them.
-    case hashed([SubjectErasureEntry])
+    /// a row matches when the HMAC of its column's text is one of them. `heldTenants`: on Citus,
+    /// the tenants held, read first (as `PersonValues.heldTenants`), else nil.
+    case hashed([SubjectErasureEntry], heldTenants: [String]?)
 
     /// `SELECT request_id, subject_column, value, ambiguous` of `requests`; a stored value is
     /// ambiguous when a subject row outside the person's (their stored keys) holds it now.
@@ -38,21 +42,19 @@ public enum SubjectValues: Sendable {
     func typed(_ match: SubjectMatch, target: String, as column: ColumnInfo, from source: ColumnInfo?, _ builder: inout SQLBuilder) -> String {
         switch self {
         case let .requests(stored, resolving, people):
-            let name = builder.bind(match.subjectColumn)
             let values = Self.sql(stored: stored, resolving: resolving, people: people, &builder)
-            let value = LosslessRead.sql("w.value", as: column, from: source, &builder)
             // Read as another type than the subject column's (citext, char(n)), a value may equal
             // another person's that the subject column tells apart: judged in the target's type too.
             var ambiguous = "t.ambiguous"
             if let source, source.typeName != column.typeName {
                 ambiguous += " OR " + people.heldOutside(typed: "t.value", as: column, subjectColumn: source, request: "t.request_id", keys: "w", &builder)
             }
-            return """
-                WITH w AS MATERIALIZED (\(values)) \
-                SELECT t.request_id, t.value, \(ambiguous) AS ambiguous FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
-                FROM w WHERE w.subject_column = \(name) GROUP BY 1, 2) t WHERE t.value IS NOT NULL
-                """
-        case let .hashed(entries):
+            return "WITH w AS MATERIALIZED (\(values)) " + Self.typed(match, from: "w", as: column, source: source, ambiguous: ambiguous, &builder)
+        case let .listed(listed):
+            // Only where the target's column has the subject column's type (`SubjectSchemaCheck`):
+            // the values were judged in it.
+            return Self.typed(match, from: "(\(listed.sql(&builder))) w", as: column, source: source, ambiguous: "t.ambiguous", &builder)
+        case let .hashed(entries, _):
             var requests: [Int64] = []
             var hashes: [String] = []
             for entry in entries {
@@ -68,10 +70,32 @@ public enum SubjectValues: Sendable {
         }
     }
 
+    /// `typed` of the values `w` in `from`: each request's values of the match's subject column
+    /// read as `column`'s type, ambiguous when every text that equals it is, then by `ambiguous`
+    /// (over `t`).
+    private static func typed(_ match: SubjectMatch, from: String, as column: ColumnInfo, source: ColumnInfo?, ambiguous: String,
+                              _ builder: inout SQLBuilder) -> String {
+        let name = builder.bind(match.subjectColumn)
+        let value = LosslessRead.sql("w.value", as: column, from: source, &builder)
+        return """
+            SELECT t.request_id, t.value, \(ambiguous) AS ambiguous FROM (SELECT w.request_id, \(value) AS value, bool_and(w.ambiguous) AS ambiguous \
+            FROM \(from) WHERE w.subject_column = \(name) GROUP BY 1, 2) t WHERE t.value IS NOT NULL
+            """
+    }
+
+    /// The tenants held as read first (on Citus), or nil: statements read the holds.
+    var heldTenants: [String]? {
+        switch self {
+        case let .listed(listed): return listed.heldTenants
+        case let .hashed(_, heldTenants): return heldTenants
+        case .requests: return nil
+        }
+    }
+
     /// The join condition of a row's `column` with `m.value`, one of `typed`'s.
     func matches(_ column: String) -> String {
         switch self {
-        case .requests: return "\(column) = m.value"
+        case .requests, .listed: return "\(column) = m.value"
         case .hashed: return "\(HMACPads.sql(message: "convert_to(\(column)::text, 'UTF8')")) = m.value"
         }
     }

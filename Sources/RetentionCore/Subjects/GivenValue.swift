@@ -3,7 +3,8 @@ import Postgres
 /// The value a person is named by (`--subject NAME=VALUE`), on its way to the server. It travels
 /// the way the HMAC pads do: through `COPY` into the session's temporary table, whose data the
 /// server never logs, so no statement text or bind parameter carries it (`log_statement = 'all'`
-/// shows nothing of it). Statements read it from `GivenValue.table`.
+/// shows nothing of it). Statements read it from `GivenValue.table` (on Citus, an extract reads
+/// it back first and passes it as an array: `PersonValues.resolved`).
 public struct GivenValue: Sendable {
     public let column: String
     public let value: String

@@ -33,9 +33,9 @@ public struct RegisterExtract: Sendable {
         try RequestBook.checkSubject(given, subjects: subjects, subjectTable: targets.subjectTable, connection: connection)
         let reach = try targets.reach(given, connection: connection)
         let column = given.column
-        let values = SubjectValues.requests(stored: [], resolving: targets.resolution(.given(column: column)), people: targets.people)
         return try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            let values = try targets.given(column: column, connection)
             let generatedAt = try connection.execute(RunStatements.now).requiredScalar()
             let sections = try targets.plans.map { plan in
                 let query = ExtractStatements.rows(plan, values: values)

@@ -21,11 +21,11 @@ public struct RequestPlan: Sendable {
         let schema = try Schema.load(for: policy, connection: connection)
         if let pseudonymKey { try HMACPads(key: pseudonymKey.bytes).load(into: connection) }
         let targets = try SubjectTargets.load(policy: policy, schema: schema, connection: connection,
-                                              personHolds: pseudonymKey == nil ? .everyRowWhileAnyHold : .byHMAC)
-        let values = targets.values(for: [request])
+                                              personHolds: .session(key: pseudonymKey, policy: policy, connection))
         let outcomes = try connection.transaction(readOnly: true) {
             try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             try PolicyTime.enter(policy.timeZone, connection)
+            let values = try targets.values(for: [request], connection)
             return try targets.plans(for: request).map { plan in
                 let counts = SubjectStatements.counts(plan, values: values, requests: [request.id], affected: .recorded(runID: nil), policy: policy)
                 let outcomes = try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)

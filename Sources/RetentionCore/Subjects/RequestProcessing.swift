@@ -9,7 +9,10 @@ import Postgres
 /// count, then one statement that counts, per request, what this run changed and what is left.
 /// So a killed run leaves whole batches and exact counts, and the next run goes on from the
 /// values stored at the first resolution. Holds are read by every statement. A dry run only
-/// counts, in READ ONLY transactions.
+/// counts, in READ ONLY transactions. On Citus (`SubjectTargets.readsValuesFirst`) each
+/// statement gets the people's values and the holds read just before it, as arrays, and a
+/// batch is its pairs read, then one multi-shard change that re-checks the values on the row,
+/// then its counts recorded in the same transaction.
 struct RequestProcessing {
     let context: RunContext
     let targets: SubjectTargets
@@ -82,8 +85,10 @@ struct RequestProcessing {
         return inGroups(merged, result: { RequestResult(id: $0.requestID, reference: nil, status: .open, outcome: $1) }) { group, session in
             var stopped = false
             let outcomes = try byTarget(group, id: \.requestID, includes: { $0.targets.contains($1.target.name) }) { plan, members in
-                try self.outcomes(of: plan, members, values: .hashed(group.filter { members.contains($0.requestID) }), ledgerFile: nil,
-                             stopped: &stopped, session)
+                let entries = group.filter { members.contains($0.requestID) }
+                return try self.outcomes(of: plan, members, values: { connection in
+                    .hashed(entries, heldTenants: targets.readsValuesFirst ? try PersonValues.heldTenants(connection) : nil)
+                }, ledgerFile: nil, stopped: &stopped, session)
             }
             return group.map { entry in
                 RequestResult(id: entry.requestID, reference: nil, status: stopped ? .open : .done,
@@ -166,7 +171,7 @@ struct RequestProcessing {
             try connection.transaction(readOnly: true) {
                 try PolicyTime.enter(context.policy.timeZone, connection)
                 return try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
-                    let values = targets.values(for: group.filter { members.contains($0.id) })
+                    let values = try targets.values(for: group.filter { members.contains($0.id) }, connection)
                     let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .nothing, policy: context.policy)
                     return try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
                 }
@@ -181,17 +186,33 @@ struct RequestProcessing {
     private func process(_ group: [ErasureRequest], _ session: Session) throws -> [RequestResult] {
         let unresolved = group.filter { !$0.resolved }.map(\.id)
         if !unresolved.isEmpty {
-            let resolve = SubjectStatements.resolve(targets.resolution(.requests(unresolved), hashed: true), requests: unresolved)
-            try session.execute { try $0.execute(resolve.sql, resolve.parameters) }
+            let resolution = targets.resolution(.requests(unresolved), hashed: true)
+            try session.execute { connection in
+                let found = targets.readsValuesFirst ? try PersonValues.resolved(resolution, connection) : nil
+                let resolve = SubjectStatements.resolve(resolution, readFirst: found, requests: unresolved)
+                try connection.execute(resolve.sql, resolve.parameters)
+            }
         }
         let resolved = group.filter(\.resolved).map(\.id)
-        if !resolved.isEmpty, let add = SubjectStatements.addNewColumns(targets.people, requests: resolved) {
-            try session.execute { try $0.execute(add.sql, add.parameters) }
+        if !resolved.isEmpty {
+            try session.execute { connection in
+                guard targets.readsValuesFirst else {
+                    guard let add = SubjectStatements.addNewColumns(targets.people, requests: resolved) else { return }
+                    try connection.execute(add.sql, add.parameters)
+                    return
+                }
+                let stored = try PersonValues.stored(resolved, people: targets.people, connection)
+                guard let read = SubjectStatements.addNewColumns(targets.people, requests: resolved, stored: stored) else { return }
+                let found = try connection.execute(read.sql, read.parameters).rows
+                guard !found.isEmpty else { return }
+                try connection.execute(SubjectStatements.storeNewColumns, [bigintArrayLiteral(try found.map { try $0.int64(0) }),
+                                                                           textArrayLiteral(found.map { $0[1] }), textArrayLiteral(found.map { $0[2] })])
+            }
         }
         let ledgerFile = try recordInLedger(group, session)
         var stopped = false
         let outcomes = try byTarget(group, id: \.id, includes: targets.includes) { plan, members in
-            try self.outcomes(of: plan, members, values: targets.stored(members), ledgerFile: ledgerFile, stopped: &stopped, session)
+            try self.outcomes(of: plan, members, values: { try targets.stored(members, $0) }, ledgerFile: ledgerFile, stopped: &stopped, session)
         }.mapValues(TargetOutcome.keptUntilOfKeepers)
         if !stopped { try recordFollowUps(group, outcomes: outcomes, session) }
         let records = group.flatMap { request in (outcomes[request.id] ?? []).map { $0.record(requestID: request.id) } }
@@ -221,8 +242,11 @@ struct RequestProcessing {
     private func recordFollowUps(_ group: [ErasureRequest], outcomes: [Int64: [TargetOutcome]], _ session: Session) throws {
         for plan in targets.plans {
             let members = group.filter { request in outcomes[request.id]?.contains { $0.name == plan.target.name && $0.kept > 0 } ?? false }
-            guard !members.isEmpty, let record = SubjectStatements.recordFollowUps(plan, values: targets.stored(members.map(\.id))) else { continue }
-            try session.execute { try $0.execute(record.sql, record.parameters) }
+            guard !members.isEmpty else { continue }
+            try session.execute { connection in
+                guard let record = SubjectStatements.recordFollowUps(plan, values: try targets.stored(members.map(\.id), connection)) else { return }
+                try connection.execute(record.sql, record.parameters)
+            }
         }
     }
 
@@ -239,6 +263,10 @@ struct RequestProcessing {
                 .map { "\(try $0.text(1)) of target \"\(try $0.text(0))\"" }
             for plan in targets.plans where plan.target.erases {
                 guard context.stop.stopReason == nil else { return nil }
+                guard !targets.readsValuesFirst else {
+                    try session.execute { try followUpsReadingFirst(plan, $0) }
+                    continue
+                }
                 let settle = SubjectStatements.settleFollowUps(plan)
                 let batch = SubjectStatements.followUpBatch(plan, runID: context.runID)
                 try session.execute { connection in
@@ -256,15 +284,63 @@ struct RequestProcessing {
         }
     }
 
+    /// `followUps` for one target on Citus: its follow-ups read first; those whose row is gone or
+    /// done forgotten; the others' rows that nothing keeps any more erased by one statement (by
+    /// key, re-checked on the row), counted in the same transaction; then those forgotten too.
+    private func followUpsReadingFirst(_ plan: SubjectTargetPlan, _ connection: Connection) throws {
+        let followed = try connection.execute(SubjectStatements.followUpsOfTarget, [plan.target.name]).rows.map { row in
+            (requestID: try row.int64(0), keys: try Self.strings(ofJSONArray: try row.text(2)), text: try row.text(1))
+        }
+        guard !followed.isEmpty else { return }
+        func forgetGone() throws {
+            let left = SubjectStatements.followedRowsLeft(plan, followed: followed.map(\.keys))
+            let present = Set(try connection.execute(left.sql, left.parameters).rows.map { try $0.text(0) })
+            let gone = followed.map(\.text).filter { !present.contains($0) }
+            if !gone.isEmpty { try connection.execute(SubjectStatements.forgetFollowUps, [plan.target.name, textArrayLiteral(gone)]) }
+        }
+        try forgetGone()
+        var picked: [[String]: Int64] = [:]
+        for row in followed { picked[row.keys] = min(picked[row.keys] ?? row.requestID, row.requestID) }
+        let held = try PersonValues.heldTenants(connection)
+        try changeAndRecord(SubjectStatements.followUpBatch(plan, picked: picked.map { (requestID: $0.value, keys: $0.key) }, held: held), plan, connection)
+        try forgetGone()
+    }
+
+    /// The strings of a JSON array of strings (a `text[]` as `to_json` writes it).
+    private static func strings(ofJSONArray text: String) throws -> [String] {
+        guard case let .array(elements) = try JSONParser.parse(text) else { return [] }
+        return elements.compactMap { element in
+            if case let .string(string) = element { return string }
+            return nil
+        }
+    }
+
+    /// On Citus: runs `change` (one multi-shard statement that returns the request of each row
+    /// it changed) and records its counts per request, in one transaction.
+    private func changeAndRecord(_ change: (sql: String, parameters: [String?]), _ plan: SubjectTargetPlan, _ connection: Connection) throws {
+        try connection.transaction {
+            var counts: [Int64: Int64] = [:]
+            for row in try connection.execute(change.sql, change.parameters).rows { counts[try row.int64(0), default: 0] += 1 }
+            guard !counts.isEmpty else { return }
+            let requests = counts.keys.sorted()
+            try connection.execute(SubjectStatements.recordBatch, [context.runID, plan.target.name, bigintArrayLiteral(requests),
+                                                                   bigintArrayLiteral(requests.map { counts[$0] ?? 0 })])
+        }
+    }
+
     /// The target's outcome for each of `members`: its batches, unless it keeps its rows or the
     /// run was asked to stop (then `stopped`, and no later target erases either), then its counts.
-    private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
-                          stopped: inout Bool, _ session: Session) throws -> [Int64: TargetOutcome] {
+    /// `values`: where each statement reads the people's values, read (on Citus) before it.
+    private func outcomes(of plan: SubjectTargetPlan, _ members: [Int64], values: (Connection) throws -> SubjectValues,
+                          ledgerFile: ErasureLedger.FileIdentity?, stopped: inout Bool, _ session: Session) throws -> [Int64: TargetOutcome] {
         if plan.target.erases, !stopped {
             stopped = try !erase(plan, values: values, ledgerFile: ledgerFile, session)
         }
-        let counts = SubjectStatements.counts(plan, values: values, requests: members, affected: .recorded(runID: context.runID), policy: context.policy)
-        return try TargetOutcome.read(plan, rows: session.execute { try $0.execute(counts.sql, counts.parameters).rows })
+        return try session.execute { connection in
+            let counts = SubjectStatements.counts(plan, values: try values(connection), requests: members, affected: .recorded(runID: context.runID),
+                                                  policy: context.policy)
+            return try TargetOutcome.read(plan, rows: connection.execute(counts.sql, counts.parameters).rows)
+        }
     }
 
     /// Writes the ledger entries of the group's requests that erase (the HMAC of each of the
@@ -283,11 +359,13 @@ struct RequestProcessing {
             hashes[try row.int64(0), default: []].append(SubjectErasureEntry.ValueHash(subjectColumn: try row.text(1), hmac: try row.text(2)))
         }
         var matched: [Int64: [SubjectErasureEntry.MatchedHash]] = [:]
-        let values = targets.stored(erasing.map(\.id))
         for plan in targets.plans where plan.target.erases && !plan.matchesOnlyValueTexts {
             let erasingHere = Set(erasing.filter { $0.targets.contains(plan.target.name) }.map(\.id))
-            let query = SubjectStatements.matchedHMACs(plan, values: values)
-            for row in try session.execute({ try $0.execute(query.sql, query.parameters).rows }) {
+            let found = try session.execute { connection in
+                let query = SubjectStatements.matchedHMACs(plan, values: try targets.stored(erasing.map(\.id), connection))
+                return try connection.execute(query.sql, query.parameters).rows
+            }
+            for row in found {
                 let request = try row.int64(0)
                 guard erasingHere.contains(request) else { continue }
                 matched[request, default: []].append(SubjectErasureEntry.MatchedHash(target: plan.target.name, column: try row.text(1), hmac: try row.text(2)))
@@ -301,12 +379,35 @@ struct RequestProcessing {
         })
     }
 
+    /// A batch with the values read first (on Citus): its pairs read, then, in one transaction,
+    /// the one statement that changes the rows they name (re-checking the values) and the
+    /// counts it returned recorded. Returns the pairs taken.
+    private func batch(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, limit: Int, _ connection: Connection) throws -> Int64 {
+        let held = try values.heldTenants ?? PersonValues.heldTenants(connection)
+        var builder = SQLBuilder()
+        let pairs = try connection.execute(SubjectStatements.pairs(plan, in: relation, values: values, limit: limit, held: held, texts: true, &builder),
+                                           builder.parameters).rows
+        // A row of several of the requests counts for the first.
+        var picked: [[String]: SubjectStatements.PickedRow] = [:]
+        let firstText = plan.keyNames.count + 2
+        for row in pairs {
+            let keys = try plan.keyNames.indices.map { try row.text($0 + 1) }
+            let request = try row.int64(0)
+            guard picked[keys].map({ request < $0.requestID }) ?? true else { continue }
+            picked[keys] = SubjectStatements.PickedRow(requestID: request, keys: keys, texts: plan.target.match.indices.map { row[firstText + $0] })
+        }
+        guard !picked.isEmpty else { return 0 }
+        try changeAndRecord(SubjectStatements.batch(plan, in: relation, values: values, picked: Array(picked.values), held: held), plan, connection)
+        return Int64(pairs.count)
+    }
+
     /// Runs the target's batches until one takes fewer than `limit` rows; false when the run was
     /// asked to stop first. Before each batch it waits while a standby or slot is behind the
     /// run's limits, like the rules' batches. A ledger that was removed or replaced since the
     /// entries were written stops the group before its next batch (its requests fail, and stay
     /// open), so that no erasure goes unrecorded.
-    private func erase(_ plan: SubjectTargetPlan, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
+    private func erase(_ plan: SubjectTargetPlan, values: (Connection) throws -> SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
+                       _ session: Session) throws -> Bool {
         for relation in plan.relations {
             guard try erase(plan, in: relation, values: values, ledgerFile: ledgerFile, session) else { return false }
         }
@@ -314,8 +415,8 @@ struct RequestProcessing {
     }
 
     /// The batches of one relation of the target: its table or an archived leaf.
-    private func erase(_ plan: SubjectTargetPlan, in relation: Identifier, values: SubjectValues, ledgerFile: ErasureLedger.FileIdentity?,
-                       _ session: Session) throws -> Bool {
+    private func erase(_ plan: SubjectTargetPlan, in relation: Identifier, values: (Connection) throws -> SubjectValues,
+                       ledgerFile: ErasureLedger.FileIdentity?, _ session: Session) throws -> Bool {
         var limit = session.limits[plan.target.name] ?? context.options.batchSize ?? 1000
         defer { session.limits[plan.target.name] = limit }
         let throttle = context.throttle
@@ -324,9 +425,13 @@ struct RequestProcessing {
             if let lost = context.runLock.verify() { context.stop.requestStop(lost) }
             if context.stop.stopReason != nil { return false }
             if let ledgerFile { try context.ledger.verify(ledgerFile) }
-            let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
             let started = Date()
-            let taken = try session.execute { try $0.execute(batch.sql, batch.parameters).int64() }
+            let taken = try session.execute { connection in
+                let values = try values(connection)
+                if targets.readsValuesFirst { return try batch(plan, in: relation, values: values, limit: limit, connection) }
+                let batch = SubjectStatements.batch(plan, in: relation, values: values, runID: context.runID, limit: limit)
+                return try connection.execute(batch.sql, batch.parameters).int64()
+            }
             if taken < Int64(limit) { return true }
             let seconds = max(Date().timeIntervalSince(started), 0.0005)
             var next = min(max(Double(limit) * context.options.targetBatchSeconds / seconds, Double(limit) / 4), Double(limit) * 2)

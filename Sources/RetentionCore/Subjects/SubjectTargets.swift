@@ -13,7 +13,7 @@ public struct SubjectTargets: Sendable {
     /// The targets with the archived leaves of their tables (`ArchivedLeaves`), as requests and
     /// extracts read them. `personHolds`: how the sessions that use them tell a held person's rows.
     public static func load(policy: Policy, schema: Schema, connection: Connection,
-                            personHolds: PersonHolds.Reading = .everyRowWhileAnyHold) throws -> SubjectTargets {
+                            personHolds: PersonHolds.Reading = .everyRowWhileAnyHold(citusHeld: true)) throws -> SubjectTargets {
         var archived: [Identifier: [Identifier]] = [:]
         for target in policy.subjects?.targets ?? [] {
             guard let table = schema.table(of: target), table.kind == .partitioned, archived[table.identifier] == nil else { continue }
@@ -25,7 +25,7 @@ public struct SubjectTargets: Sendable {
     /// Throws the policy error when the schema does not fit the policy: `validate` says why.
     /// `archived`: the archived leaves of each target's table.
     public init(policy: Policy, schema: Schema, archived: [Identifier: [Identifier]] = [:],
-                personHolds: PersonHolds.Reading = .everyRowWhileAnyHold) throws {
+                personHolds: PersonHolds.Reading = .everyRowWhileAnyHold(citusHeld: true)) throws {
         guard let subjects = policy.subjects else { throw RequestBook.RequestError.noSubjects(policy: policy.name) }
         let problems = SubjectSchemaCheck.problems(subjects, policy: policy, schema: schema)
         guard problems.isEmpty, let subjectTable = schema.tables[subjects.table] else { throw PolicyError(problems: problems) }
@@ -54,16 +54,39 @@ public struct SubjectTargets: Sendable {
         plans.filter { includes(request, $0) }
     }
 
-    /// Where the statements of a group of requests read the people's values: stored for those
-    /// resolved already, else resolved by the statement.
-    public func values(for requests: [ErasureRequest]) -> SubjectValues {
-        let unresolved = requests.filter { !$0.resolved }.map(\.id)
-        return .requests(stored: requests.filter(\.resolved).map(\.id), resolving: unresolved.isEmpty ? nil : resolution(.requests(unresolved)),
-                         people: people)
+    /// Whether the statements of requests get the people's values read first, as arrays
+    /// (`PersonValues`): when the subject table or a target's table is a Citus table, whose
+    /// statements Citus runs on the shards only when they do not read the coordinator's tables.
+    public var readsValuesFirst: Bool {
+        subjectTable.distribution.isCitus || plans.contains { $0.table.distribution.isCitus }
     }
 
-    /// The stored values of requests `ids` (all resolved).
-    func stored(_ ids: [Int64]) -> SubjectValues { .requests(stored: ids, resolving: nil, people: people) }
+    /// Where the statements of a group of requests read the people's values: stored for those
+    /// resolved already, else resolved by the statement; read first on `connection` when
+    /// `readsValuesFirst`.
+    public func values(for requests: [ErasureRequest], _ connection: Connection) throws -> SubjectValues {
+        let resolved = requests.filter(\.resolved).map(\.id)
+        let unresolved = requests.filter { !$0.resolved }.map(\.id)
+        guard readsValuesFirst else {
+            return .requests(stored: resolved, resolving: unresolved.isEmpty ? nil : resolution(.requests(unresolved)), people: people)
+        }
+        var listed = try PersonValues.stored(resolved, people: people, connection)
+        if !unresolved.isEmpty { listed.values += try PersonValues.resolved(resolution(.requests(unresolved)), connection).values }
+        return .listed(listed)
+    }
+
+    /// The stored values of requests `ids` (all resolved); read first on `connection` when
+    /// `readsValuesFirst`.
+    func stored(_ ids: [Int64], _ connection: Connection) throws -> SubjectValues {
+        readsValuesFirst ? .listed(try PersonValues.stored(ids, people: people, connection)) : .requests(stored: ids, resolving: nil, people: people)
+    }
+
+    /// The values of the person named by the session's `GivenValue` in `column`, as an extract
+    /// reads them; read first on `connection` when `readsValuesFirst`.
+    func given(column: String, _ connection: Connection) throws -> SubjectValues {
+        let resolution = resolution(.given(column: column))
+        return readsValuesFirst ? .listed(try PersonValues.resolved(resolution, connection)) : .requests(stored: [], resolving: resolution, people: people)
+    }
 
     /// The subject table, where values are judged ambiguous.
     var people: SubjectPeople { SubjectPeople(subjects: subjects, table: subjectTable) }

@@ -3,7 +3,7 @@ import Postgres
 /// Checks a policy's `subjects` against the live schema: the subject table, key and identifier
 /// columns; every target's table, primary key and `match` columns (of a type comparable with
 /// the subject column); the pseudonymise strategies as for rules; the order of the targets;
-/// that none of these tables is a Citus table.
+/// on Citus, what its request statements cannot do there (`citusProblems`).
 /// Warnings: rows a kept target's rows (or a table no target empties) reference will be kept,
 /// and `match` columns without an index (a request would scan the table).
 public enum SubjectSchemaCheck {
@@ -17,9 +17,6 @@ public enum SubjectSchemaCheck {
         if let reserved = ReservedSchema.problem(subjects.table, resolved: subjectTable) {
             top("table", reserved)
         } else if let subjectTable {
-            if subjectTable.distribution.isCitus {
-                top("table", "\(subjectTable.identifier) is a \(subjectTable.distribution.description); \(SubjectSchemaCheck.notOnCitus)")
-            }
             for column in subjects.columns where subjectTable.column(column) == nil {
                 top(column == subjects.key ? "key" : "identifiers", "table \(subjectTable.identifier) has no column \"\(column)\"")
             }
@@ -43,10 +40,6 @@ public enum SubjectSchemaCheck {
             }
             if case let .other(kind) = table.kind {
                 target(entry, "table", "\(table.identifier) is not a table (relkind \"\(kind)\"); targets work on tables and partitioned tables")
-                continue
-            }
-            if table.distribution.isCitus {
-                target(entry, "table", "\(table.identifier) is a \(table.distribution.description); \(SubjectSchemaCheck.notOnCitus)")
                 continue
             }
             if table.primaryKey.isEmpty {
@@ -80,11 +73,59 @@ public enum SubjectSchemaCheck {
             }
         }
         if case let .failure(cycle) = SubjectOrder.ordered(subjects.targets, schema: schema) { problems.append(cycle) }
+        if let subjectTable { problems += citusProblems(subjects, policy: policy, schema: schema, subjectTable: subjectTable) }
         return problems
     }
 
-    /// Why a subjects map is refused on Citus tables.
-    static let notOnCitus = "the engine does not carry out erasure requests on Citus tables (Citus refuses its request statements, which join the coordinator's request tables with the person's rows); keep the subjects map to local tables, or erase on Citus with time and termination rules"
+    /// On Citus (the subject table or a target's is a Citus table, so the people's values are
+    /// read first and passed as arrays: `SubjectTargets.readsValuesFirst`), a target is refused
+    /// when its `match` column has another type than its subject column (the values are judged
+    /// ambiguous in the subject column's type before the batch); when it pseudonymises with a
+    /// marker another rule or target of its table sets (completing a marked row needs a CASE
+    /// over the pads' HMAC, which Citus refuses); when it hashes a column of a reference table
+    /// (Citus refuses a change of one that reads the pads); and when it removes rows of a
+    /// reference or Citus local table that a table other than a reference table references
+    /// (Citus lets such a change read only reference tables).
+    private static func citusProblems(_ subjects: SubjectMap, policy: Policy, schema: Schema, subjectTable: TableInfo) -> [PolicyProblem] {
+        let tables = subjects.targets.compactMap { schema.table(of: $0) }
+        guard subjectTable.distribution.isCitus || tables.contains(where: { $0.distribution.isCitus }) else { return [] }
+        var problems: [PolicyProblem] = []
+        func target(_ target: SubjectTarget, _ key: String, _ message: String) {
+            problems.append(PolicyProblem(rule: target.name, key: key, message: message, scope: .target))
+        }
+        for entry in subjects.targets {
+            guard let table = schema.table(of: entry) else { continue }
+            for match in entry.match {
+                guard let column = table.column(match.column), let source = subjectTable.column(match.subjectColumn),
+                      column.typeName != source.typeName else { continue }
+                target(entry, "match.\(match.column)", "column \"\(match.column)\" of \(table.identifier) is \(column.typeName) but subject column \"\(match.subjectColumn)\" is \(source.typeName); on Citus a request compares them in the subject column's type: give the column that type")
+            }
+            if case let .pseudonymise(spec) = entry.action, table.distribution.isCitus {
+                let ruleShares = policy.rules.contains { rule in
+                    guard case let .pseudonymise(other) = rule.action else { return false }
+                    return other.marker == spec.marker && schema.table(of: rule)?.identifier == table.identifier
+                }
+                let targetShares = subjects.targets.contains { other in
+                    guard other.name != entry.name, case let .pseudonymise(otherSpec) = other.action else { return false }
+                    return otherSpec.marker == spec.marker && schema.table(of: other)?.identifier == table.identifier
+                }
+                if ruleShares || targetShares {
+                    target(entry, "pseudonymise.marker", "on Citus the marker \"\(spec.marker)\" of \(table.identifier) must be this target's alone (another rule or target sets it, and completing a row it marked needs a CASE over the pseudonyms, which Citus refuses); give the target a marker column of its own")
+                }
+            }
+            if case let .pseudonymise(spec) = entry.action, table.distribution == .reference,
+               let hashed = spec.columns.first(where: { $0.strategy == .hmac }) {
+                target(entry, "pseudonymise.columns", "column \"\(hashed.column)\" of \(table.identifier) (\(table.distribution.description)) cannot be hashed: Citus refuses a change of a reference table that reads the session's pseudonym key (a coordinator table); use \"null\" or \"redact\", or distribute the table")
+            }
+            if entry.removesRows, table.distribution == .reference || table.distribution == .citusLocal {
+                let plan = SubjectTargetPlan(target: entry, table: table, policy: policy, schema: schema)
+                for key in plan.blockingKeys where schema.tables[key.referencingRoot]?.distribution != .reference {
+                    target(entry, "table", "rows of \(table.identifier) (\(table.distribution.description)) are referenced from \(key.referencing) through foreign key \"\(key.name)\", which a change of it may not read on Citus; keep the target, or drop the foreign key")
+                }
+            }
+        }
+        return problems
+    }
 
     public static func warnings(_ subjects: SubjectMap, policy: Policy, schema: Schema) -> [PolicyProblem] {
         var warnings: [PolicyProblem] = []
