@@ -97,58 +97,35 @@ struct RequestProcessing {
         }
     }
 
-    /// Works through `items` in groups, on as many connections at once as the run has
-    /// (`--concurrency`), each taking the next group when it is done with one (a group's requests
-    /// are in order; two groups' requests for one person wait for each other's row locks, and the
-    /// first to erase a row counts it). A group that fails is tried again one item at a time, so
+    /// Works through `items` in groups. A group that fails is tried again one item at a time, so
     /// that one request's error fails only that request (a lost erasure ledger fails them all).
-    /// Once the run is asked to stop, no group starts. The results are in the order of `items`.
-    private func inGroups<Item: Sendable>(_ items: [Item], result: @escaping @Sendable (Item, RequestResult.Outcome) -> RequestResult,
-                                          _ process: @escaping @Sendable ([Item], Session) throws -> [RequestResult]) -> [RequestResult] {
-        // The items not yet taken, and the results by the position of their group's first item.
-        let rest = Locked(Array(items.enumerated())[...])
-        let results = Locked([(position: Int, results: [RequestResult])]())
-        let lanes = DispatchGroup()
-        for _ in 0..<max(1, min(context.options.concurrency, items.count)) {
-            lanes.enter()
-            let lane = Thread { [context] in
-                defer { lanes.leave() }
-                let session = Session(context: context)
-                var size = RequestGroupSize()
-                while true {
-                    if context.stop.stopReason != nil {
-                        let left = rest.withLock { rest in defer { rest = [] }; return Array(rest) }
-                        if let first = left.first { results.withLock { $0.append((first.offset, left.map { result($0.element, .notStarted) })) } }
-                        return
-                    }
-                    let taken = rest.withLock { rest in defer { rest = rest.dropFirst(size.requests) }; return Array(rest.prefix(size.requests)) }
-                    guard let position = taken.first?.offset else { return }
-                    let group = taken.map(\.element)
-                    session.longest = 0
-                    do {
-                        let done = try process(group, session)
-                        results.withLock { $0.append((position, done)) }
-                        size.adapt(longest: session.longest, target: context.options.targetBatchSeconds)
-                    } catch where group.count > 1 && !(error is ErasureLedger.LedgerError) {
-                        for (offset, item) in zip(taken.map(\.offset), group) {
-                            let outcome: [RequestResult]
-                            if context.stop.stopReason != nil {
-                                outcome = [result(item, .notStarted)]
-                            } else {
-                                do { outcome = try process([item], session) } catch { outcome = [result(item, .failed(Worker.describe(error)))] }
-                            }
-                            results.withLock { $0.append((offset, outcome)) }
-                        }
-                    } catch {
-                        results.withLock { $0.append((position, group.map { result($0, .failed(Worker.describe(error))) })) }
-                    }
-                }
+    /// Once the run is asked to stop, no group starts.
+    private func inGroups<Item>(_ items: [Item], result: (Item, RequestResult.Outcome) -> RequestResult,
+                                _ process: ([Item], Session) throws -> [RequestResult]) -> [RequestResult] {
+        let session = Session(context: context)
+        var size = RequestGroupSize()
+        var results: [RequestResult] = []
+        var rest = items[...]
+        // The items of a failed group still to be tried alone.
+        var alone = 0
+        while !rest.isEmpty {
+            guard context.stop.stopReason == nil else { return results + rest.map { result($0, .notStarted) } }
+            let single = alone > 0
+            let group = Array(rest.prefix(single ? 1 : size.requests))
+            rest = rest.dropFirst(group.count)
+            if single { alone -= 1 }
+            session.longest = 0
+            do {
+                results += try process(group, session)
+                if !single { size.adapt(longest: session.longest, target: context.options.targetBatchSeconds) }
+            } catch where group.count > 1 && !(error is ErasureLedger.LedgerError) {
+                rest = ArraySlice(group) + rest
+                alone = group.count
+            } catch {
+                results += group.map { result($0, .failed(Worker.describe(error))) }
             }
-            lane.stackSize = 4 << 20
-            lane.start()
         }
-        lanes.wait()
-        return results.withLock { $0 }.sorted { $0.position < $1.position }.flatMap(\.results)
+        return results
     }
 
     /// Every request's outcomes, target by target in foreign-key order: `outcome` gives them for
