@@ -81,7 +81,7 @@ sampler=$!
 commits="SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 before=$(psql "$url" -qtA -c "$commits")
 start=$(date +%s.%N)
-"$bin" run --policy "$dir/policy.json" --database-url "$url" --state-dir "$dir/state" --pseudonym-key-file "$dir/key" --concurrency 2 | tail -n 3
+"$bin" run --policy "$dir/policy.json" --database-url "$url" --state-dir "$dir/state" --pseudonym-key-file "$dir/key" --concurrency 1 | tail -n 3
 end=$(date +%s.%N)
 psql "$url" -q -c "INSERT INTO bench_done VALUES (now())"
 wait "$sampler"
