@@ -78,6 +78,9 @@ struct RuleExecution: Sendable {
     var ledgerFile: ErasureLedger.FileIdentity?
     /// Some slice met rows the application held and skipped them.
     var skippedLockedRows = false
+    /// Some batch lost its connection: it may have committed without its reply, so what the
+    /// batches changed is read from their records when the rule ends.
+    var batchConnectionLost = false
     /// A slice was left unfinished because the run was asked to stop.
     var leftRows = false
     var failure: String?
