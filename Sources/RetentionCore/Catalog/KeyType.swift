@@ -15,9 +15,6 @@ public struct KeyType: Sendable, Equatable {
         case string
         /// Numbers are compared as `numeric`: exact for every integer, and no text of digits can overflow it.
         case number
-        /// `smallint`, `integer`, `bigint`: numbers, read as `number`s, except where a row's key is
-        /// looked up among held keys (`among`), which is done in its own type.
-        case integer
         /// A uuid, read when the text has a uuid's form.
         case uuid
         /// Any other type is compared through its text form.
@@ -32,7 +29,7 @@ public struct KeyType: Sendable, Equatable {
         if column.isText {
             reading = .string
         } else if column.isNumeric {
-            reading = ["int2", "int4", "int8"].contains(column.baseType) ? .integer : .number
+            reading = .number
         } else if column.baseType == "uuid" {
             reading = .uuid
         } else {
@@ -49,7 +46,7 @@ public struct KeyType: Sendable, Equatable {
     public func compared(_ column: String) -> String {
         switch reading {
         case .string, .uuid: return column
-        case .number, .integer: return "(\(column))::numeric"
+        case .number: return "(\(column))::numeric"
         case .textForm: return "(\(column))::text"
         }
     }
@@ -59,7 +56,7 @@ public struct KeyType: Sendable, Equatable {
         switch reading {
         case .string:
             return "(\(text))::text::\(name)"
-        case .number, .integer:
+        case .number:
             return "CASE WHEN (\(text))::text ~ '\(KeyType.numberPattern)' THEN (\(text))::text::numeric END"
         case .uuid:
             return "CASE WHEN (\(text))::text ~* '\(KeyType.uuidPattern)' THEN (\(text))::text::uuid END"
@@ -86,17 +83,9 @@ public struct KeyType: Sendable, Equatable {
         among(column, "unnest(\(keys)::text[]) AS h(tenant)")
     }
 
-    /// `column` is one of the `h.tenant` texts of `source` (a FROM clause), read as keys. An
-    /// integer column is looked up in its own type among the keys that are whole numbers `bigint`
-    /// holds (the same keys as its `numeric` value would match), so that no row is converted: the
-    /// conversion of each row to `numeric` cost a batch of a 10,000-tenant rule more than its hold
-    /// check did.
+    /// `column` is one of the `h.tenant` texts of `source` (a FROM clause), read as keys.
     private func among(_ column: String, _ source: String) -> String {
-        guard reading == .integer else {
-            return "coalesce(\(compared(column)) IN (SELECT \(read("h.tenant")) FROM \(source)), false)"
-        }
-        let whole = "CASE WHEN k.n = trunc(k.n) AND k.n BETWEEN \(Int64.min) AND \(Int64.max) THEN k.n::bigint END"
-        return "coalesce((\(column)) IN (SELECT \(whole) FROM (SELECT \(read("h.tenant")) AS n FROM \(source)) k), false)"
+        "coalesce(\(compared(column)) IN (SELECT \(read("h.tenant")) FROM \(source)), false)"
     }
 
     /// Decimal numbers as `numeric` reads them, with optional sign, fraction and exponent.
