@@ -112,6 +112,7 @@ final class Worker {
                 $0.result.batchPath = path
                 $0.result.cutoff = bounds.cutoff
                 $0.result.partitions = partitions.partitions
+                $0.recordedBeyondReplies = !partitions.partitions.isEmpty
                 $0.result.warnings += partitions.warnings
                 $0.batchDurations += partitions.durations
                 $0.committedRows += partitions.rows
@@ -245,7 +246,7 @@ final class Worker {
                 execution.affectedByTenant[tenant, default: 0] += affected
             }
             if outcome.skippedLocked { execution.skippedLockedRows = true }
-            if outcome.connectionLost { execution.batchConnectionLost = true }
+            if outcome.connectionLost { execution.recordedBeyondReplies = true }
             if outcome.leftRows { execution.leftRows = true }
             if let failure = outcome.failure, execution.failure == nil { execution.failure = failure }
             if outcome.failure == nil, let seconds = outcome.durations.last {
@@ -466,14 +467,15 @@ final class Worker {
                 failure = Worker.describe(error)
             }
         }
-        // What the batches changed: their replies, which arrive only once a batch committed. After
-        // a lost connection a batch may have committed without its reply (the retry then found its
-        // rows gone), so then the records written with the batches are read instead. Reading them
-        // always would cost a scan of one record per tenant and batch (2.4 million for a rule of
-        // 10,000 tenants), which outlasted the statement timeout.
+        // What the batches changed: their replies, which arrive only once a batch committed. The
+        // records written with the batches and the partitions removed whole are read instead when
+        // they hold more (`recordedBeyondReplies`): a batch that lost its connection may have
+        // committed without its reply (the retry then found its rows gone). Reading them always
+        // would cost a scan of one record per tenant and batch (2.4 million for a rule of 10,000
+        // tenants), which outlasted the statement timeout.
         var affected = execution.affectedByTenant
         var result = execution.result
-        if execution.batchConnectionLost {
+        if execution.recordedBeyondReplies {
             do {
                 let recorded = try withRetry { connection in
                     try connection.execute(RunStatements.recordedByTenant, [context.runID, plan.rule.name]).rows.map { ($0[0], try $0.int64(1)) }
