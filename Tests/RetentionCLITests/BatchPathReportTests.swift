@@ -90,3 +90,46 @@ struct BatchPathReportTests {
         }
     }
 }
+
+/// A table written in `created_at` order, of 50 tenants with their own terms (one without).
+private let termsSchema = """
+    SET TimeZone = 'UTC';
+    CREATE TABLE orgs (id int PRIMARY KEY, terminated_at timestamptz, term interval);
+    INSERT INTO orgs SELECT g, NULL, CASE WHEN g <> 7 THEN g * interval '1 day' END FROM generate_series(1, 50) g;
+    CREATE TABLE events (id bigint PRIMARY KEY, org_id int NOT NULL, created_at timestamptz NOT NULL);
+    INSERT INTO events SELECT g, 1 + g % 50, timestamptz '2024-01-01' + g * interval '1 minute' FROM generate_series(1, 20000) g;
+    CREATE INDEX ON events (created_at);
+    ANALYZE events;
+    CREATE TABLE expected AS SELECT e.id FROM events e JOIN orgs o ON o.id = e.org_id
+      WHERE NOT e.created_at < timestamptz '2024-01-15' - coalesce(o.term, interval '10 days');
+    """
+
+private let termsPolicy = #"""
+    {"policy": "terms", "tenants": {"table": "orgs", "key": "id", "terminatedAt": "terminated_at"}, "rules": [
+      {"name": "events", "table": "events", "tenantColumn": "org_id", "action": "delete",
+       "due": {"after": "10 days", "from": "created_at", "perTenant": {"column": "term", "min": "1 day", "max": "1 year"}}}]}
+    """#
+
+extension BatchPathReportTests {
+    @Test("a delete with a per-tenant term walks heap pages even where its heap follows the anchor: its walk would reach nearly every page")
+    func perTenantTermWalksPages() throws {
+        let fixture = try EngineFixture.make("termpaths", schemaSQL: termsSchema)
+        defer { fixture.drop() }
+        let path = try fixture.writePolicy(termsPolicy)
+        // The catalog alone would have the anchor's index walked, so the checks below can fail.
+        #expect(try BatchPathReportTests.expectedPath("events", aggregate: false, fixture.database) == .anchorIndex(column: "created_at", pagesOf: []))
+        let kept = try fixture.database.count("SELECT count(*) FROM expected")
+        #expect(kept > 1000 && kept < 19000)
+
+        let validate = try fixture.retention(["validate", "--policy", path])
+        #expect(validate.status == 0, "\(validate.stderr)")
+        #expect(validate.stdout.contains("rule \"events\": public.events is a local table; batches by \(BatchPath.heapPages)\n"), "\(validate.stdout)")
+
+        let run = try fixture.retention(["run", "--as-of", "2024-01-15T00:00:00Z"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try fixture.ruleReport("events")
+        #expect(report["batchPath"] as? String == BatchPath.heapPages.description)
+        #expect(report.int("affected") == 20000 - kept)
+        #expect(try fixture.database.keyDifferences(expected: "expected", actual: "events", key: "id") == 0)
+    }
+}

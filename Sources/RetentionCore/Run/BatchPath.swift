@@ -12,8 +12,8 @@ import Postgres
 /// rows on every shard and every copy. Then the anchor's order (`choose`): an aggregate walks its
 /// anchor's index in time order where a relation has such an index, so that each batch touches few
 /// roll-up rows; a delete by one anchor column walks that column's index where the heap follows it
-/// (`pg_stats.correlation` of at least 0.9), and so reads no page of young rows. Every walk
-/// re-checks every row, so the choice changes speed only.
+/// (`pg_stats.correlation` of at least 0.9), and so reads no page of young rows, unless its term is
+/// per tenant. Every walk re-checks every row, so the choice changes speed only.
 public enum BatchPath: Sendable, Equatable, CustomStringConvertible {
     /// TID ranges of the table's heap or of each leaf partition's.
     case heapPages
@@ -147,8 +147,12 @@ public enum BatchPath: Sendable, Equatable, CustomStringConvertible {
 
     /// The single column a delete rule's rows become due by, when there is one: on a table whose
     /// heap follows that column, walking it in anchor order reads only the due part of the heap.
+    /// Not for a rule with a per-tenant term: its walk ends at the latest cutoff any tenant can
+    /// have (`asOf - min`, days before `asOf`), so it would read nearly every page, and through
+    /// the index, which costs a fifth more than the same pages by TID ranges.
     private static func deleteAnchorColumn(_ rule: Rule) -> String? {
-        guard case .delete = rule.action, rule.due.anchors.count == 1, case let .column(name)? = rule.due.anchors.first else { return nil }
+        guard case .delete = rule.action, rule.due.perTenant == nil, rule.due.anchors.count == 1,
+              case let .column(name)? = rule.due.anchors.first else { return nil }
         return name
     }
 

@@ -78,6 +78,10 @@ struct RuleExecution: Sendable {
     var ledgerFile: ErasureLedger.FileIdentity?
     /// Some slice met rows the application held and skipped them.
     var skippedLockedRows = false
+    /// Rows were recorded that no batch's reply counted: partitions removed whole (their rows are
+    /// recorded per tenant by the removal), or a batch that lost its connection (it may have
+    /// committed without its reply). Then what the rule changed is read from the records when it ends.
+    var recordedBeyondReplies = false
     /// A slice was left unfinished because the run was asked to stop.
     var leftRows = false
     var failure: String?
