@@ -29,7 +29,7 @@ public struct PersonHolds: Sendable {
         /// How a session with (or without) the pseudonym key tells a held person's rows, with
         /// the holds on persons in force now (none read for a policy without subjects).
         public static func session(key: PseudonymKey?, policy: Policy, _ connection: Connection) throws -> Reading {
-            let held = try policy.subjects != nil &&  connection.execute("SELECT EXISTS (SELECT 1 FROM retention.legal_holds WHERE released_at IS NULL AND subject_column IS NOT NULL)").onlyRow().bool(0)
+            let held = try policy.subjects != nil && connection.execute("SELECT \(PersonHolds.anyInForce)").onlyRow().bool(0)
             return key == nil ? .everyRowWhileAnyHold(citusHeld: held) : .byHMAC(citusHeld: held)
         }
     }
@@ -69,9 +69,12 @@ public struct PersonHolds: Sendable {
             }
             return held.count == 1 ? held[0] : "(" + held.joined(separator: " OR ") + ")"
         case .everyRowWhileAnyHold:
-            return "EXISTS (SELECT 1 FROM retention.legal_holds h WHERE h.released_at IS NULL AND h.subject_column IS NOT NULL)"
+            return Self.anyInForce
         }
     }
+
+    /// Whether any hold on a person is in force.
+    static let anyInForce = "EXISTS (SELECT 1 FROM retention.legal_holds h WHERE h.released_at IS NULL AND h.subject_column IS NOT NULL)"
 
     /// The stored HMACs (`v`) of the holds on persons in force, as a FROM clause open for more conditions.
     static let valuesInForce = "retention.legal_hold_values v JOIN retention.legal_holds h ON h.hold_id = v.hold_id WHERE h.released_at IS NULL"
